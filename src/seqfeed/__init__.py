@@ -1,0 +1,35 @@
+"""seqfeed: raw sequential data -> correct, efficient LSTM inputs.
+
+``import seqfeed`` loads NumPy only; PyArrow, TensorFlow/Keras and matplotlib are
+imported lazily by the functions that need them (``seqfeed.keras`` for models).
+"""
+
+from ._errors import ConfigError, DataError, SeqfeedError, SeqfeedWarning, ShapeError
+from .core import (
+    Batch,
+    Diagnosis,
+    SequenceSet,
+    as_lstm_input,
+    as_sequence_set,
+    explain,
+    pad,
+    pad_sequences,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Batch",
+    "ConfigError",
+    "DataError",
+    "Diagnosis",
+    "SeqfeedError",
+    "SeqfeedWarning",
+    "SequenceSet",
+    "ShapeError",
+    "as_lstm_input",
+    "as_sequence_set",
+    "explain",
+    "pad",
+    "pad_sequences",
+]

@@ -1,0 +1,299 @@
+"""Padding: `pad` (ragged -> Batch with length mask) and the Keras-exact `pad_sequences`."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
+from ._batch import Batch
+from ._copy import fill_padded, length_mask
+
+__all__ = ["pad", "pad_sequences"]
+
+_SIDES = ("pre", "post")
+
+
+def _check_dtype(op: str, dtype) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ConfigError(f"{op}: `dtype` is not a NumPy dtype. Received: dtype={dtype!r}.",
+                          argument="dtype", received=dtype) from None
+    if dt.kind not in "biuf":
+        raise ConfigError(
+            f"{op}: `dtype` must be a numeric dtype (bool, int, uint, float). Received: dtype={dtype!r}.",
+            argument="dtype", received=dtype,
+            fix="for strings use `seqfeed.pad_sequences(..., dtype=object)`")
+    return dt
+
+
+def _check_value(op: str, value, dt: np.dtype):
+    if isinstance(value, (bool, np.bool_)) and dt.kind == "b":
+        return value
+    if not isinstance(value, numbers.Real):
+        raise ConfigError(f"{op}: `value` must be a number. Received: value={value!r}.",
+                          argument="value", received=value)
+    if dt.kind in "iub":
+        if not math.isfinite(float(value)) or float(value) != int(value):
+            raise ConfigError(
+                f"{op}: `value`={value!r} cannot be stored in dtype {dt} without changing it.",
+                argument="value", received=value,
+                fix=f"use an integer padding value or a float dtype such as 'float32'")
+        if dt.kind != "b":
+            info = np.iinfo(dt)
+            if not info.min <= int(value) <= info.max:
+                raise ConfigError(
+                    f"{op}: `value`={value!r} is outside the range of {dt} ({info.min}..{info.max}).",
+                    argument="value", received=value)
+    return value
+
+
+def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise ConfigError(f"{op}: `out` must be a NumPy array. Received type {type(out).__name__}.",
+                          argument="out", received=type(out).__name__)
+    if out.dtype != dt:
+        raise ConfigError(f"{op}: `out` has dtype {out.dtype} but dtype={str(dt)!r} was requested.",
+                          argument="out", received=str(out.dtype),
+                          fix=f"allocate the buffer with dtype {dt} or pass dtype={str(out.dtype)!r}")
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ConfigError(f"{op}: `out` must be a writeable C-contiguous array.", argument="out",
+                          fix="allocate it with np.empty(shape, dtype)")
+    need = int(np.prod(shape))
+    if out.ndim == 1:
+        if out.shape[0] < need:
+            raise ShapeError(
+                f"{op}: the 1-D `out` buffer holds {out.shape[0]} elements; this batch needs "
+                f"{need} = {' x '.join(map(str, shape))}.", argument="out", received=out.shape,
+                fix="allocate a buffer for the largest batch (batch_size x max time_steps x features)")
+        return out[:need].reshape(shape)
+    if tuple(out.shape) != tuple(shape):
+        raise ShapeError(
+            f"{op}: `out` has shape {shape_str(out.shape)}; this batch is {shape_str(shape)}.",
+            argument="out", received=out.shape,
+            fix="pass an exactly shaped buffer, or a 1-D buffer of at least that many elements "
+                "(the result is then a view of its start)")
+    return out
+
+
+def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
+        value=0.0, dtype="float32", out: np.ndarray | None = None, multiple_of: int | None = None,
+        lengths=None, mask=None, input_padding: str = "auto") -> Batch:
+    """Pad variable-length sequences into a :class:`Batch` with a length mask.
+
+    Args:
+        sequences: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
+            arrays/lists; an Arrow list array; or a dense ``(B, T, F)`` array with
+            ``lengths`` or ``mask``.
+        maxlen: time steps of the result. Default: the longest sequence. Longer
+            sequences are truncated.
+        padding: ``"post"`` (default; real steps first, what cuDNN needs) or ``"pre"``.
+        truncating: ``"pre"`` (default, as Keras: keep the last ``maxlen`` steps)
+            or ``"post"`` (keep the first).
+        value: the padding value. It never decides the mask.
+        dtype: dtype of ``x`` (default ``"float32"``).
+        out: a buffer to fill instead of allocating: C-contiguous, of ``dtype``,
+            shaped exactly ``(B, T, F)`` or 1-D with at least ``B*T*F`` elements (the
+            result is then a view of its start). Reuse it batch after batch.
+        multiple_of: round ``T`` up to a multiple of this (bounds the number of
+            distinct shapes a model sees). Only without ``maxlen``.
+        lengths, mask: real-step counts or the bool mask of a dense 3-D input.
+        input_padding: side of the real steps in a dense input given with
+            ``lengths``: ``"post"``/``"pre"``; ``"auto"`` reads it off ``mask`` and
+            means ``"post"`` with ``lengths``.
+
+    Returns:
+        A :class:`Batch`: ``x`` ``(B, T, F)`` of ``dtype``, ``mask`` bool ``(B, T)``
+        True on real steps (``mask[i, t] == (t < lengths[i])`` for post padding,
+        ``t >= T - lengths[i]`` for pre), ``lengths`` int64 ``(B,)`` after truncation,
+        ``y`` the set's targets (per-step targets padded to ``(B, T, ...)`` with a
+        mask ``sample_weight``), ``index`` ``arange(B)``.
+
+    Example:
+        >>> b = pad([[1.0, 0.0, 2.0], [0.0]])
+        >>> b.x[..., 0]
+        array([[1., 0., 2.],
+               [0., 0., 0.]], dtype=float32)
+        >>> b.mask
+        array([[ True,  True,  True],
+               [ True, False, False]])
+    """
+    from ._convert import as_sequence_set
+
+    op = "pad"
+    check_choice(op, "padding", padding, _SIDES)
+    check_choice(op, "truncating", truncating, _SIDES)
+    check_choice(op, "input_padding", input_padding, ("auto", "pre", "post"))
+    maxlen = check_int(op, "maxlen", maxlen, minimum=0, allow_none=True)
+    multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
+    if maxlen is not None and multiple_of is not None:
+        raise ConfigError(f"{op}: pass `maxlen` or `multiple_of`, not both.", argument="multiple_of")
+    dt = _check_dtype(op, dtype)
+    value = _check_value(op, value, dt)
+
+    seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
+    return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
+                   dtype=dt, out=out, multiple_of=multiple_of)
+
+
+def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
+            dtype=np.float32, out=None, multiple_of=None, op="pad") -> Batch:
+    """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks)."""
+    dt = np.dtype(dtype)
+    if indices is None:
+        index = np.arange(len(seqs), dtype=np.int64)
+        starts = seqs.offsets[:-1]
+        lengths = seqs.lengths
+    else:
+        index = np.asarray(indices, dtype=np.int64)
+        starts = seqs.offsets[index]
+        lengths = seqs.lengths[index]
+    B, F = int(index.size), seqs.n_features
+    if maxlen is None:
+        T = int(lengths.max()) if B else 0
+        if multiple_of:
+            T = -(-T // multiple_of) * multiple_of
+    else:
+        T = maxlen
+    counts = np.minimum(lengths, T)
+    if truncating == "pre":
+        starts = starts + (lengths - counts)
+    shape = (B, T, F)
+    x = np.empty(shape, dtype=dt) if out is None else _check_out(op, out, shape, dt)
+    fill_padded(seqs.values, starts, counts, x, padding=padding, value=value)
+    m = length_mask(counts, T, padding)
+    y = sample_weight = None
+    if seqs.targets is not None:
+        y = seqs.targets[index] if indices is not None else seqs.targets
+    elif seqs.step_targets is not None:
+        st = seqs.step_targets
+        st2 = st.reshape(st.shape[0], -1)
+        ybuf = np.empty((B, T, st2.shape[1]), dtype=st.dtype)
+        fill_padded(st2, starts, counts, ybuf, padding=padding, value=0)
+        y = ybuf.reshape((B, T) + st.shape[1:])
+        sample_weight = m.astype(np.float32)
+    return Batch(x=x, mask=m, lengths=counts.astype(np.int64, copy=False), y=y, index=index,
+                 padding=padding, sample_weight=sample_weight)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keras-exact pad_sequences
+# ---------------------------------------------------------------------------------------------
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
+    """Drop-in for ``keras.utils.pad_sequences``: same signature, defaults and output.
+
+    For every input Keras accepts, the returned array is identical in values, dtype
+    and shape (tested against Keras itself): ``(len(sequences), maxlen) + step_shape``
+    where ``step_shape`` comes from the first non-empty sequence; truncation first
+    (``"pre"`` keeps the last ``maxlen`` steps), then a cast to ``dtype``, then
+    padding with ``value``.
+
+    Stricter than Keras (each raises a :class:`SeqfeedError` before any work):
+
+    * ``padding`` and ``truncating`` are checked up front, even when every
+      sequence is empty (Keras checks them only inside its loop).
+    * ``maxlen`` must be an integer >= 0 (Keras does not check it; ``maxlen=0``
+      with ``truncating="pre"`` fails there with a broadcasting error, here it
+      gives ``(N, 0)``).
+    * an empty list gives an array of shape ``(0, maxlen or 0)`` instead of an error.
+    * a sequence whose step shape differs names the sequence and both shapes.
+
+    Warnings (the output stays identical to Keras): float data or a fractional
+    ``value`` cast to an integer ``dtype`` (the Keras default ``"int32"`` silently
+    truncates ``0.7`` to ``0``).
+
+    Unlike :func:`pad`, this returns only the array: build the mask from lengths
+    with :func:`pad` when you need one.
+    """
+    op = "pad_sequences"
+    check_choice(op, "padding", padding, _SIDES)
+    check_choice(op, "truncating", truncating, _SIDES)
+    if maxlen is not None:
+        maxlen = check_int(op, "maxlen", maxlen, minimum=0)
+    if not hasattr(sequences, "__len__") or isinstance(sequences, (str, bytes)):
+        raise ConfigError(f"{op}: `sequences` must be a list of sequences. Received type "
+                          f"{type(sequences).__name__}.", argument="sequences",
+                          fix="pass a list (e.g. `list(generator)`)")
+    is_str_dtype = dtype is object or np.issubdtype(np.dtype(dtype), np.str_) or np.issubdtype(
+        np.dtype(dtype), np.bytes_)
+    if isinstance(value, str) and not is_str_dtype:
+        raise ConfigError(
+            f"{op}: `dtype` {dtype} is not compatible with a string `value` ({value!r}).",
+            argument="value", received=value, fix="set dtype=object for variable-length strings")
+    n = len(sequences)
+    lens = []
+    step_shape = ()
+    found = False
+    for i, s in enumerate(sequences):
+        try:
+            k = len(s)
+        except TypeError:
+            raise DataError(f"{op}: `sequences[{i}]` is not a sequence (received {type(s).__name__} "
+                            f"{s!r:.40}).", argument="sequences", index=i,
+                            fix="pass a list of lists/arrays; wrap a single sequence as [seq]") from None
+        lens.append(k)
+        if not found and k:
+            try:
+                step_shape = np.asarray(s).shape[1:]
+            except ValueError:
+                raise DataError(f"{op}: `sequences[{i}]` has steps of different shapes (ragged rows).",
+                                argument="sequences", index=i,
+                                fix="give every step the same number of features") from None
+            found = True
+    if maxlen is None:
+        maxlen = max(lens) if lens else 0
+    x = np.full((n, maxlen) + step_shape, value, dtype=dtype)
+    if isinstance(value, float) and not float(value).is_integer() and x.dtype.kind in "iub":
+        warn(f"{op}: value={value!r} is cast to dtype {x.dtype} (it becomes "
+             f"{np.asarray(value).astype(x.dtype)!r}); pass an integer value or a float dtype.")
+    if n == 0 or maxlen == 0:
+        return x
+    warned = False
+    fast = x.dtype.kind in "biuf"
+    parts, rows = [], []
+    for i, s in enumerate(sequences):
+        if not lens[i]:
+            continue
+        trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        try:
+            arr = np.asarray(trunc, dtype=dtype)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise DataError(f"{op}: `sequences[{i}]` cannot be converted to dtype {x.dtype}: {e}.",
+                            argument="sequences", index=i) from None
+        if arr.shape[1:] != step_shape:
+            raise ShapeError(
+                f"{op}: `sequences[{i}]` has step shape {shape_str(arr.shape[1:])}, "
+                f"expected {shape_str(step_shape)} (from the first non-empty sequence).",
+                argument="sequences", received=arr.shape, index=i,
+                fix="give every sequence the same number of features per step")
+        if not warned and x.dtype.kind in "iub":
+            src = np.asarray(trunc)
+            if src.dtype.kind in "fc" and np.any(src != np.trunc(src)):
+                warn(f"{op}: sequences[{i}] holds non-integer values that dtype={str(x.dtype)!r} "
+                     f"truncates (e.g. {src.flat[int(np.argmax(src != np.trunc(src)))]!r}); pass "
+                     f"dtype='float32' to keep them.")
+                warned = True
+        if fast:
+            parts.append(arr.reshape(arr.shape[0], -1))
+            rows.append(i)
+        elif padding == "post":
+            x[i, :len(arr)] = arr
+        else:
+            x[i, -len(arr):] = arr
+    if fast and parts:
+        counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        starts = np.zeros(len(parts), dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        F = values.shape[1]
+        if len(rows) == n:
+            target = x.reshape(n, maxlen, F)
+            fill_padded(values, starts, counts, target, padding=padding, value=value)
+        else:
+            sub = np.empty((len(rows), maxlen, F), dtype=x.dtype)
+            fill_padded(values, starts, counts, sub, padding=padding, value=value)
+            x.reshape(n, maxlen, F)[np.asarray(rows)] = sub
+    return x

@@ -1,0 +1,395 @@
+"""`SequenceSet`: variable-length sequences stored ragged (values + offsets)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .._errors import ConfigError, DataError, ShapeError, check_choice, shape_str
+
+__all__ = ["SequenceSet"]
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a`` (the caller's array itself is left untouched)."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+def _check_numeric(op: str, name: str, a: np.ndarray, index: int | None = None) -> None:
+    if a.dtype.kind not in "biuf":
+        where = f" (sequence {index})" if index is not None else ""
+        raise DataError(
+            f"{op}: `{name}`{where} must hold numbers (bool, int or float). "
+            f"Received dtype {a.dtype}.",
+            argument=name, received=str(a.dtype), index=index,
+            fix="convert strings/objects to numbers first (e.g. `np.asarray(x, dtype='float32')`), "
+                "or encode categories as integer ids",
+        )
+
+
+class SequenceSet:
+    """A set of ``n`` variable-length sequences of ``F`` features each, stored ragged.
+
+    Layout (the same as Arrow list arrays, ``tf.RaggedTensor`` row splits and the
+    data of torch's ``PackedSequence``):
+
+    * ``values``: array ``(N_steps, F)``: every step of every sequence, back to back.
+    * ``offsets``: int64 ``(n + 1,)``; sequence ``i`` is ``values[offsets[i]:offsets[i + 1]]``.
+
+    Invariants, checked once on construction:
+
+    * ``values`` is 2-D with a numeric dtype (bool, int, uint or float); a 1-D
+      ``values`` is taken as ``(N_steps, 1)``.
+    * ``offsets`` is 1-D int64, ``offsets[0] == 0``, non-decreasing, and
+      ``offsets[-1] == len(values)``. Empty sequences (equal neighbours) are allowed
+      in the set; padding and models reject them where they cannot be used.
+    * ``targets`` (per sequence) has ``len(targets) == n``; ``step_targets`` (one
+      per step, for tagging) has ``len(step_targets) == N_steps``.
+    * ``ids`` has ``len(ids) == n``; ``feature_names`` has ``F`` entries.
+
+    The set never copies or modifies the arrays it is given; it keeps read-only
+    views of them, so indexing a sequence returns a read-only view.
+
+    Example:
+        >>> s = SequenceSet.from_sequences([[1.0, 2.0, 3.0], [4.0]])
+        >>> s.lengths
+        array([3, 1])
+        >>> s.offsets
+        array([0, 3, 4])
+        >>> s[1]
+        array([[4.]])
+    """
+
+    __slots__ = ("values", "offsets", "targets", "step_targets", "ids", "feature_names", "_lengths")
+
+    def __init__(self, values, offsets, *, targets=None, step_targets=None, ids=None,
+                 feature_names: Sequence[str] | None = None):
+        op = "SequenceSet"
+        values = np.asarray(values)
+        if values.ndim == 1:
+            values = values.reshape(-1, 1)
+        if values.ndim != 2:
+            raise ShapeError(
+                f"{op}: `values` must be 2-D (total_steps, features). "
+                f"Received shape {shape_str(values.shape)}.",
+                argument="values", received=values.shape,
+                fix="stack every step of every sequence into one (total_steps, features) array",
+            )
+        _check_numeric(op, "values", values)
+        offsets = np.asarray(offsets)
+        if offsets.ndim != 1 or offsets.shape[0] < 1:
+            raise ShapeError(
+                f"{op}: `offsets` must be 1-D with n + 1 >= 1 entries. "
+                f"Received shape {shape_str(offsets.shape)}.",
+                argument="offsets", received=offsets.shape,
+            )
+        if offsets.dtype.kind not in "iu":
+            raise ConfigError(
+                f"{op}: `offsets` must be integers. Received dtype {offsets.dtype}.",
+                argument="offsets", received=str(offsets.dtype),
+            )
+        offsets = offsets.astype(np.int64, copy=False)
+        if offsets[0] != 0:
+            raise DataError(
+                f"{op}: `offsets[0]` must be 0. Received offsets[0]={int(offsets[0])}.",
+                argument="offsets", received=int(offsets[0]), index=0,
+                fix="subtract offsets[0] from offsets and slice values accordingly",
+            )
+        steps = np.diff(offsets)
+        bad = np.flatnonzero(steps < 0)
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(
+                f"{op}: `offsets` must be non-decreasing; offsets[{i + 1}]={int(offsets[i + 1])} "
+                f"< offsets[{i}]={int(offsets[i])} (sequence {i} would have a negative length).",
+                argument="offsets", received=int(offsets[i + 1]), index=i,
+            )
+        if offsets[-1] != values.shape[0]:
+            raise ShapeError(
+                f"{op}: `offsets[-1]` must equal len(values). Received offsets[-1]={int(offsets[-1])}, "
+                f"values shape {shape_str(values.shape)}.",
+                argument="offsets", received=int(offsets[-1]),
+            )
+        n = offsets.shape[0] - 1
+        self.values = _readonly(values)
+        self.offsets = _readonly(offsets)
+        self._lengths = _readonly(steps)
+        self.targets = self._check_len("targets", targets, n, "sequences")
+        self.step_targets = self._check_len("step_targets", step_targets, values.shape[0], "steps")
+        self.ids = self._check_len("ids", ids, n, "sequences")
+        if feature_names is not None:
+            feature_names = tuple(str(f) for f in feature_names)
+            if len(feature_names) != values.shape[1]:
+                raise ShapeError(
+                    f"{op}: `feature_names` has {len(feature_names)} names for "
+                    f"{values.shape[1]} features.",
+                    argument="feature_names", received=len(feature_names),
+                )
+        self.feature_names = feature_names
+
+    @staticmethod
+    def _check_len(name, arr, n, what):
+        if arr is None:
+            return None
+        arr = np.asarray(arr)
+        if arr.ndim == 0 or arr.shape[0] != n:
+            raise ShapeError(
+                f"SequenceSet: `{name}` must have one entry per {what[:-1]} ({n}). "
+                f"Received shape {shape_str(arr.shape)}.",
+                argument=name, received=arr.shape,
+            )
+        return _readonly(arr)
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_sequences(cls, sequences, *, targets=None, step_targets=None, ids=None,
+                       feature_names=None, dtype=None) -> "SequenceSet":
+        """Build from a list of sequences, each 1-D ``(T_i,)`` or 2-D ``(T_i, F)``.
+
+        A 1-D sequence is one feature per step. Every sequence must have the same
+        number of features. ``step_targets`` may be a list of per-step arrays (one per
+        sequence, same lengths). The values are copied once into a contiguous array.
+        """
+        from ._convert import _list_to_values
+
+        values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype)
+        if step_targets is not None and not isinstance(step_targets, np.ndarray):
+            parts = [np.asarray(t) for t in step_targets]
+            for i, t in enumerate(parts):
+                if t.shape[:1] != (offsets[i + 1] - offsets[i],):
+                    raise ShapeError(
+                        f"SequenceSet.from_sequences: `step_targets[{i}]` has shape "
+                        f"{shape_str(t.shape)} but sequence {i} has {offsets[i + 1] - offsets[i]} steps.",
+                        argument="step_targets", received=t.shape, index=i,
+                    )
+            step_targets = np.concatenate(parts) if parts else np.zeros((0,))
+        return cls(values, offsets, targets=targets, step_targets=step_targets, ids=ids,
+                   feature_names=feature_names)
+
+    @classmethod
+    def from_padded(cls, x, *, lengths=None, mask=None, padding: str = "post", targets=None,
+                    ids=None, feature_names=None) -> "SequenceSet":
+        """Build from a dense ``(B, T, F)`` (or ``(B, T)``) array and lengths or a mask.
+
+        Args:
+            x: padded batch; ``(B, T)`` is read as one feature per step.
+            lengths: int ``(B,)``, the number of real steps of each row.
+            mask: bool ``(B, T)``, True on real steps; it must be one contiguous run
+                at the side given by ``padding`` (a hole in the mask is an error).
+            padding: ``"post"`` (real steps first) or ``"pre"`` (real steps last).
+
+        Without ``lengths`` and ``mask`` every row is taken as full length ``T``.
+        """
+        from ._convert import _lengths_from_mask
+
+        op = "SequenceSet.from_padded"
+        check_choice(op, "padding", padding, ("pre", "post"))
+        x = np.asarray(x)
+        if x.ndim == 2:
+            x = x[:, :, None]
+        if x.ndim != 3:
+            raise ShapeError(
+                f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape {shape_str(x.shape)}.",
+                argument="x", received=x.shape,
+            )
+        _check_numeric(op, "x", x)
+        B, T, F = x.shape
+        if lengths is not None and mask is not None:
+            raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask")
+        if mask is not None:
+            lengths = _lengths_from_mask(op, mask, (B, T), padding)
+        elif lengths is not None:
+            lengths = _check_lengths(op, lengths, B, T)
+        else:
+            lengths = np.full(B, T, dtype=np.int64)
+        offsets = np.zeros(B + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if padding == "post":
+            keep = np.arange(T) < lengths[:, None]
+        else:
+            keep = np.arange(T) >= (T - lengths)[:, None]
+        values = x[keep]  # row-major order: sequence by sequence, step by step
+        return cls(values.reshape(-1, F), offsets, targets=targets, ids=ids,
+                   feature_names=feature_names)
+
+    @classmethod
+    def from_arrow(cls, array, *, targets=None, ids=None, feature_names=None) -> "SequenceSet":
+        """Build from an Arrow list array (or a Parquet list column read with PyArrow).
+
+        Accepted types: ``list<number>`` / ``large_list<number>`` (one feature per
+        step), ``list<fixed_size_list<number, F>>`` (F features per step), and a
+        ``ChunkedArray`` of those. Values are shared with Arrow (no copy) when the
+        column has a single chunk and no nulls; int32 offsets are widened to int64.
+        """
+        from ._convert import _arrow_to_values
+
+        values, offsets = _arrow_to_values("SequenceSet.from_arrow", array)
+        return cls(values, offsets, targets=targets, ids=ids, feature_names=feature_names)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def lengths(self) -> np.ndarray:
+        """int64 ``(n,)``: the number of steps of each sequence."""
+        return self._lengths
+
+    @property
+    def n_features(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.values.dtype
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        o = self.offsets.tolist()
+        v = self.values
+        for i in range(len(o) - 1):
+            yield v[o[i]:o[i + 1]]
+
+    def __getitem__(self, key):
+        """``s[i]`` is a read-only ``(T_i, F)`` view; ``s[slice|indices|bool mask]`` a new set."""
+        n = len(self)
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            i = int(key)
+            if not -n <= i < n:
+                raise IndexError(f"SequenceSet index {i} is out of range for {n} sequences")
+            i %= n
+            return self.values[self.offsets[i]:self.offsets[i + 1]]
+        if isinstance(key, slice):
+            return self.take(np.arange(n)[key])
+        return self.take(key)
+
+    def take(self, indices) -> "SequenceSet":
+        """A new set holding the sequences at ``indices`` (ints or a bool mask), in that order.
+
+        A contiguous increasing range shares ``values`` with this set; any other
+        selection copies the selected steps.
+        """
+        n = len(self)
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            if idx.shape != (n,):
+                raise ShapeError(
+                    f"SequenceSet.take: a boolean mask must have shape ({n},). "
+                    f"Received shape {shape_str(idx.shape)}.", argument="indices", received=idx.shape)
+            idx = np.flatnonzero(idx)
+        if idx.size == 0:
+            idx = idx.astype(np.int64)
+        if idx.dtype.kind not in "iu" or idx.ndim != 1:
+            raise ConfigError(
+                f"SequenceSet.take: `indices` must be a 1-D array of ints or a bool mask. "
+                f"Received dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
+        idx = idx.astype(np.int64, copy=False)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
+            raise IndexError(f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences")
+        idx = np.where(idx < 0, idx + n, idx)
+        lengths = self._lengths[idx]
+        offsets = np.zeros(idx.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if idx.size and np.all(np.diff(idx) == 1):
+            a, b = int(self.offsets[idx[0]]), int(self.offsets[idx[-1] + 1])
+            values = self.values[a:b]
+            step_targets = None if self.step_targets is None else self.step_targets[a:b]
+        else:
+            step_index = _gather_index(self.offsets[idx], lengths, int(offsets[-1]))
+            values = self.values[step_index]
+            step_targets = None if self.step_targets is None else self.step_targets[step_index]
+        return SequenceSet(
+            values, offsets,
+            targets=None if self.targets is None else self.targets[idx],
+            step_targets=step_targets,
+            ids=None if self.ids is None else self.ids[idx],
+            feature_names=self.feature_names,
+        )
+
+    def with_values(self, values, *, feature_names=None) -> "SequenceSet":
+        """The same sequences (offsets, targets, ids) with new ``(N_steps, F')`` values."""
+        return SequenceSet(values, self.offsets, targets=self.targets, step_targets=self.step_targets,
+                           ids=self.ids, feature_names=feature_names)
+
+    def with_targets(self, targets=None, *, step_targets=None) -> "SequenceSet":
+        return SequenceSet(self.values, self.offsets, targets=targets, step_targets=step_targets,
+                           ids=self.ids, feature_names=self.feature_names)
+
+    def to_list(self) -> list[np.ndarray]:
+        """A list of ``(T_i, F)`` read-only views, one per sequence."""
+        return list(self)
+
+    def to_arrow(self):
+        """A ``pyarrow.ListArray`` of ``fixed_size_list<value, F>`` sharing this set's values."""
+        import pyarrow as pa
+
+        values = np.ascontiguousarray(self.values)
+        flat = pa.array(values.reshape(-1))
+        inner = pa.FixedSizeListArray.from_arrays(flat, self.n_features)
+        return pa.LargeListArray.from_arrays(pa.array(self.offsets), inner)
+
+    def pad(self, **options):
+        """Pad into a :class:`~seqfeed.Batch`; see :func:`seqfeed.pad` for the options."""
+        from ._pad import pad
+
+        return pad(self, **options)
+
+    def __repr__(self) -> str:
+        n = len(self)
+        if n:
+            L = self._lengths
+            lens = f"lengths {int(L.min())}..{int(L.max())} (median {float(np.median(L)):g})"
+        else:
+            lens = "no sequences"
+        extra = ""
+        if self.targets is not None:
+            extra += f", targets {shape_str(self.targets.shape)}"
+        if self.step_targets is not None:
+            extra += f", step_targets {shape_str(self.step_targets.shape)}"
+        return f"SequenceSet(n={n}, features={self.n_features}, {lens}, dtype={self.dtype}{extra})"
+
+    def __eq__(self, other):  # pragma: no cover - explicit to avoid accidental use
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _gather_index(starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
+    """Flat step indices of the segments ``[starts[i], starts[i] + lengths[i])``, in order."""
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    seg_off = np.zeros(lengths.size, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=seg_off[1:])
+    # position within the concatenation minus its segment's offset, plus the segment's start
+    shift = np.repeat(starts - seg_off, lengths)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _check_lengths(op: str, lengths, B: int, T: int) -> np.ndarray:
+    lengths = np.asarray(lengths)
+    if lengths.shape != (B,):
+        raise ShapeError(
+            f"{op}: `lengths` must have shape ({B},), one per row. Received shape {shape_str(lengths.shape)}.",
+            argument="lengths", received=lengths.shape)
+    if lengths.dtype.kind not in "iu":
+        if lengths.dtype.kind == "f" and np.all(np.isfinite(lengths)) and np.all(lengths == np.round(lengths)):
+            lengths = lengths.astype(np.int64)
+        else:
+            raise ConfigError(f"{op}: `lengths` must be integers. Received dtype {lengths.dtype}.",
+                              argument="lengths", received=str(lengths.dtype))
+    lengths = lengths.astype(np.int64, copy=False)
+    bad = np.flatnonzero((lengths < 0) | (lengths > T))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(
+            f"{op}: `lengths[{i}]`={int(lengths[i])} is outside 0..{T} (the array has {T} time steps).",
+            argument="lengths", received=int(lengths[i]), index=i)
+    return lengths

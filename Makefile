@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 
 run: install
-	$(VENV)/bin/seqfeed demo
+	$(PY) examples/run_seed_examples.py
 
 test: install
 	$(PY) -m pytest -q

@@ -1,0 +1,79 @@
+"""`BatchLoader`: a sampler's index batches -> padded `Batch`es in reused buffers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import DataError, check_choice, check_int
+from ..core._convert import as_sequence_set
+from ..core._pad import _check_dtype, _check_value, pad_set
+
+__all__ = ["BatchLoader"]
+
+
+class BatchLoader:
+    """Iterate padded batches of a :class:`SequenceSet` in the order a sampler gives.
+
+    Each batch is padded only to its own longest member (rounded up to
+    ``multiple_of`` if given), post padding by default, into one of ``n_buffers``
+    reused buffers: a yielded :class:`Batch` stays valid until ``n_buffers - 1``
+    further batches have been produced (Keras and tf.data copy each batch when
+    they receive it). Pass ``n_buffers=0`` to allocate every batch afresh.
+
+    Args:
+        seqs: a SequenceSet (or anything :func:`seqfeed.as_sequence_set` reads).
+        sampler: a sampler built on the same lengths.
+        padding, value, dtype, multiple_of: as in :func:`seqfeed.pad`.
+        allow_empty: if False (default), an empty sequence is an error: a fully
+            masked row has no output to learn from.
+    """
+
+    def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
+                 multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False):
+        op = "BatchLoader"
+        check_choice(op, "padding", padding, ("pre", "post"))
+        self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
+        self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
+        self.dtype = _check_dtype(op, dtype)
+        self.value = _check_value(op, value, self.dtype)
+        self.seqs = as_sequence_set(seqs, op=op)
+        self.sampler = sampler
+        self.padding = padding
+        if sampler.lengths.shape != self.seqs.lengths.shape or not np.array_equal(
+                sampler.lengths, self.seqs.lengths):
+            raise DataError(f"{op}: the sampler was built on other lengths ({sampler.lengths.size} "
+                            f"sequences) than these {len(self.seqs)} sequences.", argument="sampler",
+                            fix="build the sampler from the same SequenceSet: Sampler(seqs.lengths, ...)")
+        if not allow_empty and len(self.seqs) and self.seqs.lengths.min() == 0:
+            i = int(np.argmin(self.seqs.lengths))
+            raise DataError(f"{op}: sequence {i} is empty; a fully masked row has no output.",
+                            argument="seqs", index=i, fix="drop empty sequences: seqs.take(seqs.lengths > 0)")
+        self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
+        self._turn = 0
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+    def batch(self, indices) -> "Batch":  # noqa: F821
+        """Pad the sequences at ``indices`` into the next buffer."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = None
+        if self.n_buffers:
+            L = self.seqs.lengths[indices]
+            T = int(L.max()) if L.size else 0
+            if self.multiple_of:
+                T = -(-T // self.multiple_of) * self.multiple_of
+            need = indices.size * T * self.seqs.n_features
+            k = self._turn % self.n_buffers
+            buf = self._buffers[k]
+            if buf is None or buf.size < need:
+                buf = np.empty(max(need, 1), dtype=self.dtype)
+                self._buffers[k] = buf
+            self._turn += 1
+            out = buf
+        return pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
+                       dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader")
+
+    def __iter__(self):
+        for idx in self.sampler:
+            yield self.batch(idx)

@@ -1,0 +1,117 @@
+"""Masked recurrent model builders: the mask is an input, never a sentinel value."""
+
+from __future__ import annotations
+
+from ._lazy import keras
+from .._errors import ConfigError, check_choice, check_int
+
+TASKS = ("classify", "regress", "tag", "forecast")
+CELLS = ("lstm", "gru")
+
+
+def _check_float(op, name, value, lo, hi):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value < hi:
+        raise ConfigError(f"{op}: `{name}` must be a number in [{lo}, {hi}). Received: {name}={value!r}.",
+                          argument=name, received=value)
+    return float(value)
+
+
+def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int = 1, units: int = 64,
+               layers: int = 1, bidirectional: bool = False, dropout: float = 0.0, cell: str = "lstm",
+               conv_filters: int = 0, conv_kernel: int = 3, conv_stride: int = 1, dense_units: int = 0,
+               seed: int | None = None, name: str | None = None):
+    """Build a masked recurrent Keras model for one of the four sequence tasks.
+
+    The model has two inputs, ``x`` float32 ``(B, T, F)`` and ``mask`` bool
+    ``(B, T)`` (True on real steps, as produced by :func:`seqfeed.pad`), and passes
+    ``mask=`` to every recurrent layer: padding cannot change a result, whatever
+    the padding value, side or the content of real steps.
+
+    Args:
+        task: ``"classify"`` (softmax over ``n_outputs`` classes per sequence),
+            ``"regress"`` (``n_outputs`` values per sequence), ``"tag"`` (softmax
+            over ``n_outputs`` classes per step; output ``(B, T, n_outputs)``) or
+            ``"forecast"`` (``(B, horizon, n_outputs)`` future values).
+        n_features: ``F``, features per step.
+        n_outputs: classes (classify/tag) or target values per step (regress/forecast).
+        horizon: forecast steps (forecast only).
+        units: units of each recurrent layer (per direction).
+        layers: number of stacked recurrent layers.
+        bidirectional: wrap each recurrent layer in ``Bidirectional``.
+        dropout: input dropout of the recurrent layers (``recurrent_dropout`` stays 0,
+            which keeps the layers cuDNN-compatible).
+        cell: ``"lstm"`` or ``"gru"``.
+        conv_filters: if > 0, a strided ``Conv1D`` front-end (``conv_kernel``,
+            ``conv_stride``; see :class:`MaskedConv1D`) before the recurrent layers:
+            its output mask is derived from the lengths (``ceil(length / stride)``
+            real steps) and padded steps are zeroed first, so padding cannot leak in.
+            Needs post padding.
+        dense_units: an optional hidden Dense layer before the output.
+        seed: seed for the weight initialisers (reproducible models).
+    """
+    op = "build_lstm"
+    check_choice(op, "task", task, TASKS)
+    check_choice(op, "cell", cell, CELLS)
+    n_features = check_int(op, "n_features", n_features, minimum=1)
+    n_outputs = check_int(op, "n_outputs", n_outputs, minimum=1)
+    horizon = check_int(op, "horizon", horizon, minimum=1)
+    units = check_int(op, "units", units, minimum=1)
+    layers = check_int(op, "layers", layers, minimum=1)
+    conv_filters = check_int(op, "conv_filters", conv_filters, minimum=0)
+    conv_kernel = check_int(op, "conv_kernel", conv_kernel, minimum=1)
+    conv_stride = check_int(op, "conv_stride", conv_stride, minimum=1)
+    dense_units = check_int(op, "dense_units", dense_units, minimum=0)
+    dropout = _check_float(op, "dropout", dropout, 0.0, 1.0)
+    if task in ("classify", "tag") and n_outputs < 2:
+        raise ConfigError(f"{op}: task={task!r} needs n_outputs >= 2 classes. Received: n_outputs={n_outputs}.",
+                          argument="n_outputs", received=n_outputs)
+    if task == "tag" and conv_stride > 1:
+        raise ConfigError(f"{op}: task='tag' labels every input step; conv_stride must be 1.",
+                          argument="conv_stride", received=conv_stride)
+
+    from ._layers import MaskedConv1D
+
+    L = keras.layers
+    init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + k))
+    rinit = (lambda k: keras.initializers.Orthogonal(seed=None if seed is None else seed + 100 + k))
+    x_in = keras.Input(shape=(None, n_features), dtype="float32", name="x")
+    m_in = keras.Input(shape=(None,), dtype="bool", name="mask")
+    h, mask = x_in, m_in
+    if conv_filters:
+        h, mask = MaskedConv1D(conv_filters, conv_kernel, conv_stride, seed=seed, name="conv_front")(h, mask)
+    Cell = L.LSTM if cell == "lstm" else L.GRU
+    for i in range(layers):
+        last = i == layers - 1
+        rnn = Cell(units, return_sequences=(not last) or task == "tag", dropout=dropout,
+                   kernel_initializer=init(i), recurrent_initializer=rinit(i),
+                   name=f"{cell}_{i}" if not bidirectional else f"{cell}_{i}_inner")
+        if bidirectional:
+            rnn = L.Bidirectional(rnn, name=f"bi{cell}_{i}")
+        h = rnn(h, mask=mask)
+    if dense_units:
+        h = L.Dense(dense_units, activation="relu", kernel_initializer=init(50), name="hidden")(h)
+    if task == "classify":
+        out = L.Dense(n_outputs, activation="softmax", kernel_initializer=init(60), name="classes")(h)
+    elif task == "tag":
+        out = L.Dense(n_outputs, activation="softmax", kernel_initializer=init(60), name="step_classes")(h)
+    elif task == "regress":
+        out = L.Dense(n_outputs, kernel_initializer=init(60), name="values")(h)
+    else:
+        out = L.Dense(horizon * n_outputs, kernel_initializer=init(60), name="forecast_flat")(h)
+        out = L.Reshape((horizon, n_outputs), name="forecast")(out)
+    return keras.Model(inputs={"x": x_in, "mask": m_in}, outputs=out, name=name or f"seqfeed_{task}")
+
+
+def compile_for_task(model, task: str, *, learning_rate: float = 1e-3, clipnorm: float | None = 1.0):
+    """Compile ``model`` with the loss and metrics that fit ``task``."""
+    opt = keras.optimizers.Adam(learning_rate=learning_rate, clipnorm=clipnorm)
+    if task in ("classify", "tag"):
+        kw = dict(loss="sparse_categorical_crossentropy")
+        if task == "tag":
+            kw["weighted_metrics"] = ["sparse_categorical_accuracy"]
+        else:
+            kw["metrics"] = ["sparse_categorical_accuracy"]
+    else:
+        kw = dict(loss="mse", metrics=["mae"])
+    model.compile(optimizer=opt, **kw)
+    return model

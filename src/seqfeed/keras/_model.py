@@ -1,0 +1,299 @@
+"""`SequenceModel`: a masked Keras model plus what it needs to be used on new data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import metrics as M
+from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
+from ..batching import BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
+from ..core._batch import Batch
+from ..core._convert import as_sequence_set
+from ..core._sequence_set import SequenceSet
+from ._builders import TASKS, build_lstm, compile_for_task
+from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
+from ._lazy import keras
+
+FORMAT_VERSION = 1
+BATCHING = ("bucket", "token_budget", "fixed")
+
+
+class SequenceModel:
+    """A masked recurrent Keras model with its task, classes, features and scaler.
+
+    ``fit``/``predict``/``evaluate`` take a :class:`SequenceSet` (or anything
+    :func:`seqfeed.as_sequence_set` reads, or a padded :class:`Batch`): seqfeed
+    scales, batches (length-bucketed by default), pads per batch and masks.
+    ``save`` writes the Keras model and a JSON file with everything else, so
+    :meth:`load` in a fresh process predicts exactly the same.
+
+    Attributes:
+        model: the underlying ``keras.Model`` (inputs ``x`` and ``mask``).
+        task: ``"classify"``, ``"regress"``, ``"tag"`` or ``"forecast"``.
+        classes: class labels (classify/tag); outputs index this array.
+        info: free-form JSON-able metadata saved with the model (e.g. the CLI's
+            restructuring choice).
+    """
+
+    def __init__(self, model, *, task: str, n_features: int, classes=None, feature_names=None,
+                 padding: str = "post", scaler=None, horizon: int = 1, info: dict | None = None):
+        check_choice("SequenceModel", "task", task, TASKS)
+        check_choice("SequenceModel", "padding", padding, ("pre", "post"))
+        self.model = model
+        self.task = task
+        self.n_features = int(n_features)
+        self.classes = None if classes is None else np.asarray(classes)
+        self.feature_names = None if feature_names is None else list(feature_names)
+        self.padding = padding
+        self.scaler = scaler
+        self.horizon = int(horizon)
+        self.info = dict(info or {})
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def for_data(cls, task: str, train, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
+                 dropout: float = 0.0, cell: str = "lstm", conv_filters: int = 0, conv_kernel: int = 3,
+                 conv_stride: int = 1, dense_units: int = 0, padding: str = "post", scaler=None,
+                 learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None) -> "SequenceModel":
+        """Build and compile a model shaped for ``train`` (features, classes, horizon)."""
+        check_choice("SequenceModel.for_data", "task", task, TASKS)
+        train = as_sequence_set(train, op="SequenceModel.for_data")
+        classes, n_out, horizon = None, 1, 1
+        if task in ("classify", "regress", "forecast") and train.targets is None:
+            raise DataError(f"SequenceModel.for_data: task={task!r} needs per-sequence targets; the "
+                            f"training set has none.", argument="train",
+                            fix="build the set with targets=... (or --target in the CLI)")
+        if task == "tag" and train.step_targets is None:
+            raise DataError("SequenceModel.for_data: task='tag' needs per-step targets (step_targets).",
+                            argument="train")
+        if task == "classify":
+            classes = np.unique(train.targets)
+            n_out = int(classes.size)
+        elif task == "tag":
+            classes = np.unique(train.step_targets)
+            n_out = int(classes.size)
+        elif task == "regress":
+            t = np.asarray(train.targets)
+            n_out = 1 if t.ndim == 1 else int(np.prod(t.shape[1:]))
+        else:
+            t = np.asarray(train.targets)
+            horizon = 1 if t.ndim == 1 else int(t.shape[1])
+            n_out = 1 if t.ndim <= 2 else int(t.shape[2])
+        if padding == "pre" and conv_filters:
+            raise ConfigError("SequenceModel.for_data: the Conv1D front-end needs padding='post'.",
+                              argument="padding")
+        model = build_lstm(task, n_features=train.n_features, n_outputs=n_out, horizon=horizon,
+                           units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
+                           cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
+                           conv_stride=conv_stride, dense_units=dense_units, seed=seed)
+        compile_for_task(model, task, learning_rate=learning_rate)
+        return cls(model, task=task, n_features=train.n_features, classes=classes,
+                   feature_names=train.feature_names, padding=padding, scaler=scaler,
+                   horizon=horizon, info=info)
+
+    # ------------------------------------------------------------------ data preparation
+    def prepare(self, data, *, with_targets: bool = True, op: str = "SequenceModel") -> SequenceSet:
+        """Scale features and encode targets of ``data`` the way this model expects."""
+        seqs = as_sequence_set(data, op=op)
+        if seqs.n_features != self.n_features:
+            raise ShapeError(f"{op}: the data has {seqs.n_features} features per step; this model was "
+                             f"trained on {self.n_features}"
+                             + (f" ({', '.join(self.feature_names)})" if self.feature_names else "") + ".",
+                             argument="data", received=seqs.n_features,
+                             fix="pass the same feature columns, in the same order, as in training")
+        if self.scaler is not None:
+            seqs = self.scaler.transform(seqs)
+        targets, step_targets = seqs.targets, seqs.step_targets
+        if with_targets and self.task == "classify" and targets is not None:
+            targets = self._encode(targets, op)
+        elif with_targets and self.task == "tag" and step_targets is not None:
+            step_targets = self._encode(step_targets, op)
+        elif with_targets and targets is not None:
+            targets = np.asarray(targets, dtype=np.float32)
+            if self.task == "forecast" and targets.ndim == 1:
+                targets = targets[:, None, None]
+            elif self.task == "forecast" and targets.ndim == 2:
+                targets = targets[:, :, None]
+        if not with_targets:
+            targets = step_targets = None
+        return SequenceSet(seqs.values, seqs.offsets, targets=targets, step_targets=step_targets,
+                           ids=seqs.ids, feature_names=seqs.feature_names)
+
+    def _encode(self, labels, op):
+        labels = np.asarray(labels)
+        pos = np.searchsorted(self.classes, labels)
+        pos_c = np.minimum(pos, self.classes.size - 1)
+        bad = self.classes[pos_c] != labels
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{op}: label {labels[i]!r} (at {i}) was not seen in training; known classes: "
+                            f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
+        return pos_c.astype(np.int32)
+
+    def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
+               max_tokens: int | None = None, shuffle: bool = True, seed: int = 0) -> BatchLoader:
+        check_choice("SequenceModel", "batching", batching, BATCHING)
+        if batching == "bucket":
+            sampler = BucketSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+        elif batching == "token_budget":
+            budget = max_tokens or batch_size * int(np.percentile(seqs.lengths, 90) if len(seqs) else 1)
+            sampler = TokenBudgetSampler(seqs.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
+                                         seed=seed, shuffle=shuffle)
+        else:
+            sampler = FixedSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+        return BatchLoader(seqs, sampler, padding=self.padding)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
+            batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
+            verbose="auto"):
+        """Train on ``train`` (SequenceSet, raw sequences with targets, or one Batch).
+
+        Returns the Keras ``History``.
+        """
+        epochs = check_int("SequenceModel.fit", "epochs", epochs, minimum=1)
+        batch_size = check_int("SequenceModel.fit", "batch_size", batch_size, minimum=1)
+        keras.utils.set_random_seed(seed)
+        if isinstance(train, Batch):
+            _check_nonempty(train, "SequenceModel.fit")
+            return self.model.fit(*batch_to_keras(train), epochs=epochs, verbose=verbose,
+                                  callbacks=list(callbacks), shuffle=False)
+        tr = self.prepare(train, op="SequenceModel.fit")
+        ds = to_tf_dataset(self.loader(tr, batching=batching, batch_size=batch_size,
+                                       max_tokens=max_tokens, seed=seed))
+        val = None
+        if validation is not None:
+            va = self.prepare(validation, op="SequenceModel.fit")
+            val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
+                                            shuffle=False))
+        return self.model.fit(ds, validation_data=val, epochs=epochs, verbose=verbose,
+                              callbacks=list(callbacks))
+
+    # ------------------------------------------------------------------ inference
+    def predict_raw(self, data, *, batch_size: int = 256):
+        """Model outputs in input order: ``(n, C)`` / ``(n, k)`` / ``(n, horizon, k)``, or for
+        ``tag`` a list of ``(T_i, C)`` arrays."""
+        if isinstance(data, Batch):
+            _check_nonempty(data, "SequenceModel.predict")
+            out = self.model.predict_on_batch(batch_to_keras(data, with_targets=False)[0])
+            out = np.asarray(out)
+            if self.task == "tag":
+                return [o[m] for o, m in zip(out, data.mask)]
+            return out
+        seqs = self.prepare(data, with_targets=False, op="SequenceModel.predict")
+        if not len(seqs):
+            raise DataError("SequenceModel.predict: no sequences to predict.", argument="data")
+        loader = self.loader(seqs, batching="bucket", batch_size=batch_size, shuffle=False)
+        results: list = [None] * len(seqs)
+        for batch in loader:
+            _check_nonempty(batch, "SequenceModel.predict")
+            out = np.asarray(self.model.predict_on_batch(batch_to_keras(batch, with_targets=False)[0]))
+            for k, i in enumerate(batch.index.tolist()):
+                results[i] = out[k][batch.mask[k]] if self.task == "tag" else out[k]
+        if self.task == "tag":
+            return results
+        return np.stack(results)
+
+    def predict(self, data, *, batch_size: int = 256):
+        """Predictions in input order: class labels (classify/tag: list per sequence), values
+        (regress: ``(n,)`` or ``(n, k)``), forecasts (``(n, horizon)`` or ``(n, horizon, k)``)."""
+        raw = self.predict_raw(data, batch_size=batch_size)
+        if self.task == "classify":
+            return self.classes[np.argmax(raw, axis=-1)]
+        if self.task == "tag":
+            return [self.classes[np.argmax(r, axis=-1)] for r in raw]
+        if self.task == "regress":
+            return raw[:, 0] if raw.shape[1] == 1 else raw
+        return raw[..., 0] if raw.shape[-1] == 1 else raw
+
+    def evaluate(self, data, *, batch_size: int = 256) -> dict:
+        """Metrics on labelled data: accuracy and macro-F1 (classify, tag); MAE and RMSE otherwise."""
+        seqs = as_sequence_set(data, op="SequenceModel.evaluate")
+        pred = self.predict(seqs, batch_size=batch_size)
+        if self.task == "classify":
+            y = self._encode(seqs.targets, "SequenceModel.evaluate")
+            p = self._encode(pred, "SequenceModel.evaluate")
+            return {"n": int(y.size), "accuracy": M.accuracy(y, p),
+                    "macro_f1": M.macro_f1(y, p, self.classes.size)}
+        if self.task == "tag":
+            y = self._encode(seqs.step_targets, "SequenceModel.evaluate")
+            p = self._encode(np.concatenate(pred), "SequenceModel.evaluate")
+            return {"n": int(y.size), "accuracy": M.accuracy(y, p),
+                    "macro_f1": M.macro_f1(y, p, self.classes.size)}
+        y = np.asarray(seqs.targets, dtype=np.float64).reshape(np.asarray(pred).shape)
+        return {"n": int(len(seqs)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred)}
+
+    # ------------------------------------------------------------------ persistence
+    def metadata(self) -> dict:
+        return {
+            "format": FORMAT_VERSION, "task": self.task, "n_features": self.n_features,
+            "classes": None if self.classes is None else self.classes.tolist(),
+            "classes_dtype": None if self.classes is None else self.classes.dtype.str,
+            "feature_names": self.feature_names, "padding": self.padding, "horizon": self.horizon,
+            "scaler": None if self.scaler is None else self.scaler.to_dict(), "info": self.info,
+        }
+
+    def save(self, path) -> Path:
+        """Write ``path/`` = ``model.keras`` + ``seqfeed.json``, atomically (all or nothing)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            self.model.save(tmp / "model.keras")
+            (tmp / "seqfeed.json").write_text(json.dumps(self.metadata(), indent=2, default=_json))
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path) -> "SequenceModel":
+        """Load a model written by :meth:`save` (also a CLI output directory)."""
+        from ._layers import MaskedConv1D  # noqa: F401 - registers the custom layer
+
+        path = Path(path)
+        meta_file = path / "seqfeed.json"
+        if not meta_file.exists():
+            raise ConfigError(f"SequenceModel.load: {path} has no seqfeed.json; it is not a seqfeed model "
+                              f"directory.", argument="path", fix="pass the directory written by save() or "
+                                                                  "`seqfeed train --out`")
+        meta = json.loads(meta_file.read_text())
+        model = keras.saving.load_model(path / "model.keras")
+        scaler = None
+        if meta.get("scaler"):
+            from ..transforms import Standardizer
+
+            scaler = Standardizer.from_dict(meta["scaler"])
+        classes = None
+        if meta.get("classes") is not None:
+            classes = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
+        return cls(model, task=meta["task"], n_features=meta["n_features"], classes=classes,
+                   feature_names=meta.get("feature_names"), padding=meta.get("padding", "post"),
+                   scaler=scaler, horizon=meta.get("horizon", 1), info=meta.get("info"))
+
+    def __repr__(self):
+        return (f"SequenceModel(task={self.task!r}, features={self.n_features}, "
+                f"classes={None if self.classes is None else self.classes.size}, padding={self.padding!r})")
+
+
+def _json(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

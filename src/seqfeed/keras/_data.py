@@ -99,4 +99,6 @@ def to_tf_dataset(loader, *, with_targets: bool = True):
             yield batch_to_keras(batch, with_targets=len(sig) > 1)
 
     ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+    # the number of batches per epoch is known: tell Keras, so epochs end cleanly
+    ds = ds.apply(tf.data.experimental.assert_cardinality(len(loader.sampler)))
     return ds.prefetch(1)

@@ -132,7 +132,7 @@ class SequenceModel:
         bad = self.classes[pos_c] != labels
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise DataError(f"{op}: label {labels[i]!r} (at {i}) was not seen in training; known classes: "
+            raise DataError(f"{op}: label {labels[i].item()!r} (at {i}) was not seen in training; known classes: "
                             f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
         return pos_c.astype(np.int32)
 
@@ -173,7 +173,7 @@ class SequenceModel:
             val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
                                             shuffle=False))
         return self.model.fit(ds, validation_data=val, epochs=epochs, verbose=verbose,
-                              callbacks=list(callbacks))
+                              callbacks=list(callbacks), shuffle=False)
 
     # ------------------------------------------------------------------ inference
     def predict_raw(self, data, *, batch_size: int = 256):

@@ -1,0 +1,136 @@
+"""Proof that seqfeed's masked models do not depend on padding.
+
+Trained-like weights (random non-zero biases), sequences with real all-zero
+steps, both padding sides, a padding value that is not zero: every sequence's
+output in a padded batch must equal its output when run alone.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import seqfeed
+
+pytestmark = pytest.mark.tf
+
+TOL = 1e-5
+
+
+def _randomise(model, rng, scale=0.5):
+    for w in model.weights:
+        w.assign((np.asarray(w) + rng.normal(0, scale, w.shape)).astype("float32"))
+
+
+def _max_diff(model, task, seqs, padding, value):
+    b = seqfeed.pad(seqs, padding=padding, value=value)
+    out = np.asarray(model(b.inputs))
+    worst = 0.0
+    for i, s in enumerate(seqs):
+        alone = np.asarray(model({"x": s[None], "mask": np.ones((1, len(s)), bool)}))[0]
+        got = out[i][b.mask[i]] if task == "tag" else out[i]
+        worst = max(worst, float(np.abs(got - alone).max()))
+    return worst
+
+
+@st.composite
+def configs(draw):
+    task = draw(st.sampled_from(["classify", "regress", "tag", "forecast"]))
+    conv = draw(st.sampled_from([0, 0, 4]))
+    return dict(
+        task=task,
+        units=draw(st.sampled_from([3, 8])),
+        layers=draw(st.integers(1, 2)),
+        bidirectional=draw(st.booleans()),
+        cell=draw(st.sampled_from(["lstm", "gru"])),
+        conv_filters=conv,
+        conv_stride=1 if (task == "tag" or not conv) else draw(st.integers(1, 3)),
+        conv_kernel=draw(st.integers(1, 4)),
+        seed=draw(st.integers(0, 1000)),
+        n_features=draw(st.integers(1, 3)),
+        lengths=draw(st.lists(st.integers(1, 9), min_size=2, max_size=5)),
+        value=draw(st.sampled_from([0.0, 5.0, -3.0])),
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs())
+def test_output_independent_of_padding(cfg):
+    from seqfeed.keras import build_lstm
+
+    rng = np.random.default_rng(cfg["seed"])
+    F = cfg["n_features"]
+    model = build_lstm(cfg["task"], n_features=F, n_outputs=3, horizon=2, units=cfg["units"],
+                       layers=cfg["layers"], bidirectional=cfg["bidirectional"], cell=cfg["cell"],
+                       conv_filters=cfg["conv_filters"], conv_stride=cfg["conv_stride"],
+                       conv_kernel=cfg["conv_kernel"], seed=cfg["seed"])
+    _randomise(model, rng)
+    seqs = [rng.normal(size=(n, F)).astype("float32") for n in cfg["lengths"]]
+    seqs[0][rng.integers(0, len(seqs[0]))] = 0.0  # a real all-zero step
+    sides = ["post"] if cfg["conv_filters"] else ["post", "pre"]
+    for padding in sides:
+        assert _max_diff(model, cfg["task"], seqs, padding, cfg["value"]) < TOL
+
+
+def test_output_independent_of_padding_after_training():
+    from seqfeed.keras import SequenceModel
+
+    rng = np.random.default_rng(3)
+    seqs = [rng.normal(size=(n, 2)).astype("float32") for n in rng.integers(2, 12, 64)]
+    for s in seqs[::3]:
+        s[0] = 0.0
+    y = np.array([int(s[-1, 0] > 0) for s in seqs])
+    train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
+    for padding in ("post", "pre"):
+        sm = SequenceModel.for_data("classify", train, units=6, layers=2, bidirectional=True,
+                                    padding=padding, seed=1, learning_rate=0.05)
+        sm.fit(train, epochs=3, batch_size=16, verbose=0)
+        assert np.abs(np.asarray(sm.model.weights[-1])).sum() > 0
+        for side in ("post", "pre"):
+            assert _max_diff(sm.model, "classify", seqs[:6], side, 2.0) < TOL
+
+
+def test_masking_zero_would_be_wrong_but_length_mask_is_exact():
+    """The failure seqfeed prevents: Masking(0.0) drops a real all-zero step."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    lstm = keras.layers.LSTM(16)
+    x = rng.normal(size=(1, 6, 1)).astype("float32")
+    x[0, 2] = 0.0
+    lstm(x)
+    _randomise(lstm, rng)
+    alone = np.asarray(lstm(x))
+    b = seqfeed.pad([x[0], x[0, :3]])
+    exact = np.asarray(lstm(b.x, mask=b.mask))[0]
+    masked_by_value = np.asarray(lstm(keras.layers.Masking(0.0)(b.x)))[0]
+    assert np.abs(exact - alone[0]).max() < TOL
+    assert np.abs(masked_by_value - alone[0]).max() > 1e-3
+
+
+def test_empty_sequence_rejected_before_tensorflow():
+    from seqfeed.keras import SequenceModel
+
+    train = seqfeed.SequenceSet.from_sequences([np.ones((3, 1)), np.ones((2, 1))], targets=[0, 1])
+    sm = SequenceModel.for_data("classify", train, units=2)
+    with pytest.raises(seqfeed.DataError, match=r"sequence 1 is empty"):
+        sm.predict(seqfeed.SequenceSet.from_sequences([np.ones((3, 1)), np.zeros((0, 1))]))
+    with pytest.raises(seqfeed.DataError, match=r"sequence 0 is empty"):
+        sm.predict(seqfeed.pad([np.zeros((0, 1)), np.ones((2, 1))]))
+
+
+def test_cudnn_check():
+    import keras
+
+    from seqfeed.keras import cudnn_compatible
+
+    post = seqfeed.pad([np.ones(3), np.ones(1)])
+    assert cudnn_compatible(post).ok
+    pre = seqfeed.pad([np.ones(3), np.ones(1)], padding="pre")
+    check = cudnn_compatible(pre)
+    assert not check.ok and "row 1 is not right-padded" in str(check)
+    empty = seqfeed.pad([np.ones(3), np.zeros(0)])
+    assert "row 1 is fully masked" in str(cudnn_compatible(empty))
+    bad = keras.layers.LSTM(4, recurrent_dropout=0.1, activation="relu")
+    reasons = cudnn_compatible(post, bad).reasons
+    assert any("activation is 'relu'" in r for r in reasons)
+    assert any("recurrent_dropout=0.1" in r for r in reasons)

@@ -1,0 +1,132 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import seqfeed
+from seqfeed.batching import BatchLoader, BucketSampler
+
+pytestmark = pytest.mark.tf
+
+
+def last_step_problem(n, seed, max_len=30):
+    """Label = sign of the LAST real step's first feature: padding mistakes cost accuracy."""
+    rng = np.random.default_rng(seed)
+    seqs, y = [], []
+    for L in rng.integers(3, max_len, n):
+        s = rng.normal(size=(L, 2)).astype("float32")
+        s[rng.integers(0, L - 1)] = 0.0  # real all-zero steps, not at the end
+        seqs.append(s)
+        y.append(int(s[-1, 0] > 0))
+    return seqfeed.SequenceSet.from_sequences(seqs, targets=np.array(y))
+
+
+def _count_traces(model):
+    count = {"n": 0}
+    original = model.train_step
+
+    def counting(data):
+        count["n"] += 1  # Python code in a traced step runs only while tracing
+        return original(data)
+
+    model.train_step = counting
+    return count
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_classifier_on_last_step_problem_reaches_095(padding):
+    from seqfeed.keras import SequenceModel
+
+    train, test = last_step_problem(1200, 0), last_step_problem(400, 1)
+    sm = SequenceModel.for_data("classify", train, units=24, padding=padding, seed=0,
+                                learning_rate=5e-3)
+    traces = _count_traces(sm.model)
+    sm.fit(train, epochs=8, batch_size=32, verbose=0)
+    acc = sm.evaluate(test)["accuracy"]
+    assert acc >= 0.95, acc
+    # 40 batches x 8 epochs of varying time_steps: the train step is traced once
+    assert traces["n"] <= 2
+
+
+def test_pydataset_with_variable_time_steps_does_not_retrace():
+    import keras
+
+    from seqfeed.keras import KerasDataset, build_lstm, compile_for_task
+
+    train = last_step_problem(256, 2)
+    loader = BatchLoader(train, BucketSampler(train.lengths, batch_size=16, seed=0))
+    T = [int(train.lengths[b].max()) for b in loader.sampler.batches()]
+    assert len(set(T)) > 3
+    model = compile_for_task(build_lstm("classify", n_features=2, n_outputs=2, units=8, seed=0), "classify")
+    traces = _count_traces(model)
+    ds = KerasDataset(loader)
+    model.fit(ds, epochs=2, verbose=0)
+    assert traces["n"] <= 2
+    keras.backend.clear_session()
+
+
+def test_batch_passed_directly_to_fit_predict_evaluate():
+    from seqfeed.keras import SequenceModel
+
+    train = last_step_problem(64, 3)
+    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    batch = seqfeed.pad(sm.prepare(train))
+    hist = sm.fit(batch, epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    out = sm.predict_raw(batch)
+    assert out.shape == (64, 2)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(sm.predict_raw(train), out, atol=1e-5)  # same result, other batching
+
+
+@pytest.mark.parametrize("task", ["classify", "regress", "tag", "forecast"])
+def test_save_load_reproduces_predictions_in_fresh_process(task, tmp_path):
+    from seqfeed.keras import SequenceModel
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 3)).astype("float32") for n in rng.integers(2, 15, 40)]
+    if task == "classify":
+        data = seqfeed.SequenceSet.from_sequences(seqs, targets=np.array(["a", "b", "c", "d"] * 10))
+    elif task == "regress":
+        data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=40))
+    elif task == "forecast":
+        data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=(40, 4)))
+    else:
+        data = seqfeed.SequenceSet.from_sequences(seqs, step_targets=[rng.integers(0, 3, len(s)) for s in seqs])
+    sm = SequenceModel.for_data(task, data, units=5, bidirectional=True, seed=0)
+    sm.fit(data, epochs=1, verbose=0)
+    before = sm.predict_raw(data)
+    out = sm.save(tmp_path / "model")
+    np.savez(tmp_path / "data.npz", values=data.values, offsets=data.offsets)
+    code = f"""
+import json, numpy as np, seqfeed
+from seqfeed.keras import SequenceModel
+d = np.load({str(tmp_path / 'data.npz')!r})
+s = seqfeed.SequenceSet(d['values'], d['offsets'])
+m = SequenceModel.load({str(out)!r})
+r = m.predict_raw(s)
+r = [a.tolist() for a in r] if isinstance(r, list) else r.tolist()
+print(json.dumps(r))
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    after = json.loads(res.stdout.strip().splitlines()[-1])
+    if task == "tag":
+        for a, b in zip(after, before):
+            np.testing.assert_array_equal(np.asarray(a, np.float32), b)
+    else:
+        np.testing.assert_array_equal(np.asarray(after, np.float32), before)
+    meta = json.loads((out / "seqfeed.json").read_text())
+    assert meta["task"] == task and meta["padding"] == "post"
+
+
+def test_unknown_label_and_wrong_feature_count_are_named():
+    from seqfeed.keras import SequenceModel
+
+    train = seqfeed.SequenceSet.from_sequences([np.ones((2, 2)), np.ones((3, 2))], targets=["x", "y"])
+    sm = SequenceModel.for_data("classify", train, units=2)
+    with pytest.raises(seqfeed.DataError, match=r"label 'z' \(at 1\) was not seen in training"):
+        sm.evaluate(seqfeed.SequenceSet.from_sequences([np.ones((2, 2)), np.ones((3, 2))], targets=["x", "z"]))
+    with pytest.raises(seqfeed.ShapeError, match=r"the data has 3 features per step; this model was trained on 2"):
+        sm.predict([np.ones((2, 3))])

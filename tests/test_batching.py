@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import seqfeed
+from seqfeed.batching import (BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler,
+                              equal_step_boundaries, padding_report)
+
+lengths_st = st.lists(st.integers(1, 60), min_size=1, max_size=120).map(lambda v: np.array(v, np.int64))
+
+
+def make(kind, lengths, seed, **kw):
+    if kind == "fixed":
+        return FixedSampler(lengths, batch_size=kw.get("batch_size", 7), seed=seed,
+                            drop_last=kw.get("drop_last", False))
+    if kind == "bucket":
+        return BucketSampler(lengths, batch_size=kw.get("batch_size", 7), n_buckets=4, seed=seed,
+                             drop_last=kw.get("drop_last", False))
+    return TokenBudgetSampler(lengths, max_tokens=kw.get("max_tokens", 100), seed=seed)
+
+
+kinds = st.sampled_from(["fixed", "bucket", "token"])
+
+
+@given(lengths_st, kinds, st.integers(0, 5), st.integers(0, 3))
+def test_every_sequence_exactly_once_per_epoch(lengths, kind, seed, epoch):
+    s = make(kind, lengths, seed)
+    s.set_epoch(epoch)
+    seen = np.concatenate(list(s))
+    assert np.array_equal(np.sort(seen), np.arange(lengths.size))
+
+
+@given(lengths_st, kinds, st.integers(0, 5))
+def test_deterministic_for_seed_and_epoch_and_differs_across_epochs(lengths, kind, seed):
+    a, b = make(kind, lengths, seed), make(kind, lengths, seed)
+    for e in (0, 1):
+        pa, pb = a.batches(e), b.batches(e)
+        assert len(pa) == len(pb) and all(np.array_equal(x, y) for x, y in zip(pa, pb))
+
+
+def test_epochs_differ():
+    lengths = np.random.default_rng(0).integers(1, 50, 500)
+    for kind in ("fixed", "bucket", "token"):
+        s = make(kind, lengths, 0)
+        e0, e1 = s.batches(0), s.batches(1)
+        assert any(not np.array_equal(x, y) for x, y in zip(e0, e1)), kind
+
+
+@given(lengths_st, kinds, st.integers(0, 5), st.data())
+def test_resume_mid_epoch_gives_the_same_remaining_batches(lengths, kind, seed, data):
+    s = make(kind, lengths, seed)
+    s.set_epoch(data.draw(st.integers(0, 2)))
+    full = s.batches()
+    k = data.draw(st.integers(0, len(full)))
+    it = iter(s)
+    for _ in range(k):
+        next(it)
+    state = s.state_dict()
+    resumed = make(kind, lengths, seed)
+    resumed.load_state_dict(state)
+    rest = list(resumed)
+    assert len(rest) == len(full) - k
+    assert all(np.array_equal(x, y) for x, y in zip(rest, full[k:]))
+    assert resumed.epoch == state["epoch"] + 1 and resumed.position == 0
+
+
+def test_resume_refuses_other_sampler():
+    s = FixedSampler(np.arange(1, 10), batch_size=3)
+    with pytest.raises(seqfeed.ConfigError, match=r"saved by a different sampler"):
+        FixedSampler(np.arange(1, 10), batch_size=4).load_state_dict(s.state_dict())
+
+
+@given(lengths_st, st.integers(1, 10))
+def test_drop_last_only_drops_short_batches(lengths, bs):
+    s = FixedSampler(lengths, batch_size=bs, drop_last=True)
+    assert all(b.size == bs for b in s.batches())
+    assert s.dropped == lengths.size % bs
+
+
+@given(lengths_st, st.integers(5, 400))
+def test_token_budget_respected(lengths, budget):
+    for b in TokenBudgetSampler(lengths, max_tokens=budget).batches():
+        assert b.size == 1 or b.size * lengths[b].max() <= budget
+
+
+def test_bucket_boundaries_split_total_steps_evenly():
+    lengths = np.random.default_rng(0).lognormal(4, 1, 10000).astype(int) + 1
+    bounds = equal_step_boundaries(lengths, 4)
+    bucket = np.searchsorted(bounds, lengths, side="left")
+    shares = np.array([lengths[bucket == k].sum() for k in range(bounds.size)]) / lengths.sum()
+    assert bounds[-1] == lengths.max()
+    assert np.all(np.abs(shares - 0.25) < 0.03), shares
+
+
+def test_ties_broken_at_random_so_sorted_files_mix_classes():
+    # a file sorted by class where every sequence has the same length
+    lengths = np.full(200, 10)
+    s = BucketSampler(lengths, batch_size=20, seed=0)
+    labels = np.repeat(np.arange(4), 50)
+    assert all(len(np.unique(labels[b])) >= 3 for b in s.batches())
+
+
+def test_loader_pads_per_batch_into_reused_buffers():
+    rng = np.random.default_rng(0)
+    seqs = seqfeed.SequenceSet.from_sequences([rng.normal(size=(n, 3)) for n in rng.integers(1, 40, 50)],
+                                              targets=np.arange(50))
+    loader = BatchLoader(seqs, BucketSampler(seqs.lengths, batch_size=8, seed=1), multiple_of=4)
+    got = []
+    for b in loader:
+        assert b.x.shape[1] == -(-int(b.lengths.max()) // 4) * 4
+        np.testing.assert_array_equal(b.y, b.index)
+        for k, i in enumerate(b.index):
+            np.testing.assert_allclose(b.x[k][b.mask[k]], seqs[i], rtol=1e-6)
+        got.append(b.index.copy())
+    assert np.array_equal(np.sort(np.concatenate(got)), np.arange(50))
+
+
+def test_loader_rejects_empty_sequences():
+    seqs = seqfeed.SequenceSet.from_sequences([np.ones(3), np.zeros(0)])
+    with pytest.raises(seqfeed.DataError, match=r"sequence 1 is empty"):
+        BatchLoader(seqs, FixedSampler(seqs.lengths))
+
+
+def test_padding_report_values():
+    lengths = np.array([10, 10, 20, 40])
+    rep = padding_report(lengths, batch_sizes=(2,), token_budgets=(40,))
+    rows = {r["strategy"]: r for r in rep.rows}
+    assert rows["global"]["padded_steps"] == 160 and rows["global"]["real_steps"] == 80
+    assert rows["bucket"]["padded_steps"] == 2 * 10 + 20 + 40  # buckets {10,10}, {20}, {40}
+    assert rows["token_budget"]["padded_steps"] == 20 + 20 + 40
+    assert rows["token_budget"]["efficiency"] == pytest.approx(80 / 80)
+    text = str(rep)
+    assert "token_budget" in text and "efficiency" in text

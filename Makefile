@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 
 run: install
-	$(PY) examples/run_seed_examples.py
+	$(VENV)/bin/seqfeed demo
 
 test: install
 	$(PY) -m pytest -q

@@ -42,7 +42,8 @@ class SequenceModel:
     """
 
     def __init__(self, model, *, task: str, n_features: int, classes=None, feature_names=None,
-                 padding: str = "post", scaler=None, horizon: int = 1, info: dict | None = None):
+                 padding: str = "post", scaler=None, horizon: int = 1, info: dict | None = None,
+                 restructure: dict | None = None):
         check_choice("SequenceModel", "task", task, TASKS)
         check_choice("SequenceModel", "padding", padding, ("pre", "post"))
         self.model = model
@@ -54,14 +55,21 @@ class SequenceModel:
         self.scaler = scaler
         self.horizon = int(horizon)
         self.info = dict(info or {})
+        self.restructure = dict(restructure or {"kind": "none"})
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def for_data(cls, task: str, train, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
                  dropout: float = 0.0, cell: str = "lstm", conv_filters: int = 0, conv_kernel: int = 3,
                  conv_stride: int = 1, dense_units: int = 0, padding: str = "post", scaler=None,
-                 learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None) -> "SequenceModel":
-        """Build and compile a model shaped for ``train`` (features, classes, horizon)."""
+                 learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
+                 restructure: dict | None = None) -> "SequenceModel":
+        """Build and compile a model shaped for ``train`` (features, classes, horizon).
+
+        ``restructure`` (see :func:`seqfeed.transforms.parse_restructure`) is applied
+        to every input after scaling; ``{"kind": "conv", "size": s}`` adds a strided
+        Conv1D front-end instead.
+        """
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         train = as_sequence_set(train, op="SequenceModel.for_data")
         classes, n_out, horizon = None, 1, 1
@@ -88,14 +96,20 @@ class SequenceModel:
         if padding == "pre" and conv_filters:
             raise ConfigError("SequenceModel.for_data: the Conv1D front-end needs padding='post'.",
                               argument="padding")
-        model = build_lstm(task, n_features=train.n_features, n_outputs=n_out, horizon=horizon,
+        restructure = dict(restructure or {"kind": "none"})
+        if restructure["kind"] == "conv":
+            conv_filters = conv_filters or max(32, units // 2)
+            conv_stride = restructure["size"]
+            conv_kernel = max(conv_kernel, 2 * conv_stride - 1)
+        n_model = restructured_features(restructure, train.n_features)
+        model = build_lstm(task, n_features=n_model, n_outputs=n_out, horizon=horizon,
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
                            conv_stride=conv_stride, dense_units=dense_units, seed=seed)
         compile_for_task(model, task, learning_rate=learning_rate)
         return cls(model, task=task, n_features=train.n_features, classes=classes,
                    feature_names=train.feature_names, padding=padding, scaler=scaler,
-                   horizon=horizon, info=info)
+                   horizon=horizon, info=info, restructure=restructure)
 
     # ------------------------------------------------------------------ data preparation
     def prepare(self, data, *, with_targets: bool = True, op: str = "SequenceModel") -> SequenceSet:
@@ -109,6 +123,13 @@ class SequenceModel:
                              fix="pass the same feature columns, in the same order, as in training")
         if self.scaler is not None:
             seqs = self.scaler.transform(seqs)
+        if self.restructure.get("kind", "none") not in ("none", "conv"):
+            from ..transforms._restructure import apply_restructure
+
+            if self.task == "tag":
+                raise ConfigError(f"{op}: restructuring changes the number of steps; task='tag' "
+                                  f"labels every raw step.", argument="restructure")
+            seqs = apply_restructure(seqs, self.restructure)
         targets, step_targets = seqs.targets, seqs.step_targets
         if with_targets and self.task == "classify" and targets is not None:
             targets = self._encode(targets, op)
@@ -152,7 +173,7 @@ class SequenceModel:
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
             batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
-            verbose="auto"):
+            verbose="auto", initial_epoch: int = 0):
         """Train on ``train`` (SequenceSet, raw sequences with targets, or one Batch).
 
         Returns the Keras ``History``.
@@ -163,17 +184,18 @@ class SequenceModel:
         if isinstance(train, Batch):
             _check_nonempty(train, "SequenceModel.fit")
             return self.model.fit(*batch_to_keras(train), epochs=epochs, verbose=verbose,
-                                  callbacks=list(callbacks), shuffle=False)
+                                  callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
         tr = self.prepare(train, op="SequenceModel.fit")
-        ds = to_tf_dataset(self.loader(tr, batching=batching, batch_size=batch_size,
-                                       max_tokens=max_tokens, seed=seed))
+        loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed)
+        loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
+        ds = to_tf_dataset(loader)
         val = None
         if validation is not None:
             va = self.prepare(validation, op="SequenceModel.fit")
             val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
                                             shuffle=False))
         return self.model.fit(ds, validation_data=val, epochs=epochs, verbose=verbose,
-                              callbacks=list(callbacks), shuffle=False)
+                              callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
 
     # ------------------------------------------------------------------ inference
     def predict_raw(self, data, *, batch_size: int = 256):
@@ -181,8 +203,7 @@ class SequenceModel:
         ``tag`` a list of ``(T_i, C)`` arrays."""
         if isinstance(data, Batch):
             _check_nonempty(data, "SequenceModel.predict")
-            out = self.model.predict_on_batch(batch_to_keras(data, with_targets=False)[0])
-            out = np.asarray(out)
+            out = np.asarray(self._infer(data.x, data.mask))
             if self.task == "tag":
                 return [o[m] for o, m in zip(out, data.mask)]
             return out
@@ -193,12 +214,26 @@ class SequenceModel:
         results: list = [None] * len(seqs)
         for batch in loader:
             _check_nonempty(batch, "SequenceModel.predict")
-            out = np.asarray(self.model.predict_on_batch(batch_to_keras(batch, with_targets=False)[0]))
+            out = np.asarray(self._infer(batch.x, batch.mask))
             for k, i in enumerate(batch.index.tolist()):
                 results[i] = out[k][batch.mask[k]] if self.task == "tag" else out[k]
         if self.task == "tag":
             return results
         return np.stack(results)
+
+    def _infer(self, x, mask):
+        """The model on one padded batch, through a function traced once for any (B, T)."""
+        fn = getattr(self, "_infer_fn", None)
+        if fn is None or fn[0] is not self.model:
+            from ._lazy import tf
+
+            model = self.model
+            spec = {"x": tf.TensorSpec((None, None, x.shape[2]), tf.float32),
+                    "mask": tf.TensorSpec((None, None), tf.bool)}
+            fn = (model, tf.function(lambda inputs: model(inputs, training=False), input_signature=[spec],
+                                     reduce_retracing=True))
+            self._infer_fn = fn
+        return fn[1]({"x": x, "mask": mask})
 
     def predict(self, data, *, batch_size: int = 256):
         """Predictions in input order: class labels (classify/tag: list per sequence), values
@@ -237,6 +272,7 @@ class SequenceModel:
             "classes_dtype": None if self.classes is None else self.classes.dtype.str,
             "feature_names": self.feature_names, "padding": self.padding, "horizon": self.horizon,
             "scaler": None if self.scaler is None else self.scaler.to_dict(), "info": self.info,
+            "restructure": self.restructure,
         }
 
     def save(self, path) -> Path:
@@ -284,11 +320,22 @@ class SequenceModel:
             classes = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
         return cls(model, task=meta["task"], n_features=meta["n_features"], classes=classes,
                    feature_names=meta.get("feature_names"), padding=meta.get("padding", "post"),
-                   scaler=scaler, horizon=meta.get("horizon", 1), info=meta.get("info"))
+                   scaler=scaler, horizon=meta.get("horizon", 1), info=meta.get("info"),
+                   restructure=meta.get("restructure"))
 
     def __repr__(self):
         return (f"SequenceModel(task={self.task!r}, features={self.n_features}, "
                 f"classes={None if self.classes is None else self.classes.size}, padding={self.padding!r})")
+
+
+def restructured_features(spec: dict, n_features: int) -> int:
+    """Features per step after a restructuring spec."""
+    kind = spec.get("kind", "none")
+    if kind == "frame":
+        return spec["size"] * n_features
+    if kind == "summary":
+        return 5 * n_features
+    return n_features
 
 
 def _json(o):

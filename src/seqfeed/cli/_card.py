@@ -1,0 +1,59 @@
+"""The model card (README.md) written next to a trained model."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shlex
+import sys
+
+from .. import __version__
+
+
+def _fmt(v):
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def model_card(sm, plan, metrics, setup, plots, args) -> str:
+    rec = plan.record()
+    rep = setup["report"]
+    lines = [f"# seqfeed model: {sm.task} on `{args.data}`", ""]
+    lines += ["## What was trained", "",
+              f"- task: **{sm.task}**; data: `{args.data}`"
+              + (f", test data `{args.test}`" if args.test else ""),
+              f"- {plan.summary().removeprefix('data: ')}",
+              f"- model: {'bidirectional ' if args.bidirectional else ''}{args.cell.upper()} x {args.layers} "
+              f"layer(s), {args.units} units, dropout {args.dropout}; inputs `x` and a length `mask` "
+              f"({sm.padding} padding), so padding cannot change a prediction",
+              f"- batches: {args.batching}, {args.batch} sequences; Adam lr {args.lr}; early stopping on "
+              f"validation loss (patience {args.patience}); seed {args.seed}",
+              f"- epochs run: {metrics.get('epochs_run')} (best {metrics.get('best_epoch')}); training "
+              f"{metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
+    lines += ["## Input structure and scaling (chosen on the validation split)", "",
+              f"- restructuring: **{rep['restructure']['chosen']}** -- {rep['restructure']['why']}",
+              f"- scaling: **{rep['normalize']['chosen']}** -- {rep['normalize']['why']}; fitted on the "
+              f"training split only",
+              f"- log transform: **{'yes' if rep['log_transform']['chosen'] else 'no'}** -- "
+              f"{rep['log_transform']['why']}"]
+    if rep.get("candidates"):
+        lines += ["", "| candidate | scaling | validation score | seconds |", "|---|---|---|---|"]
+        for c in rep["candidates"]:
+            score = "skipped (time budget)" if c.get("val_score") is None else _fmt(c["val_score"])
+            lines.append(f"| {c['restructure']} | {c['normalize']} | {score} | {c.get('seconds', '')} |")
+        lines.append("")
+        lines.append("Scores: accuracy (classification, tagging) or minus the mean absolute error.")
+    lines += ["", "## How well (held-out test data)", "", "| metric | value |", "|---|---|"]
+    for k, v in metrics.items():
+        if k in ("confusion_matrix", "classes") or isinstance(v, (list, dict)):
+            continue
+        lines.append(f"| {k} | {_fmt(v)} |")
+    lines += [""]
+    for name in plots.values():
+        lines.append(f"![{name}]({name})")
+    lines += ["", "## Use it", "", "```sh",
+              f"seqfeed evaluate {args.out} NEW_DATA",
+              f"seqfeed predict {args.out} NEW_DATA -o predictions.csv", "```", "",
+              "```python", "from seqfeed.keras import SequenceModel",
+              f"model = SequenceModel.load({str(args.out)!r})", "```", "",
+              f"Command: `seqfeed {' '.join(shlex.quote(a) for a in sys.argv[1:])}`  ",
+              f"seqfeed {__version__}, {_dt.date.today().isoformat()}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,275 @@
+"""Task plans for the CLI: leakage-free train/validation/test data, scaling and baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import ConfigError, DataError
+from ..core._sequence_set import SequenceSet, _gather_index
+
+
+def needs_log(values: np.ndarray) -> bool:
+    """True when a feature's magnitudes span orders of magnitude (99th pct / median of |x| > 100)."""
+    v = np.abs(np.asarray(values, dtype=np.float64))
+    for f in range(v.shape[1]):
+        col = v[:, f]
+        nz = col[col > 0]
+        if nz.size > 10 and np.percentile(nz, 99) / max(np.median(nz), 1e-12) > 100:
+            return True
+    return False
+
+
+def build_scaler(train_steps: SequenceSet, normalize: str, log: bool):
+    from ..transforms import Standardizer
+
+    if normalize == "none" and not log:
+        return None
+    method = "per_sequence" if normalize == "per_sequence" else "global"
+    scaler = Standardizer(method=method, transform="signed_log1p" if log else None)
+    if normalize == "none":
+        # log only: centre nothing, scale nothing -- fit a global scaler and neutralise it
+        scaler.fit(train_steps)
+        scaler.mean_ = np.zeros_like(scaler.mean_)
+        scaler.std_ = np.ones_like(scaler.std_)
+        return scaler
+    return scaler.fit(train_steps)
+
+
+# ------------------------------------------------------------------------------- sequences
+class SequencePlan:
+    """Classification, regression and tagging: whole sequences split by entity."""
+
+    kind = "sequences"
+
+    def __init__(self, task, train, val, test, *, test_source: str):
+        self.task, self.train, self.val, self.test = task, train, val, test
+        self.test_source = test_source
+
+    def summary(self) -> str:
+        L = self.train.lengths
+        return (f"data: {len(self.train)} train / {len(self.val)} validation / {len(self.test)} test sequences "
+                f"({self.test_source}), {self.train.n_features} features, lengths {int(L.min())}..{int(L.max())} "
+                f"(median {float(np.median(L)):g})")
+
+    def record(self) -> dict:
+        return {"kind": self.kind, "n_train": len(self.train), "n_val": len(self.val), "n_test": len(self.test),
+                "test_source": self.test_source, "n_features": self.train.n_features,
+                "median_length": float(np.median(self.train.lengths))}
+
+    def train_for_model(self, scaler):
+        return self.train
+
+    def val_for_model(self, scaler):
+        return self.val
+
+    def test_for_model(self, scaler):
+        return self.test
+
+    def scaler_data(self):
+        return self.train
+
+    def baselines(self) -> dict:
+        """Cheap references an LSTM must beat (computed without TensorFlow)."""
+        from .. import metrics as M
+
+        if self.task == "classify":
+            classes, counts = np.unique(self.train.targets, return_counts=True)
+            majority = classes[np.argmax(counts)]
+            out = {"baseline_majority_accuracy": M.accuracy(self.test.targets, majority)}
+            a, b = summary_features(self.train), summary_features(self.test)
+            mu, sd = a.mean(0), a.std(0) + 1e-9
+            a, b = (a - mu) / sd, (b - mu) / sd
+            d = (b * b).sum(1)[:, None] - 2 * b @ a.T + (a * a).sum(1)[None, :]
+            out["baseline_1nn_summary_accuracy"] = M.accuracy(self.test.targets, self.train.targets[np.argmin(d, 1)])
+            return out
+        if self.task == "regress":
+            y = np.asarray(self.test.targets, float)
+            m = np.asarray(self.train.targets, float).mean(axis=0)
+            return {"baseline_mean_mae": M.mae(y, np.broadcast_to(m, y.shape))}
+        classes, counts = np.unique(self.train.step_targets, return_counts=True)
+        return {"baseline_majority_accuracy": M.accuracy(self.test.step_targets, classes[np.argmax(counts)])}
+
+
+def summary_features(s: SequenceSet) -> np.ndarray:
+    """Per sequence: mean, std, min, max and last value of every feature."""
+    v = np.asarray(s.values, dtype=np.float64)
+    starts = s.offsets[:-1]
+    n = s.lengths[:, None].astype(float)
+    mean = np.add.reduceat(v, starts, axis=0) / n
+    seg = np.repeat(np.arange(len(s)), s.lengths)
+    std = np.sqrt(np.add.reduceat((v - mean[seg]) ** 2, starts, axis=0) / n)
+    return np.concatenate([mean, std, np.minimum.reduceat(v, starts, axis=0),
+                           np.maximum.reduceat(v, starts, axis=0), v[s.offsets[1:] - 1]], axis=1)
+
+
+def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
+    from ..transforms import split_by_entity
+
+    seqs = loaded.seqs
+    empty = np.flatnonzero(seqs.lengths == 0)
+    if empty.size:
+        raise DataError(f"seqfeed train: sequence {int(empty[0])} is empty.", argument="data",
+                        index=int(empty[0]), fix="drop entities without rows")
+    strat = "targets" if args.task == "classify" else None
+    if test_loaded is not None:
+        train_all, test, src = seqs, test_loaded.seqs, f"from {args.test}"
+    elif loaded.test is not None:
+        train_all, test, src = seqs, loaded.test, "the dataset's own test split"
+    else:
+        train_all, test = split_by_entity(seqs, test_fraction=args.test_fraction, stratify=strat, seed=args.seed)
+        src = f"{args.test_fraction:g} of the entities, held out"
+    train, val = split_by_entity(train_all, test_fraction=args.val_fraction, stratify=strat, seed=args.seed + 1)
+    if not len(val) or not len(train):
+        raise DataError(f"seqfeed train: too few sequences ({len(train_all)}) to split off a validation set.",
+                        argument="--val-fraction")
+    return SequencePlan(args.task, train, val, test, test_source=src)
+
+
+# ------------------------------------------------------------------------------- forecasting
+def forecast_windows(seqs: SequenceSet, *, window: int, horizon: int, target_index: int, lo=None, hi=None):
+    """Windows of ``window`` steps within each series and the next ``horizon`` values of the target.
+
+    Only windows whose targets lie in ``[lo[i], hi[i])`` of series ``i`` are kept
+    (inputs may reach further back: that is history, not leakage).
+    Returns ``(X, y, info)``: X a SequenceSet of windows, y ``(n, horizon)``, info with
+    ``source`` (series index) and ``target_start`` (step index within the series).
+    """
+    L = seqs.lengths
+    n_win = np.maximum(L - window - horizon + 1, 0)
+    src = np.repeat(np.arange(len(seqs)), n_win)
+    first = np.zeros(len(seqs) + 1, dtype=np.int64)
+    np.cumsum(n_win, out=first[1:])
+    s = np.arange(src.size, dtype=np.int64) - first[src]
+    t = s + window
+    keep = np.ones(src.size, dtype=bool)
+    if lo is not None:
+        keep &= t >= np.asarray(lo)[src]
+    if hi is not None:
+        keep &= t + horizon <= np.asarray(hi)[src]
+    src, s, t = src[keep], s[keep], t[keep]
+    g = seqs.offsets[:-1][src] + s
+    values = seqs.values[_gather_index(g, np.full(src.size, window), window * src.size)]
+    X = SequenceSet(values, np.arange(src.size + 1, dtype=np.int64) * window, feature_names=seqs.feature_names,
+                    ids=None if seqs.ids is None else seqs.ids[src])
+    yi = (seqs.offsets[:-1][src] + t)[:, None] + np.arange(horizon)[None, :]
+    y = np.asarray(seqs.values[:, target_index], dtype=np.float64)[yi] if src.size else np.zeros((0, horizon))
+    return X, y, {"source": src, "target_start": t}
+
+
+def scale_targets(scaler, y, target_index):
+    if scaler is None:
+        return y.astype(np.float32)
+    v = scaler._forward(np.asarray(y, dtype=np.float64))
+    return ((v - scaler.mean_[target_index]) / scaler.std_[target_index]).astype(np.float32)
+
+
+def unscale_targets(scaler, pred, plan_or_rec):
+    j = plan_or_rec["target_index"] if isinstance(plan_or_rec, dict) else plan_or_rec.target_index
+    pred = np.asarray(pred, dtype=np.float64)
+    if pred.ndim == 3:
+        pred = pred[..., 0]
+    if scaler is None:
+        return pred
+    return scaler._backward(pred * scaler.std_[j] + scaler.mean_[j])
+
+
+def naive_forecast(X: SequenceSet, plan) -> np.ndarray:
+    """The last observed value of the target, repeated over the horizon."""
+    last = np.asarray(X.values[X.offsets[1:] - 1, plan.target_index], dtype=np.float64)
+    return np.repeat(last[:, None], plan.horizon, axis=1)
+
+
+class ForecastPlan:
+    """Forecasting: windows within each series, split by time (no window's target crosses a cutoff)."""
+
+    kind = "forecast"
+
+    def __init__(self, seqs, time, *, window, horizon, target_index, target_name, c_val, c_test, test_size):
+        self.seqs, self.time = seqs, time
+        self.window, self.horizon = window, horizon
+        self.target_index, self.target_name = target_index, target_name
+        self.c_val, self.c_test, self.test_size = c_val, c_test, test_size
+        L = seqs.lengths
+        kw = dict(window=window, horizon=horizon, target_index=target_index)
+        self.train_X, self.train_y, _ = forecast_windows(seqs, **kw, hi=c_val)
+        self.val_X, self.val_y, _ = forecast_windows(seqs, **kw, lo=c_val, hi=c_test)
+        self.test_windows, self.test_targets, self.test_info = forecast_windows(seqs, **kw, lo=c_test, hi=L)
+        self.test_predictions = None
+        if not len(self.train_X) or not len(self.val_X) or not len(self.test_windows):
+            raise DataError(
+                f"seqfeed train: not enough steps for windows of {window} + horizon {horizon} in train "
+                f"({len(self.train_X)}), validation ({len(self.val_X)}) and test ({len(self.test_windows)}).",
+                argument="--window", fix="use a shorter --window, a smaller --test-size or longer series")
+
+    def summary(self) -> str:
+        return (f"data: {len(self.seqs)} series, {int(self.seqs.lengths.sum())} steps; windows of {self.window} "
+                f"steps -> next {self.horizon} of {self.target_name!r}: {len(self.train_X)} train / "
+                f"{len(self.val_X)} validation / {len(self.test_windows)} test windows (test = last "
+                f"{self.test_size} steps of each series)")
+
+    def record(self) -> dict:
+        return {"kind": self.kind, "window": self.window, "horizon": self.horizon,
+                "target_index": self.target_index, "target_name": self.target_name, "test_size": self.test_size,
+                "n_train": len(self.train_X), "n_val": len(self.val_X), "n_test": len(self.test_windows),
+                "n_features": self.seqs.n_features, "median_length": float(self.window)}
+
+    def scaler_data(self):
+        idx = np.arange(len(self.seqs))
+        starts = self.seqs.offsets[:-1]
+        counts = np.asarray(self.c_val, dtype=np.int64)
+        vals = self.seqs.values[_gather_index(starts[idx], counts, int(counts.sum()))]
+        offs = np.zeros(len(self.seqs) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offs[1:])
+        return SequenceSet(vals, offs, feature_names=self.seqs.feature_names)
+
+    def _scaled(self, X, y, scaler):
+        Xs = scaler.transform(X) if scaler is not None else X
+        return Xs.with_targets(scale_targets(scaler, y, self.target_index))
+
+    def train_for_model(self, scaler):
+        return self._scaled(self.train_X, self.train_y, scaler)
+
+    def val_for_model(self, scaler):
+        return self._scaled(self.val_X, self.val_y, scaler)
+
+    def test_for_model(self, scaler):
+        return scaler.transform(self.test_windows) if scaler is not None else self.test_windows
+
+    @property
+    def train(self):
+        return self.train_X
+
+    def baselines(self):
+        return {}
+
+
+def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
+    if test_loaded is not None:
+        raise ConfigError("seqfeed train: forecasting holds out the final --test-size steps of each series; "
+                          "--test is not used.", argument="--test", fix="drop --test and set --test-size")
+    seqs = loaded.seqs
+    names = list(seqs.feature_names or [f"f{k}" for k in range(seqs.n_features)])
+    target = args.target_col or loaded.options.get("target")
+    if target is None:
+        if seqs.n_features != 1:
+            raise ConfigError(f"seqfeed train: which feature to forecast? The data has {seqs.n_features}: "
+                              f"{', '.join(names)}.", argument="--target", fix="pass --target COL")
+        target = names[0]
+    if target not in names:
+        raise ConfigError(f"seqfeed train: --target {target!r} is not a feature; features: {', '.join(names)}.",
+                          argument="--target", received=target)
+    j = names.index(target)
+    L = seqs.lengths
+    H = args.horizon
+    test_size = args.test_size or max(H, int(round(0.2 * float(np.median(L)))))
+    window = args.window or int(max(2 * H, min(48, float(np.median(L)) // 6)))
+    c_test = L - test_size
+    val_size = np.maximum(H, np.round(args.val_fraction * c_test).astype(np.int64))
+    c_val = c_test - val_size
+    if np.any(c_val <= window):
+        i = int(np.argmax(c_val <= window))
+        raise DataError(f"seqfeed train: series {i} has {int(L[i])} steps: too short for a window of {window}, "
+                        f"validation {int(val_size[i])} and test {test_size} steps.", argument="--window", index=i,
+                        fix="use a shorter --window or a smaller --test-size")
+    return ForecastPlan(seqs, loaded.time, window=window, horizon=H, target_index=j, target_name=target,
+                        c_val=c_val, c_test=c_test, test_size=test_size)

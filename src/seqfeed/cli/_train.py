@@ -1,0 +1,325 @@
+"""``seqfeed train``, ``evaluate`` and ``predict``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .._errors import ConfigError, DataError
+from ._data import data_options, load, require_targets
+from ._tasks import (build_scaler, forecast_windows, naive_forecast, plan_forecast, plan_sequences,
+                     scale_targets, unscale_targets)
+
+
+def _say(args, msg):
+    if not getattr(args, "quiet", False):
+        print(msg, file=sys.stderr, flush=True)
+
+
+def _check_train_args(args):
+    op = "seqfeed train"
+    for name in ("epochs", "units", "layers", "batch", "patience"):
+        v = getattr(args, name)
+        if v < 1:
+            raise ConfigError(f"{op}: --{name} must be >= 1. Received {v}.", argument=f"--{name}")
+    for name in ("val_fraction", "test_fraction"):
+        v = getattr(args, name)
+        if not 0 < v < 1:
+            raise ConfigError(f"{op}: --{name.replace('_', '-')} must be between 0 and 1. Received {v}.",
+                              argument=f"--{name}")
+    if not 0 <= args.dropout < 1:
+        raise ConfigError(f"{op}: --dropout must be in [0, 1). Received {args.dropout}.", argument="--dropout")
+    if args.horizon < 1:
+        raise ConfigError(f"{op}: --horizon must be >= 1. Received {args.horizon}.", argument="--horizon")
+    from ..transforms._restructure import parse_restructure
+
+    if args.frame != "auto":
+        parse_restructure(args.frame)
+
+
+def _seed_everything(seed: int):
+    from ..keras._lazy import keras, tf
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # pragma: no cover - older TF
+        pass
+
+
+def run_train(args) -> int:
+    _check_train_args(args)
+    t_start = time.time()
+    opts = data_options(args)
+    task = args.task
+    loaded = load(args.data, task=task, options=opts)
+    test_loaded = load(args.test, task=task, options=opts) if args.test else None
+    if task != "forecast":
+        require_targets(loaded, task)
+
+    out = Path(args.out)
+    work = out.with_name(out.name + ".partial")
+    state = None
+    if args.resume:
+        if not (work / "state.json").exists():
+            raise ConfigError(f"seqfeed train: nothing to resume: {work} has no checkpoint.", argument="--resume",
+                              fix="run without --resume to start a new training run")
+        state = json.loads((work / "state.json").read_text())
+        saved_args = json.loads((work / "args.json").read_text())
+        if saved_args != _arg_record(args):
+            raise ConfigError("seqfeed train: --resume needs the same command as the interrupted run; the "
+                              "arguments differ.", argument="--resume",
+                              fix=f"re-run: {saved_args.get('command', 'the original command')} --resume")
+    else:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+        (work / "args.json").write_text(json.dumps(_arg_record(args), indent=2))
+
+    _seed_everything(args.seed)
+    if task == "forecast":
+        plan = plan_forecast(loaded, test_loaded, args)
+    else:
+        plan = plan_sequences(loaded, test_loaded, args)
+    _say(args, plan.summary())
+
+    from ..keras import SequenceModel
+    from ._choose import choose_setup
+
+    setup = choose_setup(plan, args, say=lambda m: _say(args, m))
+    scaler = setup["scaler"]
+    info = {
+        "data": {"source": args.data, "options": loaded.options, "test": args.test},
+        "task": task, "seqfeed_version": __version__, "seed": args.seed,
+        "choice": setup["report"], "plan": plan.record(),
+    }
+    sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+                                bidirectional=args.bidirectional, dropout=args.dropout, cell=args.cell,
+                                scaler=None, learning_rate=args.lr, seed=args.seed, info=info,
+                                restructure=setup["restructure"])
+    sm.scaler = scaler if task != "forecast" else None
+    train_set = plan.train_for_model(scaler)
+    val_set = plan.val_for_model(scaler)
+
+    from ..keras._lazy import keras
+    from ._callbacks import Checkpointer, ProgressBar
+
+    initial_epoch = 0
+    if state is not None:
+        sm.model = keras.saving.load_model(work / "last.keras")
+        initial_epoch = state["epoch"] + 1
+        _say(args, f"resuming at epoch {initial_epoch + 1} (best so far {state['best']:.4f})")
+    ckpt = Checkpointer(work, patience=args.patience, state=state)
+    steps = len(sm.loader(sm.prepare(train_set), batching=args.batching, batch_size=args.batch,
+                          max_tokens=args.max_tokens))
+    callbacks = [ckpt] + ([] if args.quiet else [ProgressBar(args.epochs, steps)])
+    t_fit = time.time()
+    if initial_epoch < args.epochs and not (state and state["wait"] >= args.patience):
+        sm.fit(train_set, validation=val_set, epochs=args.epochs, batch_size=args.batch, batching=args.batching,
+               max_tokens=args.max_tokens, seed=args.seed, callbacks=callbacks, verbose=0,
+               initial_epoch=initial_epoch)
+    ckpt.restore_best()
+    fit_seconds = time.time() - t_fit
+
+    metrics = evaluate_plan(sm, plan, scaler)
+    metrics.update({"epochs_run": len(ckpt.history.get("loss", [])), "best_epoch": ckpt.best_epoch + 1,
+                    "stopped_early": ckpt.stopped_early, "fit_seconds": round(fit_seconds, 2),
+                    "total_seconds": round(time.time() - t_start, 2)})
+    if task == "forecast":
+        sm.info["forecast_scaler"] = scaler.to_dict()
+    # ---- artefacts, written in the work directory, then moved into place in one rename
+    sm.model.save(work / "model.keras")
+    (work / "seqfeed.json").write_text(json.dumps(sm.metadata(), indent=2, default=_json_default))
+    (work / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default))
+    (work / "history.json").write_text(json.dumps(ckpt.history, indent=2))
+    from . import _plots
+
+    plots = _plots.write_all(work, sm, plan, metrics, ckpt.history)
+    from ._card import model_card
+
+    (work / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
+    for f in ("last.keras", "best.weights.h5", "state.json"):
+        (work / f).unlink(missing_ok=True)
+    _replace_dir(work, out)
+    _print_metrics(task, metrics, out)
+    return 0
+
+
+def _arg_record(args) -> dict:
+    rec = {k: v for k, v in vars(args).items() if k not in ("resume", "quiet", "debug", "func")}
+    rec["command"] = "seqfeed " + " ".join(sys.argv[1:]).replace(" --resume", "")
+    rec.pop("command")
+    return rec
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    if dst.exists():
+        old = dst.with_name(f".{dst.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(dst, old)
+        os.replace(src, dst)
+        shutil.rmtree(old)
+    else:
+        os.replace(src, dst)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o).__name__)
+
+
+def evaluate_plan(sm, plan, scaler) -> dict:
+    """Test metrics of a trained model on the plan's test data, with a cheap baseline."""
+    from .. import metrics as M
+
+    if sm.task == "forecast":
+        pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
+        y = plan.test_targets
+        naive = naive_forecast(plan.test_windows, plan)
+        out = {"n_test": int(len(y)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred),
+               "naive_mae": M.mae(y, naive), "naive_rmse": M.rmse(y, naive)}
+        out["mae_vs_naive"] = out["mae"] / out["naive_mae"] if out["naive_mae"] else None
+        plan.test_predictions = pred
+        return out
+    res = sm.evaluate(plan.test)
+    res = {("n_test" if k == "n" else k): v for k, v in res.items()}
+    res.update(plan.baselines())
+    if sm.task == "classify":
+        y = sm._encode(plan.test.targets, "evaluate")
+        p = sm._encode(sm.predict(plan.test), "evaluate")
+        res["confusion_matrix"] = M.confusion_matrix(y, p, sm.classes.size).tolist()
+        res["classes"] = sm.classes.tolist()
+    return res
+
+
+def _print_metrics(task, metrics, out):
+    keys = ("accuracy", "macro_f1") if task in ("classify", "tag") else ("mae", "rmse")
+    parts = [f"{k} {metrics[k]:.4f}" for k in keys if k in metrics]
+    extra = ""
+    if task == "forecast" and metrics.get("naive_mae") is not None:
+        extra = f" (naive last value: mae {metrics['naive_mae']:.4f})"
+    print(f"test: {', '.join(parts)}{extra}  ->  {out}")
+
+
+# ----------------------------------------------------------------------------------------------
+def _load_model(model_dir):
+    from ..keras import SequenceModel
+
+    return SequenceModel.load(model_dir)
+
+
+def _data_for_model(sm, spec):
+    opts = dict(sm.info.get("data", {}).get("options", {}))
+    return load(spec, task=sm.task, options=opts)
+
+
+def run_evaluate(args) -> int:
+    sm = _load_model(args.model_dir)
+    loaded = _data_for_model(sm, args.data)
+    if sm.task == "forecast":
+        from ..transforms import Standardizer
+
+        scaler = Standardizer.from_dict(sm.info["forecast_scaler"])
+        rec = sm.info["plan"]
+        X, y, wins = forecast_windows(loaded.seqs, window=rec["window"], horizon=rec["horizon"],
+                                      target_index=rec["target_index"])
+        if not len(X):
+            raise DataError(f"seqfeed evaluate: {args.data} is too short for one window of {rec['window']} "
+                            f"steps plus {rec['horizon']} to forecast.", argument="data")
+        from .. import metrics as M
+
+        Xs = scaler.transform(X)
+        pred = unscale_targets(scaler, np.asarray(sm.predict_raw(Xs)), rec)
+        naive = np.repeat(X.values[X.offsets[1:] - 1, rec["target_index"]][:, None], rec["horizon"], axis=1)
+        res = {"n": int(len(y)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred), "naive_mae": M.mae(y, naive)}
+    else:
+        require_targets(loaded, sm.task)
+        res = sm.evaluate(loaded.seqs)
+    if args.json:
+        print(json.dumps(res))
+    else:
+        for k, v in res.items():
+            print(f"{k:>10}: {v:.4f}" if isinstance(v, float) else f"{k:>10}: {v}")
+    return 0
+
+
+def run_predict(args) -> int:
+    import pyarrow as pa
+
+    out = Path(args.output)
+    if not out.name.lower().endswith((".csv", ".parquet", ".pq")):
+        raise ConfigError(f"seqfeed predict: -o must end in .csv or .parquet. Received {args.output!r}.",
+                          argument="-o", received=args.output)
+    sm = _load_model(args.model_dir)
+    loaded = _data_for_model(sm, args.data)
+    seqs = loaded.seqs
+    ids = seqs.ids if seqs.ids is not None else np.arange(len(seqs))
+    cols = {}
+    if sm.task == "classify":
+        raw = sm.predict_raw(seqs)
+        cols["id"] = ids
+        cols["prediction"] = sm.classes[np.argmax(raw, axis=1)]
+        for k, c in enumerate(sm.classes):
+            cols[f"prob_{c}"] = raw[:, k]
+    elif sm.task == "regress":
+        raw = np.asarray(sm.predict(seqs))
+        cols["id"] = ids
+        if raw.ndim == 1:
+            cols["prediction"] = raw
+        else:
+            for k in range(raw.shape[1]):
+                cols[f"prediction_{k}"] = raw[:, k]
+    elif sm.task == "tag":
+        pred = sm.predict(seqs)
+        cols["id"] = np.repeat(ids, seqs.lengths)
+        cols["step"] = np.concatenate([np.arange(n) for n in seqs.lengths])
+        cols["prediction"] = np.concatenate(pred) if pred else np.array([])
+    else:
+        from ..transforms import Standardizer
+
+        scaler = Standardizer.from_dict(sm.info["forecast_scaler"])
+        rec = sm.info["plan"]
+        W, H = rec["window"], rec["horizon"]
+        short = np.flatnonzero(seqs.lengths < W)
+        if short.size:
+            i = int(short[0])
+            raise DataError(f"seqfeed predict: series {ids[i]!r} has {int(seqs.lengths[i])} steps; the model "
+                            f"needs the last {W}.", argument="data", index=i)
+        last = seqs.take(np.arange(len(seqs)))
+        starts = last.offsets[1:] - W
+        from ..core._sequence_set import _gather_index
+
+        vals = last.values[_gather_index(starts, np.full(len(seqs), W), W * len(seqs))]
+        from ..core._sequence_set import SequenceSet
+
+        X = SequenceSet(vals, np.arange(len(seqs) + 1) * W)
+        pred = unscale_targets(scaler, np.asarray(sm.predict_raw(scaler.transform(X))), rec)
+        cols["id"] = np.repeat(ids, H)
+        cols["step_ahead"] = np.tile(np.arange(1, H + 1), len(seqs))
+        cols["forecast"] = pred.reshape(-1)
+    table = pa.table({k: pa.array(np.asarray(v).tolist() if np.asarray(v).dtype.kind in "OU" else v)
+                      for k, v in cols.items()})
+    tmp = out.with_name(f".{out.name}.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.name.lower().endswith(".csv"):
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(table, tmp)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, tmp)
+    os.replace(tmp, out)
+    print(f"{table.num_rows} rows -> {out}")
+    return 0

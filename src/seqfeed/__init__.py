@@ -16,10 +16,23 @@ from .core import (
     pad_sequences,
 )
 
+from .batching import BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler, padding_report
+from .transforms import (Standardizer, sliding_windows, split_by_entity, split_by_time, timeseries_windows)
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Batch",
+    "BatchLoader",
+    "BucketSampler",
+    "FixedSampler",
+    "Standardizer",
+    "TokenBudgetSampler",
+    "padding_report",
+    "sliding_windows",
+    "split_by_entity",
+    "split_by_time",
+    "timeseries_windows",
     "ConfigError",
     "DataError",
     "Diagnosis",

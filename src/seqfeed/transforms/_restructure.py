@@ -43,6 +43,11 @@ def _frame_starts(s: SequenceSet, hop: int):
     return starts, ends, first, seq_of
 
 
+def _out_dtype(s: SequenceSet):
+    """Float inputs keep their dtype; int/bool become float32."""
+    return s.values.dtype if s.values.dtype.kind == "f" else np.dtype(np.float32)
+
+
 def _new_set(s: SequenceSet, values, offsets, names):
     return SequenceSet(values, offsets, targets=s.targets, ids=s.ids, feature_names=names)
 
@@ -69,7 +74,7 @@ def frame(seqs, size: int, *, hop: int | None = None) -> SequenceSet:
     F = s.n_features
     pos = starts[:, None] + np.arange(size)[None, :]
     valid = pos < ends[:, None]
-    out = np.zeros((starts.size, size, F), dtype=s.values.dtype if s.values.dtype.kind == "f" else np.float32)
+    out = np.zeros((starts.size, size, F), dtype=_out_dtype(s))
     out[valid] = s.values[pos[valid]]
     names = None
     if s.feature_names:
@@ -108,7 +113,7 @@ def pool(seqs, factor: int, *, how: str = "mean") -> SequenceSet:
     check_choice("pool", "how", how, ("mean", "max"))
     s = as_sequence_set(seqs, op="pool")
     r, _, first, _ = _reduce(s, factor, how)
-    return _new_set(s, r.astype(np.float32), first, s.feature_names)
+    return _new_set(s, r.astype(_out_dtype(s)), first, s.feature_names)
 
 
 def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
@@ -149,7 +154,7 @@ def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
             out.append(_reduce(s, size, "max")[0])
         else:
             out.append(np.broadcast_to(slope, mean.shape))
-    values = np.concatenate(out, axis=1).astype(np.float32) if out else np.zeros((starts.size, 0))
+    values = np.concatenate(out, axis=1).astype(_out_dtype(s)) if out else np.zeros((starts.size, 0))
     names = None
     if s.feature_names:
         names = [f"{st}({n})" for st in stats for n in s.feature_names]

@@ -84,11 +84,15 @@ class _Real:
         else:
             check_finite(op, "x", self.x, mask=self.mask)
 
+    def steps(self) -> np.ndarray:
+        """The real steps ``(N_real, F)`` in their own dtype (a view for a set or a series)."""
+        if self.kind in ("set", "series"):
+            return self.values
+        return self.x[self.mask]
+
     def real(self) -> np.ndarray:
         """float64 ``(N_real, F)``."""
-        if self.kind in ("set", "series"):
-            return self.values.astype(np.float64)
-        return self.x[self.mask].astype(np.float64)
+        return self.steps().astype(np.float64)
 
     def rebuild(self, real_out: np.ndarray):
         """Put transformed real steps back into the input's form (a new object)."""
@@ -115,6 +119,13 @@ class _Real:
         starts = np.zeros(lens.shape[0], dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
         return starts, lens
+
+
+def _blocks(n: int, F: int):
+    """Row slices of about 8 MB of float64 each: bounded temporaries for long inputs."""
+    step = max(1024, (1 << 20) // max(F, 1))
+    for a in range(0, n, step):
+        yield slice(a, min(a + step, n))
 
 
 def _segment_stats(v: np.ndarray, starts: np.ndarray, lens: np.ndarray):
@@ -205,17 +216,27 @@ class Standardizer:
         op = "Standardizer.fit"
         r = _Real(op, data)
         r.check(op)
-        v = r.real()
+        v = r.steps()
         if self.method == "global":
             if v.shape[0] == 0:
                 raise ConfigError(f"{op}: there are no real steps to fit on. Received {r.n_features} "
                                   f"features and 0 steps.", argument="data", received=0,
                                   fix="fit on a non-empty training set")
-            v = self._forward(v)
-            mean = v.mean(axis=0)
-            std = v.std(axis=0)
+            # block by block, merged with Chan et al.'s update: exact to rounding, bounded memory
+            n, mean, m2 = 0, np.zeros(v.shape[1]), np.zeros(v.shape[1])
+            for sl in _blocks(v.shape[0], v.shape[1]):
+                b = self._forward(v[sl].astype(np.float64))
+                nb = b.shape[0]
+                mb = b.mean(axis=0)
+                d = b - mb
+                m2b = np.einsum("ij,ij->j", d, d)
+                delta = mb - mean
+                tot = n + nb
+                mean = mean + delta * (nb / tot)
+                m2 = m2 + m2b + delta * delta * (n * nb / tot)
+                n = tot
             self.mean_ = mean
-            self.std_ = self._floor_global(std, r.feature_names)
+            self.std_ = self._floor_global(np.sqrt(m2 / n), r.feature_names)
         self.n_features_ = r.n_features
         self.feature_names_ = r.feature_names
         self.n_steps_ = int(v.shape[0])
@@ -253,10 +274,13 @@ class Standardizer:
         r = _Real(op, data)
         self._check_fitted(op, r)
         r.check(op)
-        v = self._forward(r.real())
         if self.method == "global":
-            z = (v - self.mean_) / self.std_
+            v = r.steps()
+            z = np.empty(v.shape, dtype=r.out_dtype)
+            for sl in _blocks(v.shape[0], v.shape[1]):
+                z[sl] = (self._forward(v[sl].astype(np.float64)) - self.mean_) / self.std_
         else:
+            v = self._forward(r.real())
             mean, std = self._per_sequence(r, v)
             lens = r.segments()[1]
             z = (v - np.repeat(mean, lens, axis=0)) / np.repeat(std, lens, axis=0)
@@ -277,7 +301,7 @@ class Standardizer:
             unit = "sequence" if r.kind in ("set", "series") else "row"
             warn(f"Standardizer: {int(const.sum())} (sequence, feature) pair(s) are constant within their "
                  f"sequence (first: {unit} {i}, feature {feat}); their std is set to 1, so they are only "
-                 f"centred.", stacklevel=5)
+                 f"centred.", stacklevel=4)
         std = np.where(const | (lens == 0)[:, None], 1.0, std)
         return mean, std
 
@@ -291,6 +315,20 @@ class Standardizer:
         r = _Real(op, data)
         r.check(op)
         return self._per_sequence(r, self._forward(r.real()))
+
+    def transform_values(self, values, *, feature=None, stats=None) -> np.ndarray:
+        """Standardise plain values (e.g. forecast targets ``y``) with the fitted statistics.
+
+        The counterpart of :meth:`inverse_transform_values`, with the same arguments:
+        ``(f(values) - mean) / std``. No NaN check (the values are not located in a set).
+        """
+        op = "Standardizer.transform_values"
+        v, mean, std = self._value_stats(op, values, feature, stats)
+        try:
+            out = (self._forward(v.astype(np.float64)) - mean) / std
+        except ValueError:
+            raise self._broadcast_error(op, v, mean, std) from None
+        return out.astype(v.dtype, copy=False) if v.dtype.kind == "f" else out
 
     def inverse_transform_values(self, values, *, feature=None, stats=None) -> np.ndarray:
         """Map standardised values (e.g. forecasts) back to the original units.
@@ -307,8 +345,29 @@ class Standardizer:
 
         Returns:
             ``f⁻¹(values * std + mean)``: float input keeps its dtype, other input gives float64.
+
+        Example:
+            >>> st = Standardizer().fit(np.array([[0.0, 10.0], [2.0, 30.0]]))
+            >>> st.inverse_transform_values(np.array([[1.0], [-1.0]]), feature=[1])
+            array([[30.],
+                   [10.]])
         """
         op = "Standardizer.inverse_transform_values"
+        v, mean, std = self._value_stats(op, values, feature, stats)
+        try:
+            out = self._backward(v.astype(np.float64) * std + mean)
+        except ValueError:
+            raise self._broadcast_error(op, v, mean, std) from None
+        return out.astype(v.dtype, copy=False) if v.dtype.kind == "f" else out
+
+    @staticmethod
+    def _broadcast_error(op, v, mean, std):
+        return ShapeError(f"{op}: `stats` of shapes {shape_str(np.shape(mean))}/{shape_str(np.shape(std))} "
+                          f"do not broadcast with `values` of shape {shape_str(v.shape)}.",
+                          argument="stats", received=v.shape)
+
+    def _value_stats(self, op, values, feature, stats):
+        """Checked ``(values, mean, std)`` for the ``*_values`` methods."""
         if stats is not None and feature is not None:
             raise ConfigError(f"{op}: pass `feature` or `stats`, not both.", argument="stats",
                               fix="select the features in the statistics you pass")
@@ -320,32 +379,25 @@ class Standardizer:
             except (TypeError, ValueError):
                 raise ConfigError(f"{op}: `stats` must be a pair (mean, std) of arrays.",
                                   argument="stats") from None
-        else:
-            if self.method == "per_sequence":
-                raise ConfigError(f"{op}: method='per_sequence' keeps no statistics.", argument="stats",
-                                  fix="pass stats=(mean, std) taken from .sequence_stats(original_data)")
-            self._check_fitted(op)
-            mean, std = self.mean_, self.std_
-            if feature is None:
-                if v.ndim == 0 or v.shape[-1] != self.n_features_:
-                    raise ShapeError(
-                        f"{op}: `values` must have {self.n_features_} features on its last axis. Received "
-                        f"shape {shape_str(v.shape)}.", argument="values", received=v.shape,
-                        fix="pass feature=... to say which feature(s) the values hold")
-            else:
-                idx = self._feature_index(op, feature)
-                mean, std = mean[idx], std[idx]
-                if np.ndim(idx) == 1 and (v.ndim == 0 or v.shape[-1] != len(idx)):
-                    raise ShapeError(f"{op}: `values` must have {len(idx)} entries on its last axis, one per "
-                                     f"listed feature. Received shape {shape_str(v.shape)}.",
-                                     argument="values", received=v.shape)
-        try:
-            out = self._backward(v.astype(np.float64) * std + mean)
-        except ValueError:
-            raise ShapeError(f"{op}: `stats` of shapes {shape_str(np.shape(mean))}/{shape_str(np.shape(std))} "
-                             f"do not broadcast with `values` of shape {shape_str(v.shape)}.",
-                             argument="stats", received=v.shape) from None
-        return out.astype(v.dtype, copy=False) if v.dtype.kind == "f" else out
+            return v, mean, std
+        if self.method == "per_sequence":
+            raise ConfigError(f"{op}: method='per_sequence' keeps no statistics.", argument="stats",
+                              fix="pass stats=(mean, std) taken from .sequence_stats(original_data)")
+        self._check_fitted(op)
+        mean, std = self.mean_, self.std_
+        if feature is None:
+            if v.ndim == 0 or v.shape[-1] != self.n_features_:
+                raise ShapeError(
+                    f"{op}: `values` must have {self.n_features_} features on its last axis. Received "
+                    f"shape {shape_str(v.shape)}.", argument="values", received=v.shape,
+                    fix="pass feature=... to say which feature(s) the values hold")
+            return v, mean, std
+        idx = self._feature_index(op, feature)
+        if np.ndim(idx) == 1 and (v.ndim == 0 or v.shape[-1] != len(idx)):
+            raise ShapeError(f"{op}: `values` must have {len(idx)} entries on its last axis, one per "
+                             f"listed feature. Received shape {shape_str(v.shape)}.",
+                             argument="values", received=v.shape)
+        return v, mean[idx], std[idx]
 
     def _feature_index(self, op, feature):
         F = self.n_features_

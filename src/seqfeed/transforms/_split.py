@@ -32,8 +32,10 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
         stratify: None; ``"targets"`` (the set's per-sequence targets); or an array of
             one label per sequence. Each class is split in the same proportion (largest
             remainders decide the rounding) and every class with >= 2 entities has at
-            least one on each side; this may move the test size off
-            ``round(f * n_entities)``. Sequences of one entity must share a label.
+            least one on each side. Each class gets the floor or the ceiling of its
+            ideal share ``f * n_class``, so the test size may move off
+            ``round(f * n_entities)`` (e.g. many 2-member classes with a small ``f``).
+            Sequences of one entity must share a label.
         seed: int >= 0.
         return_indices: return sorted int64 sequence indices instead of sets.
 
@@ -93,12 +95,14 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
         _, lab = np.unique(labels, return_inverse=True)
         lab = lab.reshape(-1)
         glab = np.full(G, -1, dtype=np.int64)
-        glab[group] = lab
+        glab[group[::-1]] = lab[::-1]  # an entity's label is that of its first sequence
         bad = np.flatnonzero(glab[group] != lab)
         if bad.size:
             i = int(bad[0])
+            eid = seqs.ids[i]
+            eid = eid.item() if isinstance(eid, np.generic) else eid
             raise DataError(f"{op}: sequence {i} has a different label from other sequences of its "
-                            f"entity (id {seqs.ids[i]!r}); an entity cannot be split by class.",
+                            f"entity (id {eid!r}); an entity cannot be split by class.",
                             argument="stratify", index=i,
                             fix="stratify by one label per entity, or drop `ids` to split per sequence")
         is_test_group = _stratified(glab, f, n_test, rng)
@@ -126,17 +130,16 @@ def _stratified(labels: np.ndarray, f: float, n_test: int, rng) -> np.ndarray:
     lower = np.where(counts >= 2, 1, 0)
     upper = np.where(counts >= 2, counts - 1, counts)
     t = np.clip(t, lower, upper)
+    # round up by largest remainder (ties at random) until the requested size; a class never goes
+    # above ceil(its ideal share), nor below floor(ideal) -- classes forced up to 1 may overshoot
+    cap = np.maximum(t, np.minimum(upper, np.ceil(ideal).astype(np.int64)))
     rem = ideal - np.floor(ideal)
     tie = rng.random(counts.shape[0])
     diff = n_test - int(t.sum())
     if diff > 0:
-        room = np.flatnonzero(t < upper)
-        order = room[np.lexsort((tie[room], -rem[room]))]  # largest remainder first
+        room = np.flatnonzero(t < cap)
+        order = room[np.lexsort((tie[room], -rem[room]))]
         t[order[:diff]] += 1
-    elif diff < 0:
-        room = np.flatnonzero(t > lower)
-        order = room[np.lexsort((tie[room], rem[room]))]  # smallest remainder first
-        t[order[:-diff]] -= 1
     # within each class: a seeded random order, the first t[c] go to test
     order = np.lexsort((rng.random(G), labels))
     first_of_class = np.zeros(counts.shape[0], dtype=np.int64)

@@ -21,8 +21,13 @@ def _is_arrow(obj) -> bool:
     return mod.startswith("pyarrow")
 
 
-def _list_to_values(op: str, sequences, *, dtype=None):
-    """A list of 1-D/2-D sequences -> contiguous values (N, F) and int64 offsets (n + 1,)."""
+def _list_arrays(op: str, sequences):
+    """Validate a list of 1-D/2-D sequences without copying their data.
+
+    Returns ``(arrays, F, lengths)``: the caller's arrays (1-D ones when every
+    sequence is 1-D, else 2-D ``(T_i, F)`` views), the feature count and int64
+    lengths.
+    """
     if isinstance(sequences, np.ndarray) and sequences.dtype == object:
         sequences = list(sequences)
     if not isinstance(sequences, (list, tuple)):
@@ -51,7 +56,7 @@ def _list_to_values(op: str, sequences, *, dtype=None):
                 fix="every step of a sequence needs the same number of features") from None
     n = len(arrs)
     if n == 0:
-        return np.zeros((0, 1), dtype=dtype or np.float32), np.zeros(1, dtype=np.int64)
+        return [], 1, np.zeros(0, dtype=np.int64)
     ndims = set(map(attrgetter("ndim"), arrs))
     if not ndims <= {1, 2}:
         i = next(k for k, a in enumerate(arrs) if a.ndim not in (1, 2))
@@ -69,32 +74,43 @@ def _list_to_values(op: str, sequences, *, dtype=None):
         _check_numeric(op, "sequences", arrs[i], index=i)
     lengths = np.fromiter(map(len, arrs), dtype=np.int64, count=n)
     if ndims == {1}:
-        F = 1
-        parts = arrs
-    else:
-        feats = [a.shape[1] if a.ndim == 2 else None for a in arrs]
-        F = next(f for f in feats if f is not None)
-        ref_i = feats.index(F)
-        parts = []
-        for i, (a, f) in enumerate(zip(arrs, feats)):
-            if f is None:  # 1-D: one feature per step; an empty 1-D sequence fits any F
-                if a.shape[0] == 0:
-                    parts.append(a.reshape(0, F))
-                    continue
-                f = 1
-                a = a.reshape(-1, 1)
-            if f != F:
-                raise ShapeError(
-                    f"{op}: `sequences[{i}]` has {f} features per step but sequences[{ref_i}] has {F}.",
-                    argument="sequences", received=a.shape, index=i,
-                    fix="give every sequence the same features (columns) in the same order")
-            parts.append(a)
-    values = np.concatenate(parts, axis=0, dtype=dtype) if dtype is not None or len(parts) > 1 \
-        else parts[0]
-    values = values.reshape(-1, F)
+        return arrs, 1, lengths  # 1-D sequences: one feature per step (kept 1-D, no per-array reshape)
+    shapes = set(a.shape[1] for a in arrs if a.ndim == 2)
+    F = arrs[next(k for k, a in enumerate(arrs) if a.ndim == 2)].shape[1]
+    if len(shapes) == 1 and ndims == {2}:
+        return arrs, F, lengths
+    ref_i = next(k for k, a in enumerate(arrs) if a.ndim == 2)
+    parts = []
+    for i, a in enumerate(arrs):
+        f = a.shape[1] if a.ndim == 2 else None
+        if f is None:  # 1-D: one feature per step; an empty 1-D sequence fits any F
+            if a.shape[0] == 0:
+                parts.append(a.reshape(0, F))
+                continue
+            f = 1
+            a = a.reshape(-1, 1)
+        if f != F:
+            raise ShapeError(
+                f"{op}: `sequences[{i}]` has {f} features per step but sequences[{ref_i}] has {F}.",
+                argument="sequences", received=a.shape, index=i,
+                fix="give every sequence the same features (columns) in the same order")
+        parts.append(a)
+    return parts, F, lengths
+
+
+def _list_to_values(op: str, sequences, *, dtype=None, checked=None):
+    """A list of 1-D/2-D sequences -> contiguous values (N, F) and int64 offsets (n + 1,).
+
+    ``checked``: the result of :func:`_list_arrays` if the caller has it already.
+    """
+    parts, F, lengths = checked if checked is not None else _list_arrays(op, sequences)
+    n = len(parts)
+    if n == 0:
+        return np.zeros((0, 1), dtype=dtype or np.float32), np.zeros(1, dtype=np.int64)
+    values = np.concatenate(parts, axis=0, dtype=dtype) if dtype is not None or n > 1 else parts[0]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    return values, offsets
+    return values.reshape(-1, F), offsets
 
 
 def _lengths_from_mask(op: str, mask, shape, padding: str):

@@ -1,14 +1,15 @@
 """Copy kernels: ragged steps into a padded ``(B, T, F)`` buffer.
 
-Two kernels, chosen by the average number of bytes a row carries (measured in
-``benchmarks/bench_padding.py``):
+Two kernels, chosen by the average length of the rows (the crossover is
+measured by ``benchmarks/bench_padding.py --kernels``):
 
 * ``rows``: one ``memoryview`` slice copy per row for the real steps and one for
   the padding. ``memoryview`` slice assignment is a plain ``memcpy`` with far less
   per-call overhead than NumPy slicing, so long rows run near memory bandwidth.
 * ``scatter``: fill the buffer with the padding value, then one boolean-mask
-  assignment ``out[mask] = steps``. No Python loop at all, which wins when rows
-  are short (token ids) and per-row overhead would dominate.
+  assignment ``out[mask] = steps`` with each step viewed as one opaque element
+  (``np.void`` of ``F * itemsize`` bytes). No Python loop at all, which wins when
+  rows are short (token ids) and per-row overhead would dominate.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ import numpy as np
 
 from ._sequence_set import _gather_index
 
-# Rows carrying fewer bytes than this on average go through the scatter kernel.
+# From a contiguous ragged array: rows shorter than this many steps on average go
+# through the scatter kernel (its cost grows with steps, the rows kernel's with rows).
+# Measured crossover: ~400 steps for 8 float32 features, ~600 for one feature.
+SCATTER_BELOW_STEPS = 384
+# From a list of arrays the scatter kernel first needs a concatenation (one more
+# copy); below this many bytes per row that is still cheaper than a loop over rows.
 SCATTER_BELOW_BYTES = 512
 
 
@@ -29,8 +35,14 @@ def length_mask(counts: np.ndarray, T: int, padding: str) -> np.ndarray:
     return steps >= (T - counts)[:, None]
 
 
+def _void_view(a: np.ndarray, F: int) -> np.ndarray:
+    """View the last axis (``F`` items) of a C-contiguous array as one opaque element."""
+    vt = np.dtype((np.void, F * a.dtype.itemsize))
+    return a.reshape(-1, F).view(vt).reshape(a.shape[:-1])
+
+
 def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out: np.ndarray,
-                *, padding: str, value, kernel: str | None = None) -> str:
+                *, padding: str, value, kernel: str | None = None, mask: np.ndarray | None = None) -> str:
     """Write ``values[starts[i] : starts[i] + counts[i]]`` into row ``i`` of ``out``.
 
     Args:
@@ -39,6 +51,7 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
         out: C-contiguous ``(B, T, F)``; every element is written (real or ``value``).
         padding: ``"post"`` puts the steps at the start of the row, ``"pre"`` at the end.
         kernel: force ``"rows"`` or ``"scatter"`` (default: chosen by row size).
+        mask: the ``(B, T)`` length mask if the caller has it already.
 
     Returns:
         The name of the kernel used.
@@ -51,48 +64,84 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
     total = int(counts.sum())
     itemsize = out.dtype.itemsize
     if kernel is None:
-        kernel = "scatter" if total * F * itemsize < SCATTER_BELOW_BYTES * B else "rows"
+        kernel = "scatter" if total < SCATTER_BELOW_STEPS * B else "rows"
 
     contiguous = bool(B == 1 or np.array_equal(starts[1:], starts[:-1] + counts[:-1]))
+    if contiguous:
+        a = int(starts[0])
+        steps = values[a:a + total]
+        starts = starts - a
     if kernel == "scatter":
-        if contiguous:
-            a = int(starts[0])
-            steps = values[a:a + total]
-        else:
+        if not contiguous:
             steps = values[_gather_index(starts, counts, total)]
+        steps = np.ascontiguousarray(steps, dtype=out.dtype)
+        if mask is None:
+            mask = length_mask(counts, T, padding)
         out.fill(value)
-        out[length_mask(counts, T, padding)] = steps
+        # one opaque element per step: NumPy then copies whole steps, not single items
+        _void_view(out, F)[mask] = _void_view(steps, F)
         return kernel
 
     # rows kernel: needs C-contiguous steps of the output dtype
-    if values.dtype != out.dtype or not values.flags.c_contiguous:
-        if contiguous:
-            a = int(starts[0])
-            values = np.ascontiguousarray(values[a:a + total], dtype=out.dtype)
-            starts = starts - a
-        else:
-            values = np.ascontiguousarray(values[_gather_index(starts, counts, total)], dtype=out.dtype)
+    if not contiguous:
+        if values.dtype != out.dtype or not values.flags.c_contiguous:
+            steps = np.ascontiguousarray(values[_gather_index(starts, counts, total)], dtype=out.dtype)
             starts = np.zeros(B, dtype=np.int64)
             np.cumsum(counts[:-1], out=starts[1:])
+        else:
+            steps = values
+    elif steps.dtype != out.dtype or not steps.flags.c_contiguous:
+        steps = np.ascontiguousarray(steps, dtype=out.dtype)
     step_bytes = F * itemsize
-    row_bytes = T * step_bytes
+    src = memoryview(steps.reshape(-1)).cast("B")
+    _copy_rows(out, ((int(a) * step_bytes, int(n) * step_bytes) for a, n in
+                     zip(starts.tolist(), counts.tolist())), src=src, padding=padding, value=value)
+    return kernel
+
+
+def _copy_rows(out: np.ndarray, spans, *, src=None, arrays=None, padding: str, value) -> None:
+    """Row by row: ``memoryview`` slice copies (a plain memcpy) of real steps and padding.
+
+    ``spans`` yields ``(byte_offset, nbytes)`` into ``src``; or ``arrays`` yields
+    C-contiguous arrays of ``out.dtype`` to copy whole (one per row).
+    """
+    B, T, F = out.shape
+    row_bytes = T * F * out.dtype.itemsize
     dst = memoryview(out.reshape(-1)).cast("B")
-    src = memoryview(values.reshape(-1)).cast("B")
     pattern = memoryview(np.full(T * F, value, dtype=out.dtype)).cast("B")
-    begin = (starts * step_bytes).tolist()
-    nbytes = (counts * step_bytes).tolist()
+    pieces = spans if arrays is None else ((None, a) for a in arrays)
     d = 0
-    if padding == "post":
-        for a, n in zip(begin, nbytes):
-            dst[d:d + n] = src[a:a + n]
+    post = padding == "post"
+    for a, n in pieces:
+        if arrays is None:
+            chunk = src[a:a + n]
+        else:
+            chunk = memoryview(n).cast("B")
+            n = chunk.nbytes
+        if post:
+            dst[d:d + n] = chunk
             if n < row_bytes:
                 dst[d + n:d + row_bytes] = pattern[:row_bytes - n]
-            d += row_bytes
-    else:
-        for a, n in zip(begin, nbytes):
+        else:
             gap = row_bytes - n
             if gap:
                 dst[d:d + gap] = pattern[:gap]
-            dst[d + gap:d + row_bytes] = src[a:a + n]
-            d += row_bytes
-    return kernel
+            dst[d + gap:d + row_bytes] = chunk
+        d += row_bytes
+
+
+def fill_padded_from_arrays(arrays, counts: np.ndarray, out: np.ndarray, *, padding: str,
+                            truncating: str, value) -> None:
+    """Rows kernel straight from a list of ``(T_i, F)`` arrays (no intermediate ragged copy)."""
+    dt = out.dtype
+
+    def rows():
+        for a, c in zip(arrays, counts.tolist()):
+            L = a.shape[0]
+            if c < L:
+                a = a[L - c:] if truncating == "pre" else a[:c]
+            if a.dtype != dt or not a.flags.c_contiguous:
+                a = np.ascontiguousarray(a, dtype=dt)
+            yield a
+
+    _copy_rows(out, None, arrays=rows(), padding=padding, value=value)

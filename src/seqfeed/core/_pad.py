@@ -9,7 +9,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
-from ._copy import fill_padded, length_mask
+from ._copy import SCATTER_BELOW_BYTES, fill_padded, fill_padded_from_arrays, length_mask
 
 __all__ = ["pad", "pad_sequences"]
 
@@ -134,9 +134,42 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = _check_dtype(op, dtype)
     value = _check_value(op, value, dt)
 
+    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None:
+        return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
+                         dtype=dt, out=out, multiple_of=multiple_of, op=op)
     seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)
+
+
+def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, multiple_of, op):
+    """Long rows straight from the caller's arrays into the output (one copy, not two).
+
+    Short rows are concatenated once instead, then scattered without a Python loop.
+    """
+    from ._convert import _list_arrays
+
+    arrays, F, lengths = _list_arrays(op, sequences)
+    B = len(arrays)
+    if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
+        from ._convert import _list_to_values
+        from ._sequence_set import SequenceSet
+
+        values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
+        return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
+                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
+    if maxlen is None:
+        T = int(lengths.max())
+        if multiple_of:
+            T = -(-T // multiple_of) * multiple_of
+    else:
+        T = maxlen
+    counts = np.minimum(lengths, T)
+    shape = (B, T, F)
+    x = np.empty(shape, dtype=dtype) if out is None else _check_out(op, out, shape, dtype)
+    fill_padded_from_arrays(arrays, counts, x, padding=padding, truncating=truncating, value=value)
+    return Batch(x=x, mask=length_mask(counts, T, padding), lengths=counts, y=None,
+                 index=np.arange(B, dtype=np.int64), padding=padding)
 
 
 def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
@@ -163,8 +196,8 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
         starts = starts + (lengths - counts)
     shape = (B, T, F)
     x = np.empty(shape, dtype=dt) if out is None else _check_out(op, out, shape, dt)
-    fill_padded(seqs.values, starts, counts, x, padding=padding, value=value)
     m = length_mask(counts, T, padding)
+    fill_padded(seqs.values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
     if seqs.targets is not None:
         y = seqs.targets[index] if indices is not None else seqs.targets
@@ -172,7 +205,7 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
         st = seqs.step_targets
         st2 = st.reshape(st.shape[0], -1)
         ybuf = np.empty((B, T, st2.shape[1]), dtype=st.dtype)
-        fill_padded(st2, starts, counts, ybuf, padding=padding, value=0)
+        fill_padded(st2, starts, counts, ybuf, padding=padding, value=0, mask=m)
         y = ybuf.reshape((B, T) + st.shape[1:])
         sample_weight = m.astype(np.float32)
     return Batch(x=x, mask=m, lengths=counts.astype(np.int64, copy=False), y=y, index=index,
@@ -245,12 +278,70 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             found = True
     if maxlen is None:
         maxlen = max(lens) if lens else 0
-    x = np.full((n, maxlen) + step_shape, value, dtype=dtype)
+    fast = np.dtype(dtype).kind in "biuf"
+    if fast and n and maxlen:
+        x = np.empty((n, maxlen) + step_shape, dtype=dtype)  # every element is written below
+    else:
+        x = np.full((n, maxlen) + step_shape, value, dtype=dtype)
     if isinstance(value, float) and not float(value).is_integer() and x.dtype.kind in "iub":
         warn(f"{op}: value={value!r} is cast to dtype {x.dtype} (it becomes "
              f"{np.asarray(value).astype(x.dtype)!r}); pass an integer value or a float dtype.")
     if n == 0 or maxlen == 0:
         return x
+    F = int(np.prod(step_shape)) if step_shape else 1
+    warned = x.dtype.kind not in "iub"
+    checked_list = False
+    parts = []
+    for i, s in enumerate(sequences):
+        if not lens[i]:
+            if fast:
+                parts.append(np.empty((0, F), dtype=x.dtype))
+            continue
+        trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        try:
+            arr = np.asarray(trunc, dtype=dtype)
+        except (ValueError, TypeError, OverflowError) as e:
+            raise DataError(f"{op}: `sequences[{i}]` cannot be converted to dtype {x.dtype}: {e}.",
+                            argument="sequences", index=i) from None
+        if arr.shape[1:] != step_shape:
+            raise ShapeError(
+                f"{op}: `sequences[{i}]` has step shape {shape_str(arr.shape[1:])}, "
+                f"expected {shape_str(step_shape)} (from the first non-empty sequence).",
+                argument="sequences", received=arr.shape, index=i,
+                fix="give every sequence the same number of features per step")
+        if not warned:
+            # free for arrays; for Python lists only the first one is converted twice
+            src = trunc if isinstance(trunc, np.ndarray) else None
+            if src is None and not checked_list:
+                src, checked_list = np.asarray(trunc), True
+            if src is not None and src.dtype.kind in "fc" and np.any(src != np.trunc(src)):
+                warn(f"{op}: sequences[{i}] holds non-integer values that dtype={str(x.dtype)!r} "
+                     f"truncates (e.g. {src.flat[int(np.argmax(src != np.trunc(src)))]!r}); pass "
+                     f"dtype='float32' to keep them.")
+                warned = True
+        if fast:
+            parts.append(arr.reshape(arr.shape[0], F))
+        elif padding == "post":
+            x[i, :len(arr)] = arr
+        else:
+            x[i, -len(arr):] = arr
+    if fast:
+        counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        target = x.reshape(n, maxlen, F)
+        if counts.sum() * F * x.dtype.itemsize >= SCATTER_BELOW_BYTES * n:
+            _copy_rows_list(parts, target, padding, value)
+        else:
+            values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            starts = np.zeros(n, dtype=np.int64)
+            np.cumsum(counts[:-1], out=starts[1:])
+            fill_padded(values, starts, counts, target, padding=padding, value=value)
+    return x
+
+
+def _copy_rows_list(parts, out, padding, value):
+    from ._copy import _copy_rows
+
+    _copy_rows(out, None, arrays=(np.ascontiguousarray(p) for p in parts), padding=padding, value=value)
     warned = False
     fast = x.dtype.kind in "biuf"
     parts, rows = [], []

@@ -1,0 +1,428 @@
+"""Padding throughput: seqfeed.pad against keras.utils.pad_sequences, NumPy and tf.RaggedTensor.
+
+Two cases, all methods measured in one run on the same data:
+
+* case 1 ("float_features"): 100,000 float32 sequences of 8 features, lengths
+  uniform in 10..500 (``--quick``: 20,000 sequences);
+* case 2 ("int_tokens"): 1,000,000 int32 token sequences (1-D), lengths uniform
+  in 1..50 (``--quick``: 200,000), with ``dtype="int32"`` everywhere.
+
+Methods (all pad "post", truncate nothing, pad with 0):
+
+1. ``keras.utils.pad_sequences(list)``: the anchor every ratio is taken against;
+2. ``seqfeed.pad(list)`` into a fresh array;
+3. ``seqfeed.pad(list, out=buffer)`` reusing one buffer (allocated and touched once);
+4. ``seqfeed.pad(SequenceSet)`` into a fresh array (set built once, outside the timing);
+5. ``seqfeed.pad(SequenceSet, out=buffer)``;
+6. a NumPy loop: ``np.zeros`` then ``out[i, :len(s)] = s`` per sequence;
+7. ``tf.RaggedTensor.from_row_lengths(values, lengths).to_tensor().numpy()``, timed
+   from the already-built ragged tensor (its construction is timed on its own row).
+
+Protocol: data come from a fixed seed and are generated outside the timing. Each
+method is called once untimed (a warm-up whose output is checked with
+``np.array_equal`` against the Keras output, dtype and shape included; the run
+aborts on any mismatch), then ``--repeats`` times with ``time.perf_counter``
+around the padding call only, the garbage collector off during the call and the
+previous output freed before the next call. Reported: median, min and max seconds,
+GB/s of output (output ``nbytes`` / median) and the ratio to Keras
+(``keras_median / method_median``, > 1 means faster than Keras). Arrays are freed
+between methods so the peak stays well under 10 GB for the full run.
+
+Usage::
+
+    python benchmarks/bench_padding.py            # full run, 5 repeats
+    python benchmarks/bench_padding.py --quick    # smaller data, 3 repeats, < 60 s
+
+Writes every figure and some machine facts to ``benchmarks/results/padding.json``
+(``--out`` to change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
+
+import numpy as np
+
+import seqfeed
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = REPO / "benchmarks" / "results" / "padding.json"
+SEED = 20240601
+
+CASES = {
+    "float_features": dict(title="Case 1: float32 sequences, 8 features, lengths 10..500",
+                           n_full=100_000, n_quick=20_000, lo=10, hi=500, features=8,
+                           dtype="float32"),
+    "int_tokens": dict(title="Case 2: int32 token sequences (1-D), lengths 1..50",
+                       n_full=1_000_000, n_quick=200_000, lo=1, hi=50, features=None,
+                       dtype="int32"),
+}
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _free():
+    gc.collect()
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # ru_maxrss is KiB on Linux
+
+
+def _time_calls(fn, repeats: int) -> list[float]:
+    """``repeats`` timed calls of ``fn``; each output is dropped before the next call."""
+    times = []
+    for _ in range(repeats):
+        _free()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            res = fn()
+            t1 = time.perf_counter()
+        finally:
+            gc.enable()
+        del res
+        times.append(t1 - t0)
+    _free()
+    return times
+
+
+def _check_equal(name: str, got: np.ndarray, ref: np.ndarray) -> None:
+    """``got`` must equal ``ref``; a trailing feature axis of 1 (seqfeed's (B, T, 1)) is allowed."""
+    if got.shape == ref.shape + (1,):
+        got = got[..., 0]
+    if got.shape != ref.shape or got.dtype != ref.dtype or not np.array_equal(got, ref):
+        raise Mismatch(
+            f"{name}: output differs from the reference (got shape {got.shape} dtype {got.dtype}, "
+            f"reference shape {ref.shape} dtype {ref.dtype}, "
+            f"equal values: {got.shape == ref.shape and bool(np.array_equal(got, ref))})")
+
+
+def _make_data(case: dict, n: int, rng: np.random.Generator):
+    """A list of ``n`` separately allocated sequences and their lengths."""
+    lengths = rng.integers(case["lo"], case["hi"] + 1, size=n, dtype=np.int64)
+    total = int(lengths.sum())
+    if case["features"]:
+        flat = rng.standard_normal((total, case["features"]), dtype=np.float32)
+    else:
+        flat = rng.integers(1, 30_000, size=total, dtype=np.int32)  # token ids, never the pad 0
+    bounds = np.cumsum(lengths)[:-1]
+    seqs = [part.copy() for part in np.split(flat, bounds)]  # independent arrays, like real data
+    del flat
+    return seqs, lengths
+
+
+def _load_keras():
+    try:
+        import keras  # noqa: F401  (imports TensorFlow as its backend)
+        from keras.utils import pad_sequences
+        return pad_sequences, f"keras {keras.__version__} (backend {keras.backend.backend()})"
+    except Exception as e:  # ImportError, or a broken TF install
+        return None, f"Keras unavailable ({type(e).__name__}: {e})"
+
+
+def _load_tf():
+    try:
+        import tensorflow as tf
+        return tf, f"tensorflow {tf.__version__}"
+    except Exception as e:
+        return None, f"TensorFlow unavailable ({type(e).__name__}: {e})"
+
+
+def _machine_info(keras_note: str, tf_note: str) -> dict:
+    cpu_model = None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:
+        affinity = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                text=True, timeout=10).stdout.strip() or None
+    except Exception:
+        commit = None
+    mem_gb = None
+    try:
+        mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {
+        "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "seqfeed": seqfeed.__version__,
+        "seqfeed_commit": commit,
+        "keras": keras_note,
+        "tensorflow": tf_note,
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": affinity,
+        "cpu_model": cpu_model,
+        "memory_gb": mem_gb,
+        "os": f"{platform.system()} {platform.machine()}",
+    }
+
+
+# ------------------------------------------------------------------------------------ one case
+def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_sequences, tf) -> dict:
+    n = case["n_quick"] if quick else case["n_full"]
+    dtype = case["dtype"]
+    rng = np.random.default_rng(seed)
+    t0 = time.perf_counter()
+    seqs, lengths = _make_data(case, n, rng)
+    gen_s = time.perf_counter() - t0
+    T = int(lengths.max())
+    F = case["features"] or 1
+    out_shape = (n, T) + ((case["features"],) if case["features"] else ())
+    out_nbytes = int(np.prod(out_shape)) * np.dtype(dtype).itemsize
+    print(f"\n{case['title']}")
+    print(f"  {n:,} sequences, {int(lengths.sum()):,} steps, output {out_shape} {dtype} = "
+          f"{out_nbytes / 1e9:.3f} GB (data generated in {gen_s:.1f} s, not timed)")
+
+    results: list[dict] = []
+    notes: list[str] = []
+    ref = None  # the reference output (Keras when available)
+    ref_name = None
+
+    def measure(name, label, fn, *, check=True, is_output=True, check_batch=None):
+        nonlocal ref, ref_name
+        _free()
+        warm = fn()
+        if check:
+            arr = warm.x if hasattr(warm, "x") else warm
+            if ref is None:  # the first method checked is the reference (Keras)
+                ref, ref_name = (arr if arr.flags.owndata else arr.copy()), name
+            else:
+                _check_equal(name, arr, ref)
+            if check_batch is not None:
+                check_batch(warm)
+            del arr
+        del warm
+        _free()
+        times = _time_calls(fn, repeats)
+        med = statistics.median(times)
+        row = {"method": name, "label": label, "median_s": med, "min_s": min(times),
+               "max_s": max(times), "times_s": times,
+               "gb_per_s": out_nbytes / med / 1e9 if is_output else None,
+               "verified_against": ref_name if check else None,
+               "output": is_output}
+        results.append(row)
+        print(f"  measured {label}: median {med:.4f} s", flush=True)
+        return row
+
+    def check_seqfeed_batch(b):
+        counts = np.minimum(lengths, T)
+        if not np.array_equal(b.lengths, counts):
+            raise Mismatch("seqfeed: Batch.lengths differ from the input lengths")
+        if b.mask.shape != (n, T) or not np.array_equal(b.mask.sum(axis=1), counts) \
+                or not b.mask[np.arange(n), counts - 1].all():
+            raise Mismatch("seqfeed: Batch.mask does not match the lengths")
+
+    def numpy_loop():
+        out = np.zeros(out_shape, dtype=dtype)
+        for i, s in enumerate(seqs):
+            out[i, :len(s)] = s
+        return out
+
+    # 1. Keras, the anchor
+    if pad_sequences is not None:
+        measure("keras_pad_sequences", "keras.utils.pad_sequences(list)",
+                lambda: pad_sequences(seqs, dtype=dtype, padding="post"))
+    else:
+        notes.append("keras.utils.pad_sequences skipped: Keras/TensorFlow not installed; "
+                     "outputs are checked against the NumPy loop and no ratios are given")
+        ref, ref_name = numpy_loop(), "numpy_loop"
+
+    # 2. seqfeed.pad(list) into a fresh array
+    measure("seqfeed_list", "seqfeed.pad(list)",
+            lambda: seqfeed.pad(seqs, dtype=dtype, padding="post"), check_batch=check_seqfeed_batch)
+
+    # 3. seqfeed.pad(list, out=buffer); the buffer is shared with method 5
+    buf = np.empty(n * T * F, dtype=dtype)
+    buf.fill(0)  # touch every page once
+    measure("seqfeed_list_out", "seqfeed.pad(list, out=buf)",
+            lambda: seqfeed.pad(seqs, dtype=dtype, padding="post", out=buf))
+
+    # 4./5. seqfeed.pad(SequenceSet): the set is built once, outside the timing
+    t0 = time.perf_counter()
+    sset = seqfeed.SequenceSet.from_sequences(seqs)
+    build_s = time.perf_counter() - t0
+    measure("seqfeed_set", "seqfeed.pad(SequenceSet)",
+            lambda: seqfeed.pad(sset, dtype=dtype, padding="post"), check_batch=check_seqfeed_batch)
+    measure("seqfeed_set_out", "seqfeed.pad(SequenceSet, out=buf)",
+            lambda: seqfeed.pad(sset, dtype=dtype, padding="post", out=buf))
+    del buf
+    _free()
+    measure("seqfeed_set_build", "  (SequenceSet.from_sequences build, not padding)",
+            lambda: seqfeed.SequenceSet.from_sequences(seqs), check=False, is_output=False)
+
+    # 6. NumPy preallocate-and-copy loop
+    measure("numpy_loop", "NumPy zeros + per-row copy loop", numpy_loop)
+
+    # 7. tf.RaggedTensor.to_tensor from a prebuilt ragged tensor (construction timed apart)
+    if tf is not None:
+        values = np.asarray(sset.values) if case["features"] else np.asarray(sset.values).reshape(-1)
+        row_lengths = np.asarray(lengths)
+        rt = tf.RaggedTensor.from_row_lengths(values, row_lengths)
+        measure("tf_ragged_to_tensor", "tf.RaggedTensor.to_tensor().numpy()",
+                lambda: rt.to_tensor().numpy())
+        measure("tf_ragged_build", "  (tf.RaggedTensor.from_row_lengths build, not padding)",
+                lambda: tf.RaggedTensor.from_row_lengths(values, row_lengths),
+                check=False, is_output=False)
+        del rt, values
+    else:
+        notes.append("tf.RaggedTensor skipped: TensorFlow not installed")
+    ref = None
+    del sset, seqs
+    _free()
+
+    anchor = next((r for r in results if r["method"] == "keras_pad_sequences"), None)
+    for r in results:
+        r["ratio_to_keras"] = (anchor["median_s"] / r["median_s"]) if anchor and r["output"] else None
+
+    _print_table(case["title"], n, out_shape, dtype, out_nbytes, repeats, results, notes)
+    return {
+        "title": case["title"], "n_sequences": n, "length_range": [case["lo"], case["hi"]],
+        "features": case["features"], "dtype": dtype, "output_shape": list(out_shape),
+        "output_nbytes": out_nbytes, "total_steps": int(lengths.sum()),
+        "sequence_set_build_s_first": build_s, "reference": ref_name, "notes": notes,
+        "methods": results,
+    }
+
+
+def _print_table(title, n, shape, dtype, nbytes, repeats, results, notes):
+    head = f"{'method':<56} {'median s':>9} {'min s':>9} {'max s':>9} {'GB/s':>7} {'x Keras':>8}"
+    print(f"\n{title}: {n:,} sequences -> {shape} {dtype}, {nbytes / 1e9:.3f} GB output, "
+          f"median of {repeats}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        gbs = f"{r['gb_per_s']:.2f}" if r["gb_per_s"] is not None else "-"
+        ratio = f"{r['ratio_to_keras']:.2f}" if r["ratio_to_keras"] is not None else "-"
+        print(f"{r['label']:<56} {r['median_s']:>9.4f} {r['min_s']:>9.4f} {r['max_s']:>9.4f} "
+              f"{gbs:>7} {ratio:>8}")
+    for note in notes:
+        print(f"note: {note}")
+
+
+# ------------------------------------------------------------------------------------ kernels
+def kernel_crossover(repeats: int) -> list[dict]:
+    """Time seqfeed's two copy kernels on the same ragged data over a range of row lengths.
+
+    The ratio rows/scatter > 1 means the scatter kernel is faster; the default
+    choice (``SCATTER_BELOW_STEPS`` in ``seqfeed/core/_copy.py``) follows this table.
+    """
+    from seqfeed.core._copy import SCATTER_BELOW_STEPS, fill_padded, length_mask
+
+    rng = np.random.default_rng(SEED)
+    rows = []
+    print(f"\nCopy kernels (ragged -> padded, post), median of {repeats}; default scatter below "
+          f"{SCATTER_BELOW_STEPS} steps per row")
+    print(f"{'F':>3} {'dtype':>8} {'mean len':>9} {'rows s':>9} {'scatter s':>10} {'rows/scatter':>13} {'chosen':>8}")
+    for F, dt in ((1, np.int32), (8, np.float32)):
+        for mean in (10, 40, 160, 400, 1000):
+            B = max(1000, int(4e6 / (mean * F)))
+            L = rng.integers(1, 2 * mean, B)
+            N, T = int(L.sum()), int(L.max())
+            v = rng.random((N, F)).astype(dt)
+            offs = np.zeros(B + 1, np.int64)
+            np.cumsum(L, out=offs[1:])
+            out = np.empty((B, T, F), dt)
+            out.fill(1)
+            m = length_mask(L, T, "post")
+            t = {}
+            for k in ("rows", "scatter"):
+                t[k] = statistics.median(_time_calls(
+                    lambda: fill_padded(v, offs[:-1], L, out, padding="post", value=0, kernel=k, mask=m),
+                    repeats))
+            chosen = "scatter" if L.mean() < SCATTER_BELOW_STEPS else "rows"
+            rows.append({"features": F, "dtype": np.dtype(dt).name, "mean_length": float(L.mean()),
+                         "rows_s": t["rows"], "scatter_s": t["scatter"], "chosen": chosen})
+            print(f"{F:>3} {np.dtype(dt).name:>8} {L.mean():>9.0f} {t['rows']:>9.4f} {t['scatter']:>10.4f} "
+                  f"{t['rows'] / t['scatter']:>13.2f} {chosen:>8}")
+            del v, out, m
+            _free()
+    return rows
+
+
+# ------------------------------------------------------------------------------------ main
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smaller data and 3 repeats (< 60 s)")
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per method (default 5; quick 3)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                   help="JSON results file (default benchmarks/results/padding.json)")
+    p.add_argument("--seed", type=int, default=SEED, help=f"NumPy seed (default {SEED})")
+    p.add_argument("--kernels", action="store_true",
+                   help="also time seqfeed's two copy kernels across row lengths (the crossover)")
+    args = p.parse_args(argv)
+    repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
+    if repeats < 1:
+        p.error("--repeats must be >= 1")
+
+    t_start = time.perf_counter()
+    pad_sequences, keras_note = _load_keras()
+    tf, tf_note = _load_tf()
+    info = _machine_info(keras_note, tf_note)
+    print(f"seqfeed {info['seqfeed']}, numpy {info['numpy']}, {keras_note}, {tf_note}, "
+          f"{info['cpu_count']} CPUs, mode {'quick' if args.quick else 'full'}, {repeats} repeats")
+
+    cases = {}
+    try:
+        for key, case in CASES.items():
+            cases[key] = run_case(key, case, quick=args.quick, repeats=repeats, seed=args.seed,
+                                  pad_sequences=pad_sequences, tf=tf)
+    except Mismatch as e:
+        print(f"\nABORT: output check failed: {e}", file=sys.stderr)
+        return 1
+
+    kernels = kernel_crossover(repeats) if args.kernels else None
+    total_s = time.perf_counter() - t_start
+    info["peak_rss_gb"] = round(_peak_rss_gb(), 2)
+    doc = {
+        "benchmark": "padding",
+        "mode": "quick" if args.quick else "full",
+        "repeats": repeats,
+        "seed": args.seed,
+        "protocol": ("1 untimed warm-up call per method (its output checked with np.array_equal "
+                     "against keras.utils.pad_sequences), then `repeats` timed calls with "
+                     "time.perf_counter around the padding call only, gc disabled during the call; "
+                     "gb_per_s = output nbytes / median; ratio_to_keras = keras median / method "
+                     "median. All methods pad 'post' with 0, no truncation."),
+        "machine": info,
+        "total_wall_s": total_s,
+        "cases": cases,
+        "kernels": kernels,
+    }
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"\ntotal {total_s:.1f} s, peak RSS {info['peak_rss_gb']} GB; results written to "
+          f"{out.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -52,7 +52,7 @@ def test_resume_mid_epoch_gives_the_same_remaining_batches(lengths, kind, seed, 
     s = make(kind, lengths, seed)
     s.set_epoch(data.draw(st.integers(0, 2)))
     full = s.batches()
-    k = data.draw(st.integers(0, len(full)))
+    k = data.draw(st.integers(0, len(full) - 1))  # at len(full) the epoch is complete: see below
     it = iter(s)
     for _ in range(k):
         next(it)
@@ -132,3 +132,13 @@ def test_padding_report_values():
     assert rows["token_budget"]["efficiency"] == pytest.approx(80 / 80)
     text = str(rep)
     assert "token_budget" in text and "efficiency" in text
+
+
+def test_new_iteration_after_a_consumer_stopped_at_the_last_batch_starts_the_next_epoch():
+    s = FixedSampler(np.arange(1, 11), batch_size=5, seed=0)
+    it = iter(s)
+    first = [next(it), next(it)]  # all batches taken, generator left suspended (as Keras does)
+    second = list(s)
+    assert s.epoch == 2 and len(second) == 2
+    assert [b.tolist() for b in second] == [b.tolist() for b in s.batches(1)]
+    assert [b.tolist() for b in first] == [b.tolist() for b in s.batches(0)]

@@ -97,7 +97,14 @@ class Sampler:
         return len(self.batches())
 
     def __iter__(self):
-        """Yield the remaining batches of the current epoch, then move to the next epoch."""
+        """Yield the remaining batches of the current epoch, then move to the next epoch.
+
+        A consumer that stops right after the last batch (Keras, knowing the number
+        of steps, never asks for more) leaves the epoch complete but not closed; a
+        new iteration then starts the next epoch.
+        """
+        if self.position and self.position >= len(self.batches()):
+            self.set_epoch(self.epoch + 1)
         plan = self.batches()
         while self.position < len(plan):
             b = plan[self.position]

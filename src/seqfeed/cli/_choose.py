@@ -49,7 +49,7 @@ def choose_setup(plan, args, *, say) -> dict:
 
     task = args.task
     train_steps = plan.scaler_data()
-    report = {"median_length": float(np.median(plan.train.lengths)) if task != "forecast" else None}
+    report = {"median_length": float(np.median(plan.train.lengths))}
 
     # 1. log transform for magnitudes spanning orders of magnitude
     if args.log_transform == "auto":

@@ -145,7 +145,7 @@ def run_train(args) -> int:
     from ._card import model_card
 
     (work / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
-    for f in ("last.keras", "best.weights.h5", "state.json"):
+    for f in ("last.keras", "best.weights.h5", "state.json", "args.json"):
         (work / f).unlink(missing_ok=True)
     _replace_dir(work, out)
     _print_metrics(task, metrics, out)

@@ -92,6 +92,10 @@ class Checkpointer(keras.callbacks.Callback):
         if self.wait >= self.patience:
             self.stopped_early = True
             self.model.stop_training = True
+        # fault injection for the tests of --resume: behave as if Ctrl-C arrived after this epoch
+        stop_after = os.environ.get("SEQFEED_INTERRUPT_AFTER_EPOCH")
+        if stop_after is not None and epoch + 1 >= int(stop_after):
+            raise KeyboardInterrupt
 
     def restore_best(self):
         best = self.work_dir / "best.weights.h5"

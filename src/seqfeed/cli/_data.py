@@ -76,11 +76,12 @@ def _load_table(path: Path, spec: str, task, o: dict) -> Loaded:
         features = o["features"]
         if features is not None and o["target"] and o["target"] not in features:
             features = features + [o["target"]]
-        seqs = read_table(path, id=o["id"], time=o["time"], target=None, features=features, nan=o["nan"])
+        seqs = read_table(path, id=o["id"], time=o["time"], target=None, features=features, nan=o["nan"],
+                          duplicates=o.get("duplicates", "error"))
         return Loaded(seqs, spec, {**o, "format": "table"})
     level = "step" if task == "tag" else "sequence"
     seqs = read_table(path, id=o["id"], time=o["time"], target=o["target"], features=o["features"],
-                      level=level, nan=o["nan"])
+                      level=level, nan=o["nan"], duplicates=o.get("duplicates", "error"))
     return Loaded(seqs, spec, {**o, "format": "table", "level": level})
 
 

@@ -1,0 +1,139 @@
+"""The seqfeed command driven as a user would: subprocesses on a long-format CSV."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.tf
+
+
+def seqfeed(*args, env=None, check=True):
+    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    res = subprocess.run([sys.executable, "-m", "seqfeed.cli", *args], capture_output=True, text=True, env=e)
+    if check and res.returncode != 0:
+        raise AssertionError(f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}")
+    return res
+
+
+def write_long_csv(path, n_ids=90, seed=0):
+    """sensor, t, a, b, label: label = sign of the mean of `a` over the last 3 steps."""
+    rng = np.random.default_rng(seed)
+    rows = ["sensor,t,a,b,label"]
+    for k in range(n_ids):
+        L = int(rng.integers(4, 16))
+        a, b = rng.normal(size=L), rng.normal(size=L)
+        label = "up" if a[-3:].mean() > 0 else "down"
+        order = rng.permutation(L)  # rows out of time order: the reader must sort
+        for t in order:
+            rows.append(f"s{k:03d},{t},{a[t]:.5f},{b[t]:.5f},{label}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    train_csv = write_long_csv(d / "train.csv", 160, seed=0)
+    test_csv = write_long_csv(d / "test.csv", 60, seed=1)
+    out = d / "model"
+    res = seqfeed("train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t", "--target",
+                  "label", "--test", str(test_csv), "--out", str(out), "--epochs", "6", "--units", "8",
+                  "--frame", "none", "--normalize", "global", "--dropout", "0", "--lr", "0.01", "--seed", "3")
+    return d, train_csv, test_csv, out, res
+
+
+def test_train_writes_every_artefact(trained):
+    d, _, _, out, res = trained
+    for name in ("model.keras", "seqfeed.json", "metrics.json", "history.json", "training_curve.png",
+                 "confusion_matrix.png", "README.md"):
+        assert (out / name).exists(), name
+    assert not (d / "model.partial").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_test"] == 60 and 0.0 <= metrics["accuracy"] <= 1.0
+    assert "test: accuracy" in res.stdout
+    card = (out / "README.md").read_text()
+    assert "classify" in card and "restructuring" in card and "train.csv" in card
+
+
+def test_evaluate_and_predict_reload_the_model(trained):
+    d, _, test_csv, out, _ = trained
+    ev = json.loads(seqfeed("evaluate", str(out), str(test_csv), "--json").stdout)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert ev["accuracy"] == pytest.approx(metrics["accuracy"])
+    pred = d / "pred.csv"
+    seqfeed("predict", str(out), str(test_csv), "-o", str(pred))
+    lines = pred.read_text().strip().splitlines()
+    assert lines[0].startswith('"id","prediction","prob_down","prob_up"')
+    assert len(lines) == 61
+    ids = [ln.split(",")[0].strip('"') for ln in lines[1:]]
+    assert sorted(ids) == [f"s{k:03d}" for k in range(60)]
+
+
+def test_same_seed_same_metrics(trained, tmp_path):
+    d, train_csv, test_csv, out, _ = trained
+    out2 = tmp_path / "again"
+    seqfeed("train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t", "--target", "label",
+            "--test", str(test_csv), "--out", str(out2), "--epochs", "6", "--units", "8", "--frame", "none",
+            "--normalize", "global", "--dropout", "0", "--lr", "0.01", "--seed", "3")
+    a = json.loads((out / "metrics.json").read_text())
+    b = json.loads((out2 / "metrics.json").read_text())
+    assert a["accuracy"] == b["accuracy"] and a["confusion_matrix"] == b["confusion_matrix"]
+
+
+def test_interrupted_train_leaves_nothing_and_resumes(trained, tmp_path):
+    d, train_csv, test_csv, out, _ = trained
+    out3 = tmp_path / "resumed"
+    args = ["train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t", "--target", "label",
+            "--test", str(test_csv), "--out", str(out3), "--epochs", "6", "--units", "8", "--frame", "none",
+            "--normalize", "global", "--dropout", "0", "--lr", "0.01", "--seed", "3"]
+    res = seqfeed(*args, env={"SEQFEED_INTERRUPT_AFTER_EPOCH": "3"}, check=False)
+    assert res.returncode == 130 and "resume with --resume" in res.stderr
+    assert not out3.exists()
+    assert (tmp_path / "resumed.partial" / "last.keras").exists()
+    res = seqfeed(*args, "--resume")
+    assert "resuming at epoch 4" in res.stderr
+    a = json.loads((out / "metrics.json").read_text())
+    b = json.loads((out3 / "metrics.json").read_text())
+    assert b["epochs_run"] == 6
+    assert a["accuracy"] == b["accuracy"]
+
+
+def test_user_errors_are_one_line_with_hint_and_exit_2(trained):
+    d, train_csv, _, _, _ = trained
+    res = seqfeed("train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t",
+                  "--target", "nope", "--out", str(d / "x"), check=False)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) <= 2 and lines[0].startswith("seqfeed train: error:") and "nope" in lines[0]
+    assert "Traceback" not in res.stderr
+    res = seqfeed("inspect", str(d / "missing.csv"), check=False)
+    assert res.returncode == 2 and "missing.csv" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_non_training_commands_do_not_import_tensorflow(trained):
+    d, train_csv, _, _, _ = trained
+    np.save(d / "x.npy", np.zeros((3, 15, 1, 1)))
+    code = (
+        "import sys, io, contextlib\n"
+        "from seqfeed.cli import main\n"
+        f"main(['inspect', {str(train_csv)!r}, '--id', 'sensor', '--time', 't', '--target', 'label', '--json'])\n"
+        f"main(['doctor', {str(d / 'x.npy')!r}])\n"
+        "bad = [m for m in ('tensorflow', 'keras', 'matplotlib', 'torch') if m in sys.modules]\n"
+        "print('IMPORTED', bad)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "IMPORTED []" in res.stdout, res.stdout + res.stderr
+    info = json.loads(res.stdout.splitlines()[0])
+    assert info["sequences"] == 160 and info["features"] == 2
+    assert info["targets"]["counts"].keys() == {"down", "up"}
+    assert "np.squeeze" in res.stdout
+
+
+def test_inspect_plot(trained):
+    d, train_csv, _, _, _ = trained
+    png = d / "lengths.png"
+    res = seqfeed("inspect", str(train_csv), "--id", "sensor", "--time", "t", "--target", "label", "--plot", str(png))
+    assert png.exists() and png.stat().st_size > 1000
+    assert "padding report" in res.stdout and "bucket" in res.stdout

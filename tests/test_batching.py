@@ -17,10 +17,14 @@ def make(kind, lengths, seed, **kw):
     if kind == "bucket":
         return BucketSampler(lengths, batch_size=kw.get("batch_size", 7), n_buckets=4, seed=seed,
                              drop_last=kw.get("drop_last", False))
+    if kind == "adaptive":
+        from seqfeed.batching import AdaptiveSampler
+
+        return AdaptiveSampler(lengths, max_batch_size=kw.get("batch_size", 7), seed=seed)
     return TokenBudgetSampler(lengths, max_tokens=kw.get("max_tokens", 100), seed=seed)
 
 
-kinds = st.sampled_from(["fixed", "bucket", "token"])
+kinds = st.sampled_from(["fixed", "bucket", "token", "adaptive"])
 
 
 @given(lengths_st, kinds, st.integers(0, 5), st.integers(0, 3))
@@ -41,7 +45,7 @@ def test_deterministic_for_seed_and_epoch_and_differs_across_epochs(lengths, kin
 
 def test_epochs_differ():
     lengths = np.random.default_rng(0).integers(1, 50, 500)
-    for kind in ("fixed", "bucket", "token"):
+    for kind in ("fixed", "bucket", "token", "adaptive"):
         s = make(kind, lengths, 0)
         e0, e1 = s.batches(0), s.batches(1)
         assert any(not np.array_equal(x, y) for x, y in zip(e0, e1)), kind
@@ -142,3 +146,36 @@ def test_new_iteration_after_a_consumer_stopped_at_the_last_batch_starts_the_nex
     assert s.epoch == 2 and len(second) == 2
     assert [b.tolist() for b in second] == [b.tolist() for b in s.batches(1)]
     assert [b.tolist() for b in first] == [b.tolist() for b in s.batches(0)]
+
+
+def _brute_force_cost(L, maxb, alpha):
+    import functools
+
+    @functools.lru_cache(None)
+    def f(j):
+        if j == 0:
+            return 0.0
+        return min(f(i) + max(L[j - 1], 1) * ((j - i) + alpha) for i in range(max(0, j - maxb), j))
+    return f(len(L))
+
+
+@given(st.lists(st.integers(1, 40), min_size=1, max_size=14), st.integers(1, 5), st.sampled_from([0.0, 0.5, 2.0, 10.0]))
+def test_optimal_cuts_minimise_the_cost(lengths, maxb, alpha):
+    from seqfeed.batching import optimal_cuts
+
+    L = sorted(lengths)
+    cuts = optimal_cuts(L, max_batch_size=maxb, step_overhead=alpha)
+    assert cuts[0] == 0 and cuts[-1] == len(L) and np.all(np.diff(cuts) >= 1) and np.all(np.diff(cuts) <= maxb)
+    cost = sum(L[b - 1] * ((b - a) + alpha) for a, b in zip(cuts[:-1], cuts[1:]))
+    assert cost == pytest.approx(_brute_force_cost(tuple(L), maxb, alpha))
+
+
+def test_adaptive_sampler_is_efficient_on_long_tails():
+    from seqfeed.batching import AdaptiveSampler
+
+    lengths = np.clip(np.random.default_rng(0).lognormal(np.log(60), 0.9, 4096), 2, 2000).astype(int)
+    rows = {r["strategy"]: r for r in padding_report(lengths, batch_sizes=(64,), token_budgets=()).rows}
+    assert rows["adaptive"]["efficiency"] >= 0.96
+    assert rows["adaptive"]["batches"] <= 1.5 * rows["bucket"]["batches"]
+    s = AdaptiveSampler(lengths, max_batch_size=64)
+    assert max(b.size for b in s.batches()) <= 64

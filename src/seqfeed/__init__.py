@@ -16,12 +16,13 @@ from .core import (
     pad_sequences,
 )
 
-from .batching import BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler, padding_report
+from .batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler, padding_report
 from .transforms import (Standardizer, sliding_windows, split_by_entity, split_by_time, timeseries_windows)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaptiveSampler",
     "Batch",
     "BatchLoader",
     "BucketSampler",

@@ -2,7 +2,8 @@
 
 from ._loader import BatchLoader
 from ._report import PaddingReport, padding_report
-from ._samplers import BucketSampler, FixedSampler, Sampler, TokenBudgetSampler, equal_step_boundaries
+from ._samplers import (AdaptiveSampler, BucketSampler, FixedSampler, Sampler, TokenBudgetSampler,
+                        equal_step_boundaries, optimal_cuts)
 
-__all__ = ["BatchLoader", "BucketSampler", "FixedSampler", "PaddingReport", "Sampler",
-           "TokenBudgetSampler", "equal_step_boundaries", "padding_report"]
+__all__ = ["AdaptiveSampler", "BatchLoader", "BucketSampler", "FixedSampler", "PaddingReport", "Sampler",
+           "TokenBudgetSampler", "equal_step_boundaries", "optimal_cuts", "padding_report"]

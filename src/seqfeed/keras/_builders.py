@@ -19,7 +19,7 @@ def _check_float(op, name, value, lo, hi):
 def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int = 1, units: int = 64,
                layers: int = 1, bidirectional: bool = False, dropout: float = 0.0, cell: str = "lstm",
                conv_filters: int = 0, conv_kernel: int = 3, conv_stride: int = 1, dense_units: int = 0,
-               seed: int | None = None, name: str | None = None):
+               pooling: str = "last", seed: int | None = None, name: str | None = None):
     """Build a masked recurrent Keras model for one of the four sequence tasks.
 
     The model has two inputs, ``x`` float32 ``(B, T, F)`` and ``mask`` bool
@@ -47,11 +47,16 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
             real steps) and padded steps are zeroed first, so padding cannot leak in.
             Needs post padding.
         dense_units: an optional hidden Dense layer before the output.
+        pooling: how a sequence-level task summarises the last recurrent layer:
+            ``"last"`` (its state at the last real step), or ``"mean"``, ``"max"``,
+            ``"mean+max"`` over the real steps only (helps on long sequences
+            where the relevant events can sit anywhere).
         seed: seed for the weight initialisers (reproducible models).
     """
     op = "build_lstm"
     check_choice(op, "task", task, TASKS)
     check_choice(op, "cell", cell, CELLS)
+    check_choice(op, "pooling", pooling, ("last", "mean", "max", "mean+max"))
     n_features = check_int(op, "n_features", n_features, minimum=1)
     n_outputs = check_int(op, "n_outputs", n_outputs, minimum=1)
     horizon = check_int(op, "horizon", horizon, minimum=1)
@@ -69,7 +74,7 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
         raise ConfigError(f"{op}: task='tag' labels every input step; conv_stride must be 1.",
                           argument="conv_stride", received=conv_stride)
 
-    from ._layers import MaskedConv1D
+    from ._layers import MaskedConv1D, MaskedGlobalPool
 
     L = keras.layers
     init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + k))
@@ -82,12 +87,15 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     Cell = L.LSTM if cell == "lstm" else L.GRU
     for i in range(layers):
         last = i == layers - 1
-        rnn = Cell(units, return_sequences=(not last) or task == "tag", dropout=dropout,
+        pooled = last and pooling != "last" and task != "tag"
+        rnn = Cell(units, return_sequences=(not last) or task == "tag" or pooled, dropout=dropout,
                    kernel_initializer=init(i), recurrent_initializer=rinit(i),
                    name=f"{cell}_{i}" if not bidirectional else f"{cell}_{i}_inner")
         if bidirectional:
             rnn = L.Bidirectional(rnn, name=f"bi{cell}_{i}")
         h = rnn(h, mask=mask)
+        if pooled:
+            h = MaskedGlobalPool(pooling, name=f"pool_{pooling.replace('+', '_')}")(h, mask)
     if dense_units:
         h = L.Dense(dense_units, activation="relu", kernel_initializer=init(50), name="hidden")(h)
     if task == "classify":

@@ -49,3 +49,35 @@ class MaskedConv1D(keras.layers.Layer):
         cfg = super().get_config()
         cfg.update(filters=self.filters, kernel_size=self.kernel_size, strides=self.strides, seed=self.seed)
         return cfg
+
+
+@keras.saving.register_keras_serializable(package="seqfeed")
+class MaskedGlobalPool(keras.layers.Layer):
+    """Mean or max of ``(B, T, C)`` over the real steps of each row only.
+
+    Call with ``(h, mask)``; padded steps never enter the result, so it is exact
+    under any padding. ``mode="mean+max"`` concatenates both (``2C`` features).
+    """
+
+    def __init__(self, mode="mean", **kwargs):
+        super().__init__(**kwargs)
+        self.mode = mode
+
+    def call(self, h, mask):
+        m = tf.cast(mask, h.dtype)[:, :, None]
+        outs = []
+        if "mean" in self.mode:
+            outs.append(tf.reduce_sum(h * m, axis=1) / tf.maximum(tf.reduce_sum(m, axis=1), 1.0))
+        if "max" in self.mode:
+            neg = tf.fill(tf.shape(h), tf.constant(-3.0e38, h.dtype))
+            outs.append(tf.reduce_max(tf.where(mask[:, :, None], h, neg), axis=1))
+        return outs[0] if len(outs) == 1 else tf.concat(outs, axis=-1)
+
+    def compute_output_shape(self, h_shape, mask_shape=None):
+        k = 2 if self.mode == "mean+max" else 1
+        return (h_shape[0], h_shape[-1] * k)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(mode=self.mode)
+        return cfg

@@ -61,7 +61,8 @@ class SequenceModel:
     @classmethod
     def for_data(cls, task: str, train, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
                  dropout: float = 0.0, cell: str = "lstm", conv_filters: int = 0, conv_kernel: int = 3,
-                 conv_stride: int = 1, dense_units: int = 0, padding: str = "post", scaler=None,
+                 conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
+                 scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
                  restructure: dict | None = None) -> "SequenceModel":
         """Build and compile a model shaped for ``train`` (features, classes, horizon).
@@ -105,7 +106,7 @@ class SequenceModel:
         model = build_lstm(task, n_features=n_model, n_outputs=n_out, horizon=horizon,
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
-                           conv_stride=conv_stride, dense_units=dense_units, seed=seed)
+                           conv_stride=conv_stride, dense_units=dense_units, pooling=pooling, seed=seed)
         compile_for_task(model, task, learning_rate=learning_rate)
         return cls(model, task=task, n_features=train.n_features, classes=classes,
                    feature_names=train.feature_names, padding=padding, scaler=scaler,
@@ -300,7 +301,7 @@ class SequenceModel:
     @classmethod
     def load(cls, path) -> "SequenceModel":
         """Load a model written by :meth:`save` (also a CLI output directory)."""
-        from ._layers import MaskedConv1D  # noqa: F401 - registers the custom layer
+        from ._layers import MaskedConv1D, MaskedGlobalPool  # noqa: F401 - registers the custom layers
 
         path = Path(path)
         meta_file = path / "seqfeed.json"

@@ -1,0 +1,8 @@
+"""Real datasets bundled with seqfeed (no download): JapaneseVowels and yearly sunspots.
+
+Sources and licences are listed in ``data/SOURCES.md`` next to the files.
+"""
+
+from ._bundled import Series, japanese_vowels, load, names, sunspots, write_long_csv
+
+__all__ = ["Series", "japanese_vowels", "load", "names", "sunspots", "write_long_csv"]

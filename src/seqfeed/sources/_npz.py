@@ -1,0 +1,71 @@
+"""`write_npz` / `read_npz`: a `SequenceSet` in one NumPy ``.npz`` file (no pickle)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._errors import ConfigError, DataError
+from ..core._sequence_set import SequenceSet
+from ._files import atomic_path
+
+__all__ = ["read_npz", "write_npz"]
+
+FORMAT_KEY = "seqfeed_npz_version"
+_OPTIONAL = ("targets", "step_targets", "ids", "feature_names")
+
+
+def _plain(name: str, a: np.ndarray) -> np.ndarray:
+    """An array that loads without pickle: object arrays of str become str arrays."""
+    a = np.asarray(a)
+    if a.dtype != object:
+        return a
+    if all(isinstance(v, str) for v in a.ravel().tolist()):
+        return a.astype(str)
+    raise DataError(f"write_npz: `{name}` is an object array (dtype object) that is not all str; "
+                    f".npz files are written without pickle.", argument=name, received=str(a.dtype),
+                    fix=f"convert `{name}` to numbers or strings first")
+
+
+def write_npz(seqset, path, *, compress: bool = False) -> None:
+    """Write a ``SequenceSet`` to ``path`` as an ``.npz`` archive, atomically.
+
+    Stores ``values``, ``offsets`` and, when present, ``targets``, ``step_targets``,
+    ``ids`` and ``feature_names``, with their dtypes; :func:`read_npz` gives the same
+    set back. ``path`` is used as given (no suffix is added). The file appears only
+    once complete. ``compress=True`` uses ``np.savez_compressed``.
+    """
+    if not isinstance(seqset, SequenceSet):
+        raise ConfigError(f"write_npz: `seqset` must be a SequenceSet. Received type "
+                          f"{type(seqset).__name__}.", argument="seqset",
+                          received=type(seqset).__name__,
+                          fix="build one first, e.g. seqfeed.as_sequence_set(data)")
+    arrays = {FORMAT_KEY: np.array(1), "values": np.asarray(seqset.values),
+              "offsets": np.asarray(seqset.offsets)}
+    for key in _OPTIONAL:
+        v = getattr(seqset, key)
+        if v is not None:
+            arrays[key] = _plain(key, np.asarray(v, dtype=str) if key == "feature_names" else v)
+    save = np.savez_compressed if compress else np.savez
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            save(f, **arrays)
+
+
+def read_npz(path) -> SequenceSet:
+    """Read a ``SequenceSet`` written by :func:`write_npz` (loaded without pickle)."""
+    name = os.path.basename(os.fspath(path))
+    with np.load(path, allow_pickle=False) as z:
+        keys = set(z.files)
+        missing = [k for k in ("values", "offsets") if k not in keys]
+        if missing:
+            raise DataError(f"read_npz: {name} has no {missing} array(s); it holds {sorted(keys)}.",
+                            argument="path", received=sorted(keys),
+                            fix="write the file with seqfeed's write_npz, or build the set with "
+                                "SequenceSet(values, offsets)")
+        parts = {k: z[k] for k in _OPTIONAL if k in keys}
+        values, offsets = z["values"], z["offsets"]
+    names = parts.pop("feature_names", None)
+    return SequenceSet(values, offsets, feature_names=None if names is None else names.tolist(),
+                       **parts)

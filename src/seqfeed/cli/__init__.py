@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _quiet_tensorflow() -> None:
+    """The CLI prints its own progress; TensorFlow's Python-side warnings are noise here."""
+    from ..keras._lazy import tf
+
+    tf.get_logger().setLevel("ERROR")
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -124,6 +131,7 @@ def main(argv=None) -> int:
             from ._inspect import run_doctor
             return run_doctor(args)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        _quiet_tensorflow()
         if args.command == "train":
             from ._train import run_train
             return run_train(args)

@@ -179,3 +179,20 @@ def test_adaptive_sampler_is_efficient_on_long_tails():
     assert rows["adaptive"]["batches"] <= 1.5 * rows["bucket"]["batches"]
     s = AdaptiveSampler(lengths, max_batch_size=64)
     assert max(b.size for b in s.batches()) <= 64
+
+
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=20), st.floats(0.1, 1.0), st.integers(0, 3))
+def test_crop_gives_contiguous_parts_of_at_least_the_fraction(lengths, frac, seed):
+    rng = np.random.default_rng(seed)
+    seqs = seqfeed.SequenceSet.from_sequences([np.arange(n, dtype=np.float32) + 1000 * i
+                                               for i, n in enumerate(lengths)])
+    loader = BatchLoader(seqs, FixedSampler(seqs.lengths, batch_size=4, seed=seed), crop=frac)
+    for b in loader:
+        for k, i in enumerate(b.index):
+            part = b.x[k][b.mask[k]][:, 0]
+            L = lengths[i]
+            assert len(part) >= min(L, int(np.ceil(frac * L - 1e-9))) and len(part) <= L
+            start = int(part[0] - 1000 * i)
+            np.testing.assert_array_equal(part, np.arange(start, start + len(part)) + 1000 * i)
+    with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a fraction in \(0, 1\]"):
+        BatchLoader(seqs, FixedSampler(seqs.lengths), crop=1.5)

@@ -26,11 +26,23 @@ class BatchLoader:
         padding, value, dtype, multiple_of: as in :func:`seqfeed.pad`.
         allow_empty: if False (default), an empty sequence is an error: a fully
             masked row has no output to learn from.
+        crop: augmentation for sequence-level tasks: each time a sequence is
+            batched, a random contiguous part of at least ``crop`` (a fraction in
+            (0, 1]) of its steps is used instead of the whole; seeded by the
+            sampler's seed and epoch. None (default) uses whole sequences.
     """
 
     def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
-                 multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False):
+                 multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False,
+                 crop: float | None = None):
         op = "BatchLoader"
+        if crop is not None and (isinstance(crop, bool) or not isinstance(crop, (int, float))
+                                 or not 0 < crop <= 1):
+            from .._errors import ConfigError
+
+            raise ConfigError(f"{op}: `crop` must be a fraction in (0, 1] or None. Received: crop={crop!r}.",
+                              argument="crop", received=crop)
+        self.crop = None if crop is None or crop == 1 else float(crop)
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
         self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
@@ -71,8 +83,18 @@ class BatchLoader:
                 self._buffers[k] = buf
             self._turn += 1
             out = buf
+        spans = self._crop_spans(indices) if self.crop is not None else None
         return pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                       dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader")
+                       dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader", spans=spans)
+
+    def _crop_spans(self, indices):
+        L = self.seqs.lengths[indices]
+        key = [self.sampler.seed, self.sampler.epoch, 7, int(indices[0]) if indices.size else 0, int(indices.size)]
+        rng = np.random.default_rng(key)
+        keep = np.maximum(1, np.ceil(L * rng.uniform(self.crop, 1.0, L.size))).astype(np.int64)
+        keep = np.minimum(keep, L)
+        first = np.floor(rng.random(L.size) * (L - keep + 1)).astype(np.int64)
+        return first, keep
 
     def __iter__(self):
         for idx in self.sampler:

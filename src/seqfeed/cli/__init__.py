@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = s.add_argument_group("training")
     t.add_argument("--epochs", type=int, default=60)
     t.add_argument("--batch", type=int, default=32, help="batch size (sequences)")
-    t.add_argument("--batching", choices=["bucket", "token_budget", "fixed"], default="bucket")
+    t.add_argument("--batching", choices=["bucket", "adaptive", "token_budget", "fixed"], default="bucket",
+                   help="how sequences are grouped into batches (default bucket: length buckets)")
     t.add_argument("--max-tokens", type=int, default=None, help="padded steps per batch (token_budget)")
     t.add_argument("--lr", type=float, default=3e-3, help="learning rate")
     t.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")

@@ -173,8 +173,12 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
 
 
 def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
-            dtype=np.float32, out=None, multiple_of=None, op="pad") -> Batch:
-    """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks)."""
+            dtype=np.float32, out=None, multiple_of=None, op="pad", spans=None) -> Batch:
+    """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks).
+
+    ``spans``: optional ``(first_step, n_steps)`` int arrays, one per selected row:
+    only that part of each sequence is used (random crops for augmentation).
+    """
     dt = np.dtype(dtype)
     if indices is None:
         index = np.arange(len(seqs), dtype=np.int64)
@@ -184,6 +188,9 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
         index = np.asarray(indices, dtype=np.int64)
         starts = seqs.offsets[index]
         lengths = seqs.lengths[index]
+    if spans is not None:
+        starts = starts + np.asarray(spans[0], dtype=np.int64)
+        lengths = np.asarray(spans[1], dtype=np.int64)
     B, F = int(index.size), seqs.n_features
     if maxlen is None:
         T = int(lengths.max()) if B else 0

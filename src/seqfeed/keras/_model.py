@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import metrics as M
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
-from ..batching import BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
+from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core._batch import Batch
 from ..core._convert import as_sequence_set
 from ..core._sequence_set import SequenceSet
@@ -21,7 +21,7 @@ from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
 from ._lazy import keras
 
 FORMAT_VERSION = 1
-BATCHING = ("bucket", "token_budget", "fixed")
+BATCHING = ("bucket", "adaptive", "token_budget", "fixed")
 
 
 class SequenceModel:
@@ -159,22 +159,25 @@ class SequenceModel:
         return pos_c.astype(np.int32)
 
     def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
-               max_tokens: int | None = None, shuffle: bool = True, seed: int = 0) -> BatchLoader:
+               max_tokens: int | None = None, shuffle: bool = True, seed: int = 0,
+               crop: float | None = None) -> BatchLoader:
         check_choice("SequenceModel", "batching", batching, BATCHING)
         if batching == "bucket":
             sampler = BucketSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+        elif batching == "adaptive":
+            sampler = AdaptiveSampler(seqs.lengths, max_batch_size=batch_size, seed=seed, shuffle=shuffle)
         elif batching == "token_budget":
             budget = max_tokens or batch_size * int(np.percentile(seqs.lengths, 90) if len(seqs) else 1)
             sampler = TokenBudgetSampler(seqs.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
                                          seed=seed, shuffle=shuffle)
         else:
             sampler = FixedSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
-        return BatchLoader(seqs, sampler, padding=self.padding)
+        return BatchLoader(seqs, sampler, padding=self.padding, crop=crop)
 
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
             batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
-            verbose="auto", initial_epoch: int = 0):
+            verbose="auto", initial_epoch: int = 0, crop: float | None = None):
         """Train on ``train`` (SequenceSet, raw sequences with targets, or one Batch).
 
         Returns the Keras ``History``.
@@ -187,7 +190,11 @@ class SequenceModel:
             return self.model.fit(*batch_to_keras(train), epochs=epochs, verbose=verbose,
                                   callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
         tr = self.prepare(train, op="SequenceModel.fit")
-        loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed)
+        if crop is not None and self.task not in ("classify", "regress"):
+            raise ConfigError("SequenceModel.fit: `crop` is for sequence-level tasks (classify, regress).",
+                              argument="crop")
+        loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed,
+                             crop=crop)
         loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
         ds = to_tf_dataset(loader)
         val = None

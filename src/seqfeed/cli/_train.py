@@ -76,7 +76,9 @@ def run_train(args) -> int:
         if saved_args != _arg_record(args):
             raise ConfigError("seqfeed train: --resume needs the same command as the interrupted run; the "
                               "arguments differ.", argument="--resume",
-                              fix=f"re-run: {saved_args.get('command', 'the original command')} --resume")
+                              fix="repeat the interrupted command exactly, adding --resume (differences: "
+                                  + ", ".join(sorted(k for k in set(saved_args) | set(_arg_record(args))
+                                                     if saved_args.get(k) != _arg_record(args).get(k))) + ")")
     else:
         if work.exists():
             shutil.rmtree(work)
@@ -153,10 +155,8 @@ def run_train(args) -> int:
 
 
 def _arg_record(args) -> dict:
-    rec = {k: v for k, v in vars(args).items() if k not in ("resume", "quiet", "debug", "func")}
-    rec["command"] = "seqfeed " + " ".join(sys.argv[1:]).replace(" --resume", "")
-    rec.pop("command")
-    return rec
+    """The options that define a training run (what --resume must repeat exactly)."""
+    return {k: v for k, v in vars(args).items() if k not in ("resume", "quiet", "debug", "func")}
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

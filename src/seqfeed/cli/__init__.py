@@ -68,7 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     m = s.add_argument_group("model")
     m.add_argument("--units", type=int, default=64)
     m.add_argument("--layers", type=int, default=1)
-    m.add_argument("--bidirectional", action="store_true")
+    m.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
+                   help="bidirectional recurrent layers (default: only for long sequences)")
+    m.add_argument("--pooling", choices=["auto", "last", "mean", "max", "mean+max"], default="auto",
+                   help="sequence summary: state at the last real step, or mean/max over real steps "
+                        "(default auto: last for short sequences, mean+max for long ones)")
+    m.add_argument("--crop", type=float, default=None,
+                   help="random-crop augmentation: keep at least this fraction of each sequence per epoch "
+                        "(default: 0.6 for long sequences in classification/regression, else off)")
     m.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     m.add_argument("--dropout", type=float, default=0.1)
     m.add_argument("--frame", default="auto", help="restructuring of long sequences: auto, none, "

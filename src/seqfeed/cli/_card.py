@@ -21,9 +21,10 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- task: **{sm.task}**; data: `{args.data}`"
               + (f", test data `{args.test}`" if args.test else ""),
               f"- {plan.summary().removeprefix('data: ')}",
-              f"- model: {'bidirectional ' if args.bidirectional else ''}{args.cell.upper()} x {args.layers} "
-              f"layer(s), {args.units} units, dropout {args.dropout}; inputs `x` and a length `mask` "
-              f"({sm.padding} padding), so padding cannot change a prediction",
+              f"- model: {'bidirectional ' if setup['model']['bidirectional'] else ''}{args.cell.upper()} x "
+              f"{args.layers} layer(s), {args.units} units, dropout {args.dropout}, pooling "
+              f"{setup['model']['pooling']}{', random crops >= ' + str(setup['model']['crop']) if setup['model']['crop'] else ''}"
+              f"; inputs `x` and a length `mask` ({sm.padding} padding), so padding cannot change a prediction",
               f"- batches: {args.batching}, {args.batch} sequences; Adam lr {args.lr}; early stopping on "
               f"validation loss (patience {args.patience}); seed {args.seed}",
               f"- epochs run: {metrics.get('epochs_run')} (best {metrics.get('best_epoch')}); training "
@@ -33,7 +34,8 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- scaling: **{rep['normalize']['chosen']}** -- {rep['normalize']['why']}; fitted on the "
               f"training split only",
               f"- log transform: **{'yes' if rep['log_transform']['chosen'] else 'no'}** -- "
-              f"{rep['log_transform']['why']}"]
+              f"{rep['log_transform']['why']}",
+              f"- model recipe: {rep['model']['why']}"]
     if rep.get("candidates"):
         lines += ["", "| candidate | scaling | validation score | seconds |", "|---|---|---|---|"]
         for c in rep["candidates"]:

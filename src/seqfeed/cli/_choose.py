@@ -22,8 +22,11 @@ def restructure_candidates(median_len: float) -> list[dict]:
     if median_len <= LONG:
         return [{"kind": "none"}]
     k = max(2, int(math.ceil(median_len / 64)))  # ~64 LSTM steps per sequence
-    return [{"kind": "frame", "size": k}, {"kind": "summary", "size": k}, {"kind": "conv", "size": k},
-            {"kind": "pool", "size": k}]
+    k2 = max(2, int(math.ceil(median_len / 128)))  # ~128 steps, finer frames
+    out = [{"kind": "frame", "size": k}]
+    if k2 != k:
+        out.append({"kind": "frame", "size": k2})
+    return out + [{"kind": "summary", "size": k}, {"kind": "conv", "size": k}, {"kind": "pool", "size": k}]
 
 
 def _score(sm, val, task) -> float:
@@ -61,7 +64,20 @@ def choose_setup(plan, args, *, say) -> dict:
         log = args.log_transform == "yes"
         report["log_transform"] = {"chosen": log, "why": "forced by --log-transform"}
 
-    # 2. candidates
+    # 2. the long-sequence recipe: bidirectional layers, pooling over real steps, random crops
+    long = report["median_length"] > LONG and task != "forecast"
+    model = {
+        "bidirectional": long if args.bidirectional is None else args.bidirectional,
+        "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
+        "crop": (0.6 if long and task in ("classify", "regress") else None) if args.crop is None else
+        (args.crop if args.crop < 1 else None),
+    }
+    report["model"] = {**model, "why": (f"median length {report['median_length']:g} > {LONG}: events can sit "
+                                        f"anywhere in a long sequence, so both directions, mean+max pooling "
+                                        f"over real steps and random crops (defaults for long data)")
+                       if long else "defaults for short sequences (or as given by flags)"}
+
+    # 3. candidates
     if args.frame == "auto":
         restructs = restructure_candidates(report["median_length"] or 0)
         why_r = (f"median length {report['median_length']:g} <= {LONG}: one raw step per LSTM step"
@@ -94,12 +110,13 @@ def choose_setup(plan, args, *, say) -> dict:
         def trial(r, n):
             scaler = build_scaler(train_steps, n, log)
             sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
-                                        bidirectional=args.bidirectional, dropout=args.dropout, cell=args.cell,
+                                        bidirectional=model["bidirectional"], dropout=args.dropout,
+                                        cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
                                         learning_rate=args.lr, seed=args.seed, restructure=r)
             sm.scaler = scaler if task != "forecast" else None
             t = time.time()
             sm.fit(plan.train_for_model(scaler), epochs=short, batch_size=args.batch, batching=args.batching,
-                   max_tokens=args.max_tokens, seed=args.seed, verbose=0)
+                   max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
             sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
             rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc, 4),
                    "seconds": round(time.time() - t, 1), "epochs": short}
@@ -137,7 +154,7 @@ def choose_setup(plan, args, *, say) -> dict:
     scaler = build_scaler(train_steps, chosen_n, log)
     say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
         + (" after sign(x)*log1p(|x|)" if log else ""))
-    return {"scaler": scaler, "restructure": chosen_r, "report": report}
+    return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
 
 
 def _default_budget(plan, n_trials: int) -> float:

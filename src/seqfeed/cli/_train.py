@@ -103,7 +103,8 @@ def run_train(args) -> int:
         "choice": setup["report"], "plan": plan.record(),
     }
     sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
-                                bidirectional=args.bidirectional, dropout=args.dropout, cell=args.cell,
+                                bidirectional=setup["model"]["bidirectional"], dropout=args.dropout, cell=args.cell,
+                                pooling=setup["model"]["pooling"] if task != "forecast" else "last",
                                 scaler=None, learning_rate=args.lr, seed=args.seed, info=info,
                                 restructure=setup["restructure"])
     sm.scaler = scaler if task != "forecast" else None
@@ -126,7 +127,7 @@ def run_train(args) -> int:
     if initial_epoch < args.epochs and not (state and state["wait"] >= args.patience):
         sm.fit(train_set, validation=val_set, epochs=args.epochs, batch_size=args.batch, batching=args.batching,
                max_tokens=args.max_tokens, seed=args.seed, callbacks=callbacks, verbose=0,
-               initial_epoch=initial_epoch)
+               initial_epoch=initial_epoch, crop=setup["model"]["crop"])
     ckpt.restore_best()
     fit_seconds = time.time() - t_fit
 

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default auto: last for short sequences, mean+max for long ones)")
     m.add_argument("--crop", type=float, default=None,
                    help="random-crop augmentation: keep at least this fraction of each sequence per epoch "
-                        "(default: 0.6 for long sequences in classification/regression, else off)")
+                        "(default: off)")
     m.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     m.add_argument("--dropout", type=float, default=0.1)
     m.add_argument("--frame", default="auto", help="restructuring of long sequences: auto, none, "

@@ -27,9 +27,12 @@ gets an explicit ``mask`` input built from the lengths):
    ``64 x median length`` (the budget of a median batch of 64) and
    ``256 x mean length`` with at most 256 sequences per batch (fewer, larger
    batches);
-5. ``seqfeed adaptive``: ``AdaptiveSampler(max_batch_size=64)`` (length-sorted
-   batches cut by dynamic programming to minimise ``sum(T * (B + overhead))``),
-   with the default overhead 2 and with 8.
+5. ``seqfeed adaptive``: ``AdaptiveSampler`` (length-sorted batches cut by
+   dynamic programming to minimise ``sum(T * (B + overhead))``): the default
+   (at most 64 rows, overhead 2), and with the number of batches held at that of
+   fixed batches of 64 (``n_batches=ceil(n / 64)``, at most 96 rows, overhead 1),
+   so that an epoch takes the same number of optimiser steps as global padding
+   and the final losses are comparable.
 
 More sampler settings (bucket counts, other budgets, other overheads) are
 evaluated without training, for padding and LSTM iterations only (``plan_only``
@@ -285,11 +288,14 @@ def strategies_for(seqs, tf) -> list[Strategy]:
         out.append(seqfeed_strategy(seqs, tf, key, "seqfeed tokens", setting,
                                     lambda s, k=k, cap=cap: TokenBudgetSampler(L, max_tokens=k, max_batch_size=cap,
                                                                                seed=s)))
-    for alpha in (2.0, 8.0):
-        out.append(seqfeed_strategy(seqs, tf, f"seqfeed_adaptive_{alpha:g}", "seqfeed adaptive",
-                                    f"<= {BATCH} rows, overhead {alpha:g}" + (" (default)" if alpha == 2.0 else ""),
-                                    lambda s, a=alpha: AdaptiveSampler(L, max_batch_size=BATCH, step_overhead=a,
-                                                                       seed=s)))
+    out.append(seqfeed_strategy(seqs, tf, "seqfeed_adaptive_2", "seqfeed adaptive",
+                                f"<= {BATCH} rows, overhead 2 (default)",
+                                lambda s: AdaptiveSampler(L, max_batch_size=BATCH, step_overhead=2.0, seed=s)))
+    n_fixed = -(-L.size // BATCH)
+    out.append(seqfeed_strategy(seqs, tf, "seqfeed_adaptive_fixed_steps", "seqfeed adaptive",
+                                f"{n_fixed} batches, <= {BATCH * 3 // 2} rows, overhead 1",
+                                lambda s: AdaptiveSampler(L, max_batch_size=BATCH * 3 // 2, step_overhead=1.0,
+                                                          n_batches=n_fixed, seed=s)))
     return out
 
 

@@ -250,13 +250,16 @@ class TokenBudgetSampler(Sampler):
                 "max_batch_size": self.max_batch_size, "multiple_of": self.multiple_of}
 
 
-def optimal_cuts(sorted_lengths, *, max_batch_size: int, step_overhead: float) -> np.ndarray:
-    """Split ascending lengths into consecutive batches minimising ``sum(T * (B + step_overhead))``.
+def optimal_cuts(sorted_lengths, *, max_batch_size: int, step_overhead: float,
+                 batch_cost: float = 0.0) -> np.ndarray:
+    """Split ascending lengths into consecutive batches minimising ``sum(T * (B + step_overhead) + batch_cost)``.
 
     ``T`` is a batch's longest length, ``B`` its size (at most ``max_batch_size``).
     The cost is the work of a recurrent layer on a CPU: every padded (row, step)
     costs 1, and every time step of the loop costs ``step_overhead`` more whatever
-    the batch size. Dynamic programming over the sorted lengths, ``O(n * max_batch_size)``.
+    the batch size; ``batch_cost`` is charged once per batch (it controls the
+    number of batches). Dynamic programming over the sorted lengths,
+    ``O(n * max_batch_size)``.
 
     Returns:
         int64 cut positions ``[0, c_1, ..., n]``: batch ``k`` is ``[cuts[k], cuts[k + 1])``.
@@ -271,7 +274,7 @@ def optimal_cuts(sorted_lengths, *, max_batch_size: int, step_overhead: float) -
     for j in range(1, n + 1):
         lo = max(0, j - max_batch_size)
         T = max(L[j - 1], 1.0)
-        cand = best[lo:j] + T * ((j - idx[lo:j]) + step_overhead)
+        cand = best[lo:j] + T * ((j - idx[lo:j]) + step_overhead) + batch_cost
         k = int(np.argmin(cand))
         best[j] = cand[k]
         back[j] = lo + k
@@ -290,17 +293,25 @@ class AdaptiveSampler(Sampler):
     and so does every time step of the recurrent loop. ``step_overhead=0`` cares
     only about padding (many small batches); a large value favours full batches.
     The default 2.0 reaches a padding efficiency near 0.97 on long-tailed
-    lengths with about as many batches as fixed batches of ``max_batch_size``
-    (``benchmarks/bench_training.py`` measures this). The batch order is
-    shuffled every epoch; the cuts depend only on the sorted lengths and are
-    computed once.
+    lengths (``benchmarks/bench_training.py`` measures this).
+
+    ``n_batches`` caps the number of batches per epoch (so an epoch takes as
+    many optimiser steps as fixed batches would, e.g. ``ceil(n / 64)``): a cost
+    per batch is then found by bisection so that the optimal split uses at most
+    that many batches; allow ``max_batch_size`` above the nominal batch size so
+    short sequences can travel in larger batches. This runs the dynamic
+    programme ~30 times: fine for tens of thousands of sequences.
+
+    The batch order is shuffled every epoch; the cuts depend only on the sorted
+    lengths and are computed once.
     """
 
     kind = "adaptive"
 
-    def __init__(self, lengths, *, max_batch_size: int = 64, step_overhead: float = 2.0, seed: int = 0,
-                 shuffle: bool = True):
+    def __init__(self, lengths, *, max_batch_size: int = 64, step_overhead: float = 2.0,
+                 n_batches: int | None = None, seed: int = 0, shuffle: bool = True):
         self.max_batch_size = check_int("AdaptiveSampler", "max_batch_size", max_batch_size, minimum=1)
+        self.n_batches = check_int("AdaptiveSampler", "n_batches", n_batches, minimum=1, allow_none=True)
         if isinstance(step_overhead, bool) or not isinstance(step_overhead, (int, float)) or \
                 not step_overhead >= 0:
             raise ConfigError(f"AdaptiveSampler: `step_overhead` must be a number >= 0. "
@@ -308,8 +319,26 @@ class AdaptiveSampler(Sampler):
                               received=step_overhead)
         self.step_overhead = float(step_overhead)
         super().__init__(lengths, seed=seed, shuffle=shuffle, drop_last=False)
-        self._cuts = optimal_cuts(np.sort(self.lengths), max_batch_size=self.max_batch_size,
-                                  step_overhead=self.step_overhead)
+        srt = np.sort(self.lengths)
+        cuts = optimal_cuts(srt, max_batch_size=self.max_batch_size, step_overhead=self.step_overhead)
+        target = self.n_batches
+        if target is not None:
+            target = max(target, -(-srt.size // self.max_batch_size))  # cannot go below n / max size
+        if target is not None and cuts.size - 1 > target:
+            lo, hi = 0.0, float(srt.sum() + 1) * (self.max_batch_size + self.step_overhead + 1)
+            best = None
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                c = optimal_cuts(srt, max_batch_size=self.max_batch_size, step_overhead=self.step_overhead,
+                                 batch_cost=mid)
+                if c.size - 1 > target:
+                    lo = mid
+                else:
+                    hi, best = mid, c
+                    if c.size - 1 == target:
+                        break
+            cuts = best if best is not None else cuts
+        self._cuts = cuts
 
     def _plan(self, rng):
         order = self._sorted_by_length(rng)
@@ -317,4 +346,5 @@ class AdaptiveSampler(Sampler):
         return [order[c[k]:c[k + 1]] for k in range(c.size - 1)]
 
     def _config(self):
-        return {**super()._config(), "max_batch_size": self.max_batch_size, "step_overhead": self.step_overhead}
+        return {**super()._config(), "max_batch_size": self.max_batch_size, "step_overhead": self.step_overhead,
+                "n_batches": self.n_batches}

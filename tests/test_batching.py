@@ -196,3 +196,14 @@ def test_crop_gives_contiguous_parts_of_at_least_the_fraction(lengths, frac, see
             np.testing.assert_array_equal(part, np.arange(start, start + len(part)) + 1000 * i)
     with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a fraction in \(0, 1\]"):
         BatchLoader(seqs, FixedSampler(seqs.lengths), crop=1.5)
+
+
+@given(lengths_st, st.integers(1, 6), st.integers(0, 3))
+def test_adaptive_n_batches_cap(lengths, k, seed):
+    from seqfeed.batching import AdaptiveSampler
+
+    s = AdaptiveSampler(lengths, max_batch_size=8, n_batches=k, seed=seed)
+    batches = s.batches()
+    assert len(batches) <= max(k, -(-lengths.size // 8))
+    assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(lengths.size))
+    assert max(b.size for b in batches) <= 8

@@ -49,6 +49,8 @@ def configs(draw):
         n_features=draw(st.integers(1, 3)),
         lengths=draw(st.lists(st.integers(1, 9), min_size=2, max_size=5)),
         value=draw(st.sampled_from([0.0, 5.0, -3.0])),
+        pooling=draw(st.sampled_from(["last", "mean", "max", "mean+max"])) if task in ("classify", "regress")
+        else "last",
     )
 
 
@@ -62,7 +64,7 @@ def test_output_independent_of_padding(cfg):
     model = build_lstm(cfg["task"], n_features=F, n_outputs=3, horizon=2, units=cfg["units"],
                        layers=cfg["layers"], bidirectional=cfg["bidirectional"], cell=cfg["cell"],
                        conv_filters=cfg["conv_filters"], conv_stride=cfg["conv_stride"],
-                       conv_kernel=cfg["conv_kernel"], seed=cfg["seed"])
+                       conv_kernel=cfg["conv_kernel"], pooling=cfg["pooling"], seed=cfg["seed"])
     _randomise(model, rng)
     seqs = [rng.normal(size=(n, F)).astype("float32") for n in cfg["lengths"]]
     seqs[0][rng.integers(0, len(seqs[0]))] = 0.0  # a real all-zero step

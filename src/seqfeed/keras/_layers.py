@@ -62,6 +62,10 @@ class MaskedGlobalPool(keras.layers.Layer):
     def __init__(self, mode="mean", **kwargs):
         super().__init__(**kwargs)
         self.mode = mode
+        self.supports_masking = True  # it takes the mask as an argument and consumes it
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def call(self, h, mask):
         m = tf.cast(mask, h.dtype)[:, :, None]

@@ -16,7 +16,7 @@ model card), and the published 1-NN DTW (about 0.64).
 Usage::
 
     python benchmarks/bench_long.py            # every configuration, 2 seeds
-    python benchmarks/bench_long.py --quick    # fewer configurations and epochs (< 60 s... a few minutes on 2 cores)
+    python benchmarks/bench_long.py --quick    # the automatic choice only, 12 epochs (a few minutes on 2 cores)
 
 Writes ``benchmarks/results/long.json``.
 """

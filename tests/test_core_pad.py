@@ -139,3 +139,23 @@ def test_empty_sequence_gives_all_false_row():
 def test_int_dtype_output_from_floats_truncates_like_numpy():
     b = pad([np.array([1.7, -1.7])], dtype="int32")
     np.testing.assert_array_equal(b.x[0, :, 0], [1, -1])
+
+
+@pytest.mark.parametrize("padding", ["pre", "post"])
+def test_list_rows_path_with_empty_and_truncated_sequences(padding):
+    rng = np.random.default_rng(1)
+    seqs = [rng.normal(size=(int(n), 8)) for n in (70, 0, 30, 90)]
+    b = pad(seqs, maxlen=64, padding=padding, value=2.0)  # long rows: copied straight from the list
+    ref = pad(SequenceSet.from_sequences(seqs), maxlen=64, padding=padding, value=2.0)
+    np.testing.assert_array_equal(b.x, ref.x)
+    np.testing.assert_array_equal(b.mask, ref.mask)
+    np.testing.assert_array_equal(b.lengths, [64, 0, 30, 64])
+
+
+@given(ragged(max_n=6, max_len=80, features=8), sides, sides, st.one_of(st.none(), st.integers(0, 90)))
+def test_list_input_matches_ragged_input_for_long_rows(seqs, padding, truncating, maxlen):
+    a = pad(seqs, padding=padding, truncating=truncating, maxlen=maxlen, value=-3.0)
+    b = pad(SequenceSet.from_sequences(seqs), padding=padding, truncating=truncating, maxlen=maxlen, value=-3.0)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.mask, b.mask)
+    np.testing.assert_array_equal(a.lengths, b.lengths)

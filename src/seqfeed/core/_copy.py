@@ -93,7 +93,7 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
     elif steps.dtype != out.dtype or not steps.flags.c_contiguous:
         steps = np.ascontiguousarray(steps, dtype=out.dtype)
     step_bytes = F * itemsize
-    src = memoryview(steps.reshape(-1)).cast("B")
+    src = memoryview(steps.reshape(-1)).cast("B") if steps.size else memoryview(b"")
     _copy_rows(out, ((int(a) * step_bytes, int(n) * step_bytes) for a, n in
                      zip(starts.tolist(), counts.tolist())), src=src, padding=padding, value=value)
     return kernel
@@ -115,9 +115,11 @@ def _copy_rows(out: np.ndarray, spans, *, src=None, arrays=None, padding: str, v
     for a, n in pieces:
         if arrays is None:
             chunk = src[a:a + n]
-        else:
+        elif n.size:
             chunk = memoryview(n).cast("B")
             n = chunk.nbytes
+        else:  # an empty sequence: padding only
+            chunk, n = b"", 0
         if post:
             dst[d:d + n] = chunk
             if n < row_bytes:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import __version__
 from .._errors import ConfigError, DataError
+from .._fs import replace_dir
 from ._data import data_options, load, require_targets
 from ._tasks import (build_scaler, forecast_windows, naive_forecast, plan_forecast, plan_sequences,
                      scale_targets, unscale_targets)
@@ -150,7 +151,7 @@ def run_train(args) -> int:
     (work / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
     for f in ("last.keras", "best.weights.h5", "state.json", "args.json"):
         (work / f).unlink(missing_ok=True)
-    _replace_dir(work, out)
+    replace_dir(work, out)
     _print_metrics(task, metrics, out)
     return 0
 
@@ -158,18 +159,6 @@ def run_train(args) -> int:
 def _arg_record(args) -> dict:
     """The options that define a training run (what --resume must repeat exactly)."""
     return {k: v for k, v in vars(args).items() if k not in ("resume", "quiet", "debug", "func")}
-
-
-def _replace_dir(src: Path, dst: Path) -> None:
-    if dst.exists():
-        old = dst.with_name(f".{dst.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(dst, old)
-        os.replace(src, dst)
-        shutil.rmtree(old)
-    else:
-        os.replace(src, dst)
 
 
 def _json_default(o):

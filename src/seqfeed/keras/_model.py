@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import metrics as M
+from .._fs import replace_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core._batch import Batch
@@ -291,15 +291,7 @@ class SequenceModel:
         try:
             self.model.save(tmp / "model.keras")
             (tmp / "seqfeed.json").write_text(json.dumps(self.metadata(), indent=2, default=_json))
-            if path.exists():
-                old = path.with_name(f".{path.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                os.replace(path, old)
-                os.replace(tmp, path)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, path)
+            replace_dir(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -137,3 +137,49 @@ def test_inspect_plot(trained):
     res = seqfeed("inspect", str(train_csv), "--id", "sensor", "--time", "t", "--target", "label", "--plot", str(png))
     assert png.exists() and png.stat().st_size > 1000
     assert "padding report" in res.stdout and "bucket" in res.stdout
+
+
+def _write_task_csvs(d):
+    rng = np.random.default_rng(5)
+    rows = ["id,t,a,b,y,tag"]
+    for k in range(60):
+        L = int(rng.integers(5, 15))
+        a, b = rng.normal(size=L), rng.normal(size=L)
+        y = 0.5 * a.sum() + b[-1]
+        for t in range(L):
+            rows.append(f"e{k},{t},{a[t]:.4f},{b[t]:.4f},{y:.4f},{'hi' if a[t] > 0 else 'lo'}")
+    (d / "seq.csv").write_text("\n".join(rows) + "\n")
+    rows = ["id,t,v,w"]
+    for k in range(2):
+        t = np.arange(120)
+        v, w = np.sin(t / 5 + k), np.cos(t / 7)
+        rows += [f"s{k},{i},{v[i]:.4f},{w[i]:.4f}" for i in range(120)]
+    (d / "series.csv").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("task, extra, rows", [
+    ("regress", ["--target", "y", "--features", "a,b"], 60),
+    ("tag", ["--target", "tag", "--features", "a,b"], None),
+    ("forecast", ["--target", "v", "--horizon", "3", "--window", "12"], 6),
+])
+def test_every_task_trains_evaluates_and_predicts(tmp_path, task, extra, rows):
+    _write_task_csvs(tmp_path)
+    data = tmp_path / ("series.csv" if task == "forecast" else "seq.csv")
+    out = tmp_path / task
+    seqfeed("train", str(data), "--task", task, "--time", "t", *extra, "--out", str(out), "--epochs", "2",
+            "--units", "4", "--normalize", "global", "--quiet")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert ("accuracy" in metrics) if task == "tag" else ("mae" in metrics)
+    if task == "forecast":
+        assert (out / "forecast.png").exists() and metrics["naive_mae"] > 0
+    ev = json.loads(seqfeed("evaluate", str(out), str(data), "--json").stdout)
+    assert ev["n"] > 0
+    pred = tmp_path / "p.csv"
+    seqfeed("predict", str(out), str(data), "-o", str(pred))
+    n_lines = len(pred.read_text().strip().splitlines()) - 1
+    if rows is not None:
+        assert n_lines == rows
+    else:  # one row per step
+        import pyarrow.csv as pcsv
+
+        assert n_lines == pcsv.read_csv(data).num_rows

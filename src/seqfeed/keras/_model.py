@@ -304,6 +304,9 @@ class SequenceModel:
 
         path = Path(path)
         meta_file = path / "seqfeed.json"
+        if not path.exists():
+            raise ConfigError(f"SequenceModel.load: {path} does not exist.", argument="path",
+                              fix="pass the directory written by save() or `seqfeed train --out`")
         if not meta_file.exists():
             raise ConfigError(f"SequenceModel.load: {path} has no seqfeed.json; it is not a seqfeed model "
                               f"directory.", argument="path", fix="pass the directory written by save() or "

@@ -32,7 +32,9 @@ gets an explicit ``mask`` input built from the lengths):
    (at most 64 rows, overhead 2), and with the number of batches held at that of
    fixed batches of 64 (``n_batches=ceil(n / 64)``, at most 96 rows, overhead 1),
    so that an epoch takes the same number of optimiser steps as global padding
-   and the final losses are comparable.
+   and the final losses are comparable; and that one again with ``balance=True``
+   (rows weighted by batch size / mean batch size, so every sequence counts the
+   same although Keras averages the loss per batch).
 
 More sampler settings (bucket counts, other budgets, other overheads) are
 evaluated without training, for padding and LSTM iterations only (``plan_only``
@@ -261,11 +263,11 @@ def tfdata_strategy(seqs, tf) -> Strategy:
                     make_ds, plan)
 
 
-def seqfeed_strategy(seqs, tf, key, name, setting, make_sampler) -> Strategy:
+def seqfeed_strategy(seqs, tf, key, name, setting, make_sampler, balance=False) -> Strategy:
     from seqfeed.keras import to_tf_dataset
 
     def make_ds(seed=SEED):
-        return to_tf_dataset(BatchLoader(seqs, make_sampler(seed)))
+        return to_tf_dataset(BatchLoader(seqs, make_sampler(seed), balance=balance))
 
     def plan(epoch, seed=SEED):
         L = seqs.lengths
@@ -296,6 +298,10 @@ def strategies_for(seqs, tf) -> list[Strategy]:
                                 f"{n_fixed} batches, <= {BATCH * 3 // 2} rows, overhead 1",
                                 lambda s: AdaptiveSampler(L, max_batch_size=BATCH * 3 // 2, step_overhead=1.0,
                                                           n_batches=n_fixed, seed=s)))
+    out.append(seqfeed_strategy(seqs, tf, "seqfeed_adaptive_fixed_steps_balanced", "seqfeed adaptive",
+                                f"{n_fixed} batches, <= {BATCH * 3 // 2}, balanced",
+                                lambda s: AdaptiveSampler(L, max_batch_size=BATCH * 3 // 2, step_overhead=1.0,
+                                                          n_batches=n_fixed, seed=s), balance=True))
     return out
 
 

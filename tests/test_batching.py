@@ -207,3 +207,19 @@ def test_adaptive_n_batches_cap(lengths, k, seed):
     assert len(batches) <= max(k, -(-lengths.size // 8))
     assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(lengths.size))
     assert max(b.size for b in batches) <= 8
+
+
+def test_balance_weights_rows_by_batch_size():
+    from seqfeed.batching import AdaptiveSampler
+
+    lengths = np.array([1] * 12 + [40, 41, 42])
+    seqs = seqfeed.SequenceSet.from_sequences([np.ones(n) for n in lengths], targets=np.arange(15))
+    loader = BatchLoader(seqs, AdaptiveSampler(lengths, max_batch_size=12, step_overhead=0.5), balance=True)
+    plan = loader.sampler.batches()
+    mean = 15 / len(plan)
+    total = 0.0
+    for b in loader:
+        np.testing.assert_allclose(b.sample_weight, b.batch_size / mean, rtol=1e-6)
+        total += b.sample_weight.sum() / b.batch_size  # what Keras' per-batch mean contributes
+    # every sequence gets weight 1 / mean_size in the epoch's summed loss
+    np.testing.assert_allclose(total, 15 / mean, rtol=1e-6)

@@ -26,6 +26,10 @@ class BatchLoader:
         padding, value, dtype, multiple_of: as in :func:`seqfeed.pad`.
         allow_empty: if False (default), an empty sequence is an error: a fully
             masked row has no output to learn from.
+        balance: weight every row by ``B / mean batch size`` (``sample_weight``), so
+            that with batches of different sizes (token budgets, adaptive batches)
+            every sequence counts the same in the gradient: Keras averages the loss
+            per batch, which otherwise up-weights the rows of small batches.
         crop: augmentation for sequence-level tasks: each time a sequence is
             batched, a random contiguous part of at least ``crop`` (a fraction in
             (0, 1]) of its steps is used instead of the whole; seeded by the
@@ -34,8 +38,9 @@ class BatchLoader:
 
     def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
                  multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False,
-                 crop: float | None = None):
+                 crop: float | None = None, balance: bool = False):
         op = "BatchLoader"
+        self.balance = bool(balance)
         if crop is not None and (isinstance(crop, bool) or not isinstance(crop, (int, float))
                                  or not 0 < crop <= 1):
             from .._errors import ConfigError
@@ -84,8 +89,17 @@ class BatchLoader:
             self._turn += 1
             out = buf
         spans = self._crop_spans(indices) if self.crop is not None else None
-        return pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                       dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader", spans=spans)
+        batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
+                        dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader", spans=spans)
+        if self.balance:
+            plan = self.sampler.batches()
+            mean_size = sum(b.size for b in plan) / max(len(plan), 1)
+            w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
+            if batch.sample_weight is None:
+                batch.sample_weight = np.full(indices.size, w, dtype=np.float32)
+            else:
+                batch.sample_weight = batch.sample_weight * w
+        return batch
 
     def _crop_spans(self, indices):
         L = self.seqs.lengths[indices]

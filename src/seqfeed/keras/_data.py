@@ -89,7 +89,7 @@ def to_tf_dataset(loader, *, with_targets: bool = True):
         y_shape = (None, None) + tuple(y.shape[2:]) if per_step else (None,) + tuple(y.shape[1:])
         sig = (spec_in, tf.TensorSpec(y_shape, tf.as_dtype(y.dtype)))
         if first.sample_weight is not None:
-            sig = sig + (tf.TensorSpec((None, None), tf.float32),)
+            sig = sig + (tf.TensorSpec((None,) * first.sample_weight.ndim, tf.float32),)
 
     def gen():
         # the sampler continues its current epoch (from `position`, for resumed runs) and

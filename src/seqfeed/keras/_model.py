@@ -160,7 +160,7 @@ class SequenceModel:
 
     def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
                max_tokens: int | None = None, shuffle: bool = True, seed: int = 0,
-               crop: float | None = None) -> BatchLoader:
+               crop: float | None = None, balance: bool = False) -> BatchLoader:
         check_choice("SequenceModel", "batching", batching, BATCHING)
         if batching == "bucket":
             sampler = BucketSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
@@ -172,7 +172,7 @@ class SequenceModel:
                                          seed=seed, shuffle=shuffle)
         else:
             sampler = FixedSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
-        return BatchLoader(seqs, sampler, padding=self.padding, crop=crop)
+        return BatchLoader(seqs, sampler, padding=self.padding, crop=crop, balance=balance)
 
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,

@@ -98,3 +98,17 @@ def check_int(op: str, name: str, value, *, minimum: int = 0, allow_none: bool =
             argument=name, received=value,
         )
     return int(value)
+
+
+def check_float_dtype(op: str, dtype, *, name: str = "dtype"):
+    """``np.dtype(dtype)`` if it is a float dtype, else a ConfigError naming the option."""
+    import numpy as np
+
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ConfigError(f"{op}: `{name}` must be a float dtype such as 'float32' or 'float64'. "
+                          f"Received: {name}={dtype!r}.", argument=name, received=dtype)
+    return dt

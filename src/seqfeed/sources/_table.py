@@ -6,7 +6,7 @@ import numpy as np
 
 from typing import TYPE_CHECKING
 
-from .._errors import ConfigError, DataError, check_choice, check_int, warn
+from .._errors import ConfigError, DataError, check_choice, check_float_dtype, check_int, warn
 from ..core._sequence_set import SequenceSet
 from . import _order
 
@@ -181,13 +181,7 @@ def _check_options(id, time, target, features, level, nan, duplicates, sort, id_
             f"sequences come in order of appearance). Received: sort=False, id_order='sorted'.",
             argument="id_order", received=id_order,
             fix="pass sort=True, or leave id_order unset")
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.kind != "f":
-        raise ConfigError(f"{OP}: `dtype` must be a float dtype such as 'float32' or 'float64'. "
-                          f"Received: dtype={dtype!r}.", argument="dtype", received=dtype)
+    dt = check_float_dtype(OP, dtype)
     return {"features": features, "id_order": id_order or ("sorted" if sort else "appearance"),
             "dtype": dt, "batch_size": check_int(OP, "batch_size", batch_size, minimum=1)}
 

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .._errors import ConfigError, DataError
+from .._errors import ConfigError, DataError, check_float_dtype
 from ..core._sequence_set import SequenceSet
 
 __all__ = ["read_ts"]
@@ -54,13 +54,7 @@ def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
         >>> s.lengths.tolist(), s.targets.tolist(), s[1].tolist()
         ([3, 2], ['a', 'b'], [[7.0, 8.0], [nan, 9.0]])
     """
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt.kind != "f":
-        raise ConfigError(f"{OP}: `dtype` must be a float dtype such as 'float32'. Received: "
-                          f"dtype={dtype!r}.", argument="dtype", received=dtype)
+    dt = check_float_dtype(OP, dtype)
     text, name = _read_text(path_or_file)
     lines = text.splitlines()
     header, first = _parse_header(lines, name)

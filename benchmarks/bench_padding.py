@@ -40,14 +40,11 @@ Writes every figure and some machine facts to ``benchmarks/results/padding.json`
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import gc
 import json
 import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -55,6 +52,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
 
 import numpy as np
+from _machine import machine_facts
 
 import seqfeed
 
@@ -146,43 +144,7 @@ def _load_tf():
 
 
 def _machine_info(keras_note: str, tf_note: str) -> dict:
-    cpu_model = None
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-    except Exception:
-        commit = None
-    mem_gb = None
-    try:
-        mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1)
-    except (ValueError, OSError, AttributeError):
-        pass
-    return {
-        "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "numpy": np.__version__,
-        "python": platform.python_version(),
-        "seqfeed": seqfeed.__version__,
-        "seqfeed_commit": commit,
-        "keras": keras_note,
-        "tensorflow": tf_note,
-        "cpu_count": os.cpu_count(),
-        "cpu_affinity": affinity,
-        "cpu_model": cpu_model,
-        "memory_gb": mem_gb,
-        "os": f"{platform.system()} {platform.machine()}",
-    }
+    return {**machine_facts(), "keras": keras_note, "tensorflow": tf_note}
 
 
 # ------------------------------------------------------------------------------------ one case

@@ -87,13 +87,10 @@ Writes every figure and some machine facts to ``benchmarks/results/training.json
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import gzip
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -101,6 +98,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
 
 import numpy as np
+from _machine import machine_facts
 
 import seqfeed
 from seqfeed import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, SequenceSet, TokenBudgetSampler
@@ -560,38 +558,8 @@ def print_table(res, log):
 
 
 def _machine_info(tf, keras) -> dict:
-    cpu_model = None
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
-    except Exception:
-        commit = None
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = None
-    return {
-        "date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "numpy": np.__version__,
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "python": platform.python_version(),
-        "seqfeed": seqfeed.__version__,
-        "seqfeed_commit": commit,
-        "cpu_count": os.cpu_count(),
-        "cpu_affinity": affinity,
-        "cpu_model": cpu_model,
-        "os": f"{platform.system()} {platform.machine()}",
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
+    return {**machine_facts(), "tensorflow": tf.__version__, "keras": keras.__version__,
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
 # ------------------------------------------------------------------------------------ main

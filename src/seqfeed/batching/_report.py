@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ._samplers import AdaptiveSampler, BucketSampler, FixedSampler, TokenBudgetSampler, _lengths_of
 
 __all__ = ["padding_report", "PaddingReport"]

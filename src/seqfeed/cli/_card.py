@@ -14,7 +14,6 @@ def _fmt(v):
 
 
 def model_card(sm, plan, metrics, setup, plots, args) -> str:
-    rec = plan.record()
     rep = setup["report"]
     lines = [f"# seqfeed model: {sm.task} on `{args.data}`", ""]
     lines += ["## What was trained", "",

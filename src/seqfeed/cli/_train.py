@@ -15,8 +15,7 @@ from .. import __version__
 from .._errors import ConfigError, DataError
 from .._fs import replace_dir
 from ._data import data_options, load, require_targets
-from ._tasks import (build_scaler, forecast_windows, naive_forecast, plan_forecast, plan_sequences,
-                     scale_targets, unscale_targets)
+from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
 
 def _say(args, msg):

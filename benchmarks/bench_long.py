@@ -77,6 +77,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer configurations, epochs and seeds")
     p.add_argument("--seeds", type=int, default=None, help="seeds per configuration (default 2; quick 1)")
+    p.add_argument("--auto-seeds", type=int, default=None,
+                   help="seeds for the automatic choice on ACSF1 (default: --seeds)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
     seeds = args.seeds or (1 if args.quick else 2)
@@ -97,7 +99,8 @@ def main(argv=None) -> int:
     print(f"ACSF1: 1-NN Euclidean {nn:.3f} (published 1-NN DTW ~0.64); {seeds} seed(s) per configuration")
     print(f"{'configuration':<42}{'accuracy':>9}{'min-max':>13}{'wall s':>8}{'fit s':>7}  chosen")
     for name, extra in configs:
-        res = [run_train(base + extra + epochs + ["--seed", str(s)]) for s in range(seeds)]
+        n_seeds = (args.auto_seeds or seeds) if not extra else seeds
+        res = [run_train(base + extra + epochs + ["--seed", str(s)]) for s in range(n_seeds)]
         accs = [r["accuracy"] for r in res]
         row = {"dataset": "ACSF1", "configuration": name, "args": extra, "accuracy_median": statistics.median(accs),
                "accuracies": accs, "wall_s_median": statistics.median(r["wall_s"] for r in res),
@@ -121,6 +124,7 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     doc = {"benchmark": "long_sequences", "mode": "quick" if args.quick else "full", "seeds": seeds,
+           "auto_seeds": args.auto_seeds or seeds, "command": "python benchmarks/bench_long.py " + " ".join(argv or sys.argv[1:]),
            "acsf1_1nn_euclidean": nn, "acsf1": rows, "japanese_vowels": jv,
            "machine": {"date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                        "cpu_count": os.cpu_count(), "numpy": np.__version__, "tensorflow": tf.__version__}}

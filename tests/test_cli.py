@@ -56,6 +56,9 @@ def test_train_writes_every_artefact(trained):
     assert "test: accuracy" in res.stdout
     card = (out / "README.md").read_text()
     assert "classify" in card and "restructuring" in card and "train.csv" in card
+    # 160 sequences: the small-data recipe trains the final model on train + validation, weights averaged
+    assert metrics["epochs_run"] == 6 and metrics["averaged_epochs"] == 2 and metrics["best_epoch"] is None
+    assert "training + validation data** (160 sequences)" in card
 
 
 def test_evaluate_and_predict_reload_the_model(trained):
@@ -83,22 +86,35 @@ def test_same_seed_same_metrics(trained, tmp_path):
     assert a["accuracy"] == b["accuracy"] and a["confusion_matrix"] == b["confusion_matrix"]
 
 
-def test_interrupted_train_leaves_nothing_and_resumes(trained, tmp_path):
+@pytest.mark.parametrize("stop_after", [3, 5])  # before and after weight averaging starts (epoch 5 of 6)
+def test_interrupted_train_leaves_nothing_and_resumes(trained, tmp_path, stop_after):
     d, train_csv, test_csv, out, _ = trained
     out3 = tmp_path / "resumed"
     args = ["train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t", "--target", "label",
             "--test", str(test_csv), "--out", str(out3), "--epochs", "6", "--units", "8", "--frame", "none",
             "--normalize", "global", "--dropout", "0", "--lr", "0.01", "--seed", "3"]
-    res = seqfeed(*args, env={"SEQFEED_INTERRUPT_AFTER_EPOCH": "3"}, check=False)
+    res = seqfeed(*args, env={"SEQFEED_INTERRUPT_AFTER_EPOCH": str(stop_after)}, check=False)
     assert res.returncode == 130 and "resume with --resume" in res.stderr
     assert not out3.exists()
     assert (tmp_path / "resumed.partial" / "last.keras").exists()
+    assert (tmp_path / "resumed.partial" / "average.npz").exists() == (stop_after >= 5)
     res = seqfeed(*args, "--resume")
-    assert "resuming at epoch 4" in res.stderr
+    assert f"resuming at epoch {stop_after + 1}" in res.stderr
     a = json.loads((out / "metrics.json").read_text())
     b = json.loads((out3 / "metrics.json").read_text())
-    assert b["epochs_run"] == 6
-    assert a["accuracy"] == b["accuracy"]
+    assert b["epochs_run"] == 6 and b["averaged_epochs"] == 2
+    assert a["accuracy"] == b["accuracy"] and a["log_loss"] == pytest.approx(b["log_loss"], abs=1e-6)
+
+
+def test_refit_no_stops_early_on_validation(trained, tmp_path):
+    d, train_csv, test_csv, _, _ = trained
+    out = tmp_path / "es"
+    seqfeed("train", str(train_csv), "--task", "classify", "--id", "sensor", "--time", "t", "--target", "label",
+            "--test", str(test_csv), "--out", str(out), "--epochs", "6", "--units", "8", "--frame", "none",
+            "--normalize", "global", "--refit", "no", "--quiet")
+    m = json.loads((out / "metrics.json").read_text())
+    assert 1 <= m["best_epoch"] <= m["epochs_run"] <= 6 and m["averaged_epochs"] is None
+    assert "early stopping on validation loss" in (out / "README.md").read_text()
 
 
 def test_user_errors_are_one_line_with_hint_and_exit_2(trained):

@@ -129,3 +129,32 @@ def test_to_arrow_roundtrip():
 def test_repr_is_informative():
     s = SequenceSet.from_sequences([np.ones((2, 3)), np.zeros((5, 3))], targets=[0, 1])
     assert re.fullmatch(r"SequenceSet\(n=2, features=3, lengths 2\.\.5 \(median 3\.5\), dtype=float64, targets \(2,\)\)", repr(s))
+
+
+@given(ragged(max_n=10, features=2, allow_1d=False), st.integers(0, 2**31 - 1), st.integers(1, 3))
+def test_concat_of_a_split_is_the_reordered_set(seqs, seed, parts):
+    s = SequenceSet.from_sequences(seqs, targets=np.arange(len(seqs)) * 10, ids=[f"e{i}" for i in range(len(seqs))],
+                                   feature_names=["a", "b"])
+    order = np.random.default_rng(seed).permutation(len(s))
+    pieces = [s.take(p) for p in np.array_split(order, parts)]
+    before = [p.values.copy() for p in pieces]
+    c = SequenceSet.concat(pieces)
+    assert len(c) == len(s) and c.feature_names == ("a", "b")
+    assert c.targets.tolist() == (order * 10).tolist() and c.ids.tolist() == [f"e{i}" for i in order]
+    for k, i in enumerate(order):
+        np.testing.assert_array_equal(c[k], s[i])
+    for p, b in zip(pieces, before):
+        np.testing.assert_array_equal(p.values, b)  # inputs untouched
+
+
+def test_concat_refuses_mismatched_sets():
+    a = SequenceSet.from_sequences([np.ones((2, 2))], targets=[1])
+    with pytest.raises(ShapeError, match="set 1 has 3 features"):
+        SequenceSet.concat([a, SequenceSet.from_sequences([np.ones((2, 3))], targets=[1])])
+    with pytest.raises(DataError, match="set 1 lacks `targets`"):
+        SequenceSet.concat([a, SequenceSet.from_sequences([np.ones((2, 2))])])
+    with pytest.raises(seqfeed.SeqfeedError, match="non-empty list"):
+        SequenceSet.concat([])
+    names = SequenceSet.concat([SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["a", "b"]),
+                                SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["c", "d"])])
+    assert names.feature_names is None

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["accuracy", "macro_f1", "confusion_matrix", "mae", "rmse"]
+__all__ = ["accuracy", "macro_f1", "confusion_matrix", "log_loss", "mae", "rmse"]
 
 
 def accuracy(y_true, y_pred) -> float:
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     return float(np.mean(y_true == y_pred)) if y_true.size else float("nan")
+
+
+def log_loss(y_true, proba, eps: float = 1e-12) -> float:
+    """Mean of ``-log(proba[i, y_true[i]])`` (probabilities clipped to ``[eps, 1]``)."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    proba = np.asarray(proba, dtype=np.float64)
+    if not y_true.size:
+        return float("nan")
+    p = np.clip(proba[np.arange(y_true.size), y_true], eps, 1.0)
+    return float(-np.mean(np.log(p)))
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:

@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="random-crop augmentation: keep at least this fraction of each sequence per epoch "
                         "(default: off)")
     m.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
-    m.add_argument("--dropout", type=float, default=0.1)
+    m.add_argument("--dropout", type=float, default=None,
+                   help="input dropout of the recurrent layers (default 0.1; 0 for long sequences, whose "
+                        "restructured steps hold raw readings that dropout would turn into fake spikes)")
     m.add_argument("--frame", default="auto", help="restructuring of long sequences: auto, none, "
                                                    "frame:K, pool:K, conv:K (default auto)")
     m.add_argument("--normalize", default="auto", choices=["auto", "global", "per_sequence", "none"],
@@ -85,8 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--log-transform", choices=["auto", "yes", "no"], default="auto",
                    help="sign(x)*log1p(|x|) before scaling (auto: when values span orders of magnitude)")
     t = s.add_argument_group("training")
-    t.add_argument("--epochs", type=int, default=60)
-    t.add_argument("--batch", type=int, default=32, help="batch size (sequences)")
+    t.add_argument("--epochs", type=int, default=None,
+                   help="training epochs (default: 60, more for small data sets so that training takes at "
+                        "least ~600 optimiser steps, at most 150)")
+    t.add_argument("--batch", type=int, default=None,
+                   help="batch size in sequences (default: 16 below 1,000 training sequences, else 32)")
+    t.add_argument("--refit", choices=["auto", "yes", "no"], default="auto",
+                   help="train the final model on training + validation data for a fixed number of epochs, "
+                        "with the weights averaged over the last third, instead of stopping early on the "
+                        "validation split (auto: below 1,000 training sequences, where a validation split "
+                        "is too small to pick an epoch from; not for forecasting)")
     t.add_argument("--batching", choices=["bucket", "adaptive", "token_budget", "fixed"], default="bucket",
                    help="how sequences are grouped into batches (default bucket: length buckets)")
     t.add_argument("--max-tokens", type=int, default=None, help="padded steps per batch (token_budget)")

@@ -56,21 +56,47 @@ def _atomic_json(path: Path, obj) -> None:
 class Checkpointer(keras.callbacks.Callback):
     """Early stopping on ``monitor`` with the best weights restored, plus a resumable checkpoint.
 
+    With ``patience=None`` it never stops early; with ``average_from=E`` the run
+    ends with the running mean of the weights of epochs ``E``.. instead of the best
+    epoch's (stochastic weight averaging: a flatter, more stable solution when
+    there is too little validation data to pick an epoch from).
+
     After every epoch it writes, atomically, ``last.keras`` (model and optimiser
     state) and ``state.json`` (epoch, best score, patience counter, history) in
     ``work_dir``, and ``best.weights.h5`` when the score improved.
     """
 
-    def __init__(self, work_dir: Path, *, patience: int, monitor: str = "val_loss", state: dict | None = None):
+    def __init__(self, work_dir: Path, *, patience: int | None, monitor: str = "val_loss",
+                 state: dict | None = None, average_from: int | None = None):
         super().__init__()
         self.work_dir = Path(work_dir)
         self.patience, self.monitor = patience, monitor
+        self.average_from = average_from
         state = state or {}
         self.best = state.get("best", math.inf)
         self.best_epoch = state.get("best_epoch", -1)
         self.wait = state.get("wait", 0)
         self.history = state.get("history", {})
+        self.n_averaged = state.get("n_averaged", 0)
+        self._avg = None
+        if self.n_averaged:
+            with np.load(self.work_dir / "average.npz") as z:
+                self._avg = [z[f"w{i}"] for i in range(len(z.files))]
         self.stopped_early = False
+
+    def _accumulate(self):
+        """Running mean of the weights (stochastic weight averaging), kept in float64."""
+        ws = self.model.get_weights()
+        if self._avg is None:
+            self._avg = [np.asarray(w, np.float64) for w in ws]
+        else:
+            k = self.n_averaged
+            self._avg = [a + (np.asarray(w, np.float64) - a) / (k + 1) for a, w in zip(self._avg, ws)]
+        self.n_averaged += 1
+        tmp = self.work_dir / ".average.npz"
+        with open(tmp, "wb") as f:
+            np.savez(f, **{f"w{i}": a for i, a in enumerate(self._avg)})
+        os.replace(tmp, self.work_dir / "average.npz")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v)}
@@ -84,12 +110,15 @@ class Checkpointer(keras.callbacks.Callback):
             os.replace(tmp, self.work_dir / "best.weights.h5")
         else:
             self.wait += 1
+        if self.average_from is not None and epoch >= self.average_from:
+            self._accumulate()
         tmp = self.work_dir / ".last.keras"
         self.model.save(tmp)
         os.replace(tmp, self.work_dir / "last.keras")
         _atomic_json(self.work_dir / "state.json", {"epoch": epoch, "best": self.best, "best_epoch": self.best_epoch,
-                                                    "wait": self.wait, "history": self.history})
-        if self.wait >= self.patience:
+                                                    "wait": self.wait, "history": self.history,
+                                                    "n_averaged": self.n_averaged})
+        if self.patience is not None and self.wait >= self.patience:
             self.stopped_early = True
             self.model.stop_training = True
         # fault injection for the tests of --resume: behave as if Ctrl-C arrived after this epoch
@@ -98,6 +127,11 @@ class Checkpointer(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
     def restore_best(self):
+        """Load the weights the run ends with: the average (when averaging) or the best epoch's."""
+        if self.average_from is not None:
+            if self._avg is not None:
+                self.model.set_weights([a.astype(w.dtype) for a, w in zip(self._avg, self.model.get_weights())])
+            return
         best = self.work_dir / "best.weights.h5"
         if best.exists():
             self.model.load_weights(best)

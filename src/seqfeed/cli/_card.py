@@ -15,19 +15,24 @@ def _fmt(v):
 
 def model_card(sm, plan, metrics, setup, plots, args) -> str:
     rep = setup["report"]
+    tr = rep.get("training", {})
     lines = [f"# seqfeed model: {sm.task} on `{args.data}`", ""]
     lines += ["## What was trained", "",
               f"- task: **{sm.task}**; data: `{args.data}`"
               + (f", test data `{args.test}`" if args.test else ""),
               f"- {plan.summary().removeprefix('data: ')}",
               f"- model: {'bidirectional ' if setup['model']['bidirectional'] else ''}{args.cell.upper()} x "
-              f"{args.layers} layer(s), {args.units} units, dropout {args.dropout}, pooling "
+              f"{args.layers} layer(s), {args.units} units, dropout {setup['model']['dropout']}, pooling "
               f"{setup['model']['pooling']}{', random crops >= ' + str(setup['model']['crop']) if setup['model']['crop'] else ''}"
               f"; inputs `x` and a length `mask` ({sm.padding} padding), so padding cannot change a prediction",
-              f"- batches: {args.batching}, {args.batch} sequences; Adam lr {args.lr}; early stopping on "
-              f"validation loss (patience {args.patience}); seed {args.seed}",
-              f"- epochs run: {metrics.get('epochs_run')} (best {metrics.get('best_epoch')}); training "
-              f"{metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
+              f"- batches: {args.batching}, {args.batch} sequences ({tr.get('batch_why', '')}); Adam lr "
+              f"{args.lr}; seed {args.seed}",
+              (f"- final fit: **training + validation data** ({tr.get('n_train_and_val')} sequences), "
+               f"{metrics.get('epochs_run')} epochs ({tr.get('epochs_why', '')}), weights averaged over the "
+               f"last {metrics.get('averaged_epochs')} -- {tr.get('refit_why', '')}" if tr.get("refit") else
+               f"- early stopping on validation loss (patience {args.patience}; {tr.get('refit_why', '')}): "
+               f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
+              f"- training {metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
     lines += ["## Input structure and scaling (chosen on the validation split)", "",
               f"- restructuring: **{rep['restructure']['chosen']}** -- {rep['restructure']['why']}",
               f"- scaling: **{rep['normalize']['chosen']}** -- {rep['normalize']['why']}; fitted on the "
@@ -36,12 +41,15 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"{rep['log_transform']['why']}",
               f"- model recipe: {rep['model']['why']}"]
     if rep.get("candidates"):
-        lines += ["", "| candidate | scaling | validation score | seconds |", "|---|---|---|---|"]
+        lines += ["", "| candidate | scaling | validation score | validation log loss | seconds |",
+                  "|---|---|---|---|---|"]
         for c in rep["candidates"]:
             score = "skipped (time budget)" if c.get("val_score") is None else _fmt(c["val_score"])
-            lines.append(f"| {c['restructure']} | {c['normalize']} | {score} | {c.get('seconds', '')} |")
+            lines.append(f"| {c['restructure']} | {c['normalize']} | {score} | {_fmt(c.get('val_log_loss', ''))} "
+                         f"| {c.get('seconds', '')} |")
         lines.append("")
-        lines.append("Scores: accuracy (classification, tagging) or minus the mean absolute error.")
+        lines.append("Scores: accuracy (classification, tagging; ties broken by the lower log loss) or minus the "
+                     "mean absolute error.")
     lines += ["", "## How well (held-out test data)", "", "| metric | value |", "|---|---|"]
     for k, v in metrics.items():
         if k in ("confusion_matrix", "classes") or isinstance(v, (list, dict)):

@@ -29,22 +29,27 @@ def restructure_candidates(median_len: float) -> list[dict]:
     return out + [{"kind": "summary", "size": k}, {"kind": "conv", "size": k}, {"kind": "pool", "size": k}]
 
 
-def _score(sm, val, task) -> float:
-    """Higher is better: accuracy for classification/tagging, -MAE otherwise."""
-    res = sm.evaluate(val) if task != "forecast" else None
-    if task in ("classify", "tag"):
-        return res["accuracy"]
+def _score(sm, val, task) -> tuple[float, float]:
+    """Higher is better: (accuracy, -log loss) for classification, accuracy for tagging, -MAE otherwise.
+
+    With a small validation split accuracies tie often; the log loss breaks the tie.
+    """
+    res = sm.evaluate(val)
+    if task == "classify":
+        return res["accuracy"], -res["log_loss"]
+    if task == "tag":
+        return res["accuracy"], 0.0
     if task == "regress":
-        return -res["mae"]
+        return -res["mae"], 0.0
     raise AssertionError(task)
 
 
-def _forecast_score(sm, plan, scaler) -> float:
+def _forecast_score(sm, plan, scaler) -> tuple[float, float]:
     from .. import metrics as M
     from ._tasks import unscale_targets
 
     pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.val_for_model(scaler))), plan)
-    return -M.mae(plan.val_y, pred)
+    return -M.mae(plan.val_y, pred), 0.0
 
 
 def choose_setup(plan, args, *, say) -> dict:
@@ -69,12 +74,15 @@ def choose_setup(plan, args, *, say) -> dict:
     model = {
         "bidirectional": long if args.bidirectional is None else args.bidirectional,
         "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
+        # frames of raw readings: dropping single readings fabricates spikes (ACSF1: 0.83-0.86 without
+        # dropout vs 0.78-0.80 with 0.1, weights averaged; see benchmarks/bench_long.py)
+        "dropout": (0.0 if long else 0.1) if args.dropout is None else args.dropout,
         # random crops did not help on ACSF1 (0.615 vs 0.665 with frames of 10): off unless asked for
         "crop": None if args.crop is None or args.crop >= 1 else args.crop,
     }
     report["model"] = {**model, "why": (f"median length {report['median_length']:g} > {LONG}: events can sit "
                                         f"anywhere in a long sequence, so both directions and mean+max pooling "
-                                        f"over real steps (defaults for long data)")
+                                        f"over real steps, and no input dropout (defaults for long data)")
                        if long else "defaults for short sequences (or as given by flags)"}
 
     # 3. candidates
@@ -110,7 +118,7 @@ def choose_setup(plan, args, *, say) -> dict:
         def trial(r, n):
             scaler = build_scaler(train_steps, n, log)
             sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
-                                        bidirectional=model["bidirectional"], dropout=args.dropout,
+                                        bidirectional=model["bidirectional"], dropout=model["dropout"],
                                         cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
                                         learning_rate=args.lr, seed=args.seed, restructure=r)
             sm.scaler = scaler if task != "forecast" else None
@@ -118,16 +126,18 @@ def choose_setup(plan, args, *, say) -> dict:
             sm.fit(plan.train_for_model(scaler), epochs=short, batch_size=args.batch, batching=args.batching,
                    max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
             sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
-            rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc, 4),
+            rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc[0], 4),
+                   **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
                    "seconds": round(time.time() - t, 1), "epochs": short}
             scores.append(rec)
             say(f"  candidate {describe_restructure(r)}, {n} scaling: validation "
-                f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc:.4f} ({rec['seconds']}s)")
+                f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
+                + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
             return sc
 
         say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
             f"budget {budget:.0f}s)")
-        best = -math.inf
+        best = (-math.inf, -math.inf)
         for r, n in candidates:
             if time.time() - t0 > budget and scores:
                 scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
@@ -142,7 +152,7 @@ def choose_setup(plan, args, *, say) -> dict:
                                "val_score": None, "skipped": "time budget"})
                 continue
             sc = trial(chosen_r, n)
-            if sc > best + 1e-9:
+            if sc > best:
                 best, chosen_n = sc, n
     report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
     report["normalize"] = {"chosen": chosen_n, "why": why_n}
@@ -155,6 +165,52 @@ def choose_setup(plan, args, *, say) -> dict:
     say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
         + (" after sign(x)*log1p(|x|)" if log else ""))
     return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
+
+
+SMALL = 1000  # training sequences below which the defaults switch to the small-data recipe
+MIN_STEPS = 1000  # optimiser steps a small data set gets at least (epochs * batches per epoch)
+
+
+def choose_training(plan, args) -> dict:
+    """Batch size, epochs and refitting, resolved from the flags and the size of the training data."""
+    n_train = len(plan.train) if plan.kind == "sequences" else len(plan.train_X)
+    n_all = n_train + (len(plan.val) if plan.kind == "sequences" else len(plan.val_X))
+    small = n_all < SMALL
+    out = {"n_train": n_train, "n_train_and_val": n_all}
+    if args.batch is None:
+        out["batch"] = 16 if small else 32
+        out["batch_why"] = (f"{n_all} < {SMALL} training sequences: small batches give more optimiser steps"
+                            if small else "default")
+    else:
+        out["batch"], out["batch_why"] = args.batch, "forced by --batch"
+    if args.refit == "auto":
+        refit = small and plan.kind == "sequences"
+        why = (f"{n_all} < {SMALL} training sequences: a validation split of {n_all - n_train} is too small to "
+               f"pick an epoch from (one sequence moves its accuracy by {100 / max(n_all - n_train, 1):.1f} "
+               f"points), so the final model trains on training + validation data for a fixed number of "
+               f"epochs and averages its weights over the last third" if refit else
+               ("forecasting: the validation period stays held out for early stopping" if plan.kind != "sequences"
+                else f"{n_all} >= {SMALL} training sequences: early stopping on the validation split"))
+    else:
+        refit = args.refit == "yes"
+        why = "forced by --refit"
+        if refit and plan.kind != "sequences":
+            from .._errors import ConfigError
+
+            raise ConfigError("seqfeed train: --refit yes is for sequence tasks (classify, regress, tag); "
+                              "forecasting keeps its validation period for early stopping.", argument="--refit",
+                              fix="drop --refit or use --refit no")
+    out["refit"], out["refit_why"] = refit, why
+    if args.epochs is None:
+        per_epoch = max(1, math.ceil((n_all if refit else n_train) / out["batch"]))
+        need = math.ceil(MIN_STEPS / per_epoch)
+        out["epochs"] = int(min(150, max(60, need))) if small else 60
+        out["epochs_why"] = (f"at least {MIN_STEPS} optimiser steps ({per_epoch} batches per epoch), "
+                             f"between 60 and 150 epochs" if small else "default")
+    else:
+        out["epochs"], out["epochs_why"] = args.epochs, "forced by --epochs"
+    out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
+    return out
 
 
 def _default_budget(plan, n_trials: int) -> float:

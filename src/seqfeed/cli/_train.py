@@ -27,14 +27,14 @@ def _check_train_args(args):
     op = "seqfeed train"
     for name in ("epochs", "units", "layers", "batch", "patience"):
         v = getattr(args, name)
-        if v < 1:
+        if v is not None and v < 1:
             raise ConfigError(f"{op}: --{name} must be >= 1. Received {v}.", argument=f"--{name}")
     for name in ("val_fraction", "test_fraction"):
         v = getattr(args, name)
         if not 0 < v < 1:
             raise ConfigError(f"{op}: --{name.replace('_', '-')} must be between 0 and 1. Received {v}.",
                               argument=f"--{name}")
-    if not 0 <= args.dropout < 1:
+    if args.dropout is not None and not 0 <= args.dropout < 1:
         raise ConfigError(f"{op}: --dropout must be in [0, 1). Received {args.dropout}.", argument="--dropout")
     if args.horizon < 1:
         raise ConfigError(f"{op}: --horizon must be >= 1. Received {args.horizon}.", argument="--horizon")
@@ -93,9 +93,12 @@ def run_train(args) -> int:
     _say(args, plan.summary())
 
     from ..keras import SequenceModel
-    from ._choose import choose_setup
+    from ._choose import choose_setup, choose_training
 
+    training = choose_training(plan, args)
+    args.batch, args.epochs = training["batch"], training["epochs"]
     setup = choose_setup(plan, args, say=lambda m: _say(args, m))
+    setup["report"]["training"] = training
     scaler = setup["scaler"]
     info = {
         "data": {"source": args.data, "options": loaded.options, "test": args.test},
@@ -103,13 +106,22 @@ def run_train(args) -> int:
         "choice": setup["report"], "plan": plan.record(),
     }
     sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
-                                bidirectional=setup["model"]["bidirectional"], dropout=args.dropout, cell=args.cell,
+                                bidirectional=setup["model"]["bidirectional"], dropout=setup["model"]["dropout"],
+                                cell=args.cell,
                                 pooling=setup["model"]["pooling"] if task != "forecast" else "last",
                                 scaler=None, learning_rate=args.lr, seed=args.seed, info=info,
                                 restructure=setup["restructure"])
     sm.scaler = scaler if task != "forecast" else None
     train_set = plan.train_for_model(scaler)
     val_set = plan.val_for_model(scaler)
+    refit = training["refit"]
+    if refit:
+        from ..core import SequenceSet
+
+        train_set, val_set = SequenceSet.concat([train_set, val_set]), None
+        _say(args, f"training on all {len(train_set)} training sequences (train + validation) for "
+                   f"{args.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}.."
+                   f"{args.epochs}")
 
     from ..keras._lazy import keras
     from ._callbacks import Checkpointer, ProgressBar
@@ -119,12 +131,13 @@ def run_train(args) -> int:
         sm.model = keras.saving.load_model(work / "last.keras")
         initial_epoch = state["epoch"] + 1
         _say(args, f"resuming at epoch {initial_epoch + 1} (best so far {state['best']:.4f})")
-    ckpt = Checkpointer(work, patience=args.patience, state=state)
+    ckpt = Checkpointer(work, patience=None if refit else args.patience, monitor="loss" if refit else "val_loss",
+                        state=state, average_from=training["average_from"] if refit else None)
     steps = len(sm.loader(sm.prepare(train_set), batching=args.batching, batch_size=args.batch,
                           max_tokens=args.max_tokens))
     callbacks = [ckpt] + ([] if args.quiet else [ProgressBar(args.epochs, steps)])
     t_fit = time.time()
-    if initial_epoch < args.epochs and not (state and state["wait"] >= args.patience):
+    if initial_epoch < args.epochs and not (state and not refit and state["wait"] >= args.patience):
         sm.fit(train_set, validation=val_set, epochs=args.epochs, batch_size=args.batch, batching=args.batching,
                max_tokens=args.max_tokens, seed=args.seed, callbacks=callbacks, verbose=0,
                initial_epoch=initial_epoch, crop=setup["model"]["crop"])
@@ -132,7 +145,9 @@ def run_train(args) -> int:
     fit_seconds = time.time() - t_fit
 
     metrics = evaluate_plan(sm, plan, scaler)
-    metrics.update({"epochs_run": len(ckpt.history.get("loss", [])), "best_epoch": ckpt.best_epoch + 1,
+    metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
+                    "best_epoch": None if refit else ckpt.best_epoch + 1,
+                    "averaged_epochs": ckpt.n_averaged if refit else None,
                     "stopped_early": ckpt.stopped_early, "fit_seconds": round(fit_seconds, 2),
                     "total_seconds": round(time.time() - t_start, 2)})
     if task == "forecast":
@@ -148,7 +163,7 @@ def run_train(args) -> int:
     from ._card import model_card
 
     (work / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
-    for f in ("last.keras", "best.weights.h5", "state.json", "args.json"):
+    for f in ("last.keras", "best.weights.h5", "average.npz", "state.json", "args.json"):
         (work / f).unlink(missing_ok=True)
     replace_dir(work, out)
     _print_metrics(task, metrics, out)

@@ -270,6 +270,40 @@ class SequenceSet:
             return self.take(np.arange(n)[key])
         return self.take(key)
 
+    @classmethod
+    def concat(cls, sets) -> "SequenceSet":
+        """One set holding the sequences of ``sets`` in order (values are copied once).
+
+        Every set must have the same number of features and the same optional
+        fields (targets, step targets, ids); feature names are kept when they agree.
+        """
+        sets = list(sets)
+        op = "SequenceSet.concat"
+        if not sets or not all(isinstance(s, SequenceSet) for s in sets):
+            raise ConfigError(f"{op}: `sets` must be a non-empty list of SequenceSets.", argument="sets",
+                              received=type(sets[0]).__name__ if sets else "[]")
+        f0 = sets[0].n_features
+        for i, s in enumerate(sets):
+            if s.n_features != f0:
+                raise ShapeError(f"{op}: set {i} has {s.n_features} features; set 0 has {f0}.",
+                                 argument="sets", received=s.n_features, index=i)
+            for field in ("targets", "step_targets", "ids"):
+                if (getattr(s, field) is None) != (getattr(sets[0], field) is None):
+                    raise DataError(f"{op}: set {i} {'lacks' if getattr(s, field) is None else 'has'} "
+                                    f"`{field}` and set 0 {'has' if getattr(s, field) is None else 'lacks'} them.",
+                                    argument="sets", index=i, fix=f"give every set `{field}`, or none")
+        lengths = np.concatenate([s.lengths for s in sets])
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+
+        def cat(field):
+            parts = [getattr(s, field) for s in sets]
+            return None if parts[0] is None else np.concatenate(parts)
+
+        names = sets[0].feature_names if all(s.feature_names == sets[0].feature_names for s in sets) else None
+        return cls(np.concatenate([s.values for s in sets]), offsets, targets=cat("targets"),
+                   step_targets=cat("step_targets"), ids=cat("ids"), feature_names=names)
+
     def take(self, indices) -> "SequenceSet":
         """A new set holding the sequences at ``indices`` (ints or a bool mask), in that order.
 

@@ -256,14 +256,16 @@ class SequenceModel:
         return raw[..., 0] if raw.shape[-1] == 1 else raw
 
     def evaluate(self, data, *, batch_size: int = 256) -> dict:
-        """Metrics on labelled data: accuracy and macro-F1 (classify, tag); MAE and RMSE otherwise."""
+        """Metrics on labelled data: accuracy and macro-F1 (classify, tag; classify also the mean
+        log loss of the predicted probabilities); MAE and RMSE otherwise."""
         seqs = as_sequence_set(data, op="SequenceModel.evaluate")
-        pred = self.predict(seqs, batch_size=batch_size)
         if self.task == "classify":
+            raw = np.asarray(self.predict_raw(seqs, batch_size=batch_size), dtype=np.float64)
             y = self._encode(seqs.targets, "SequenceModel.evaluate")
-            p = self._encode(pred, "SequenceModel.evaluate")
+            p = np.argmax(raw, axis=-1)
             return {"n": int(y.size), "accuracy": M.accuracy(y, p),
-                    "macro_f1": M.macro_f1(y, p, self.classes.size)}
+                    "macro_f1": M.macro_f1(y, p, self.classes.size), "log_loss": M.log_loss(y, raw)}
+        pred = self.predict(seqs, batch_size=batch_size)
         if self.task == "tag":
             y = self._encode(seqs.step_targets, "SequenceModel.evaluate")
             p = self._encode(np.concatenate(pred), "SequenceModel.evaluate")

@@ -147,3 +147,36 @@ def test_balanced_weights_flow_through_tf_data():
     model = compile_for_task(build_lstm("classify", n_features=2, n_outputs=2, units=4, seed=0), "classify")
     hist = model.fit(ds, epochs=1, verbose=0)
     assert np.isfinite(hist.history["loss"][0])
+
+
+def test_checkpointer_averages_the_weights_of_the_last_epochs(tmp_path):
+    """Weight averaging: the run ends with the exact mean of the weights after epochs E.. (and never stops early)."""
+    import keras
+
+    from seqfeed.cli._callbacks import Checkpointer
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.05), "mse")
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append([w.copy() for w in self.model.get_weights()])
+
+    ckpt = Checkpointer(tmp_path, patience=None, monitor="loss", average_from=3)
+    model.fit(x, y, epochs=6, batch_size=16, verbose=0, callbacks=[Record(), ckpt])
+    assert len(seen) == 6 and ckpt.n_averaged == 3 and not ckpt.stopped_early
+    last = [w.copy() for w in model.get_weights()]
+    ckpt.restore_best()
+    for got, *per_epoch in zip(model.get_weights(), *seen[3:]):
+        np.testing.assert_allclose(got, np.mean(per_epoch, axis=0), rtol=1e-6, atol=1e-7)
+    assert any(not np.allclose(a, b) for a, b in zip(model.get_weights(), last))
+    # a resumed checkpointer continues the same running mean
+    state = json.loads((tmp_path / "state.json").read_text())
+    again = Checkpointer(tmp_path, patience=None, monitor="loss", average_from=3, state=state)
+    assert again.n_averaged == 3
+    for a, b in zip(again._avg, ckpt._avg):
+        np.testing.assert_array_equal(a, b)

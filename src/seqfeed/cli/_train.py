@@ -133,6 +133,7 @@ def run_train(args) -> int:
         _say(args, f"resuming at epoch {initial_epoch + 1} (best so far {state['best']:.4f})")
     ckpt = Checkpointer(work, patience=None if refit else args.patience, monitor="loss" if refit else "val_loss",
                         state=state, average_from=training["average_from"] if refit else None)
+    ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
     steps = len(sm.loader(sm.prepare(train_set), batching=args.batching, batch_size=args.batch,
                           max_tokens=args.max_tokens))
     callbacks = [ckpt] + ([] if args.quiet else [ProgressBar(args.epochs, steps)])

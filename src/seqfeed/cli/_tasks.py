@@ -159,8 +159,7 @@ def forecast_windows(seqs: SequenceSet, *, window: int, horizon: int, target_ind
 def scale_targets(scaler, y, target_index):
     if scaler is None:
         return y.astype(np.float32)
-    v = scaler._forward(np.asarray(y, dtype=np.float64))
-    return ((v - scaler.mean_[target_index]) / scaler.std_[target_index]).astype(np.float32)
+    return scaler.transform_values(np.asarray(y, dtype=np.float64), feature=target_index).astype(np.float32)
 
 
 def unscale_targets(scaler, pred, plan_or_rec):
@@ -170,7 +169,7 @@ def unscale_targets(scaler, pred, plan_or_rec):
         pred = pred[..., 0]
     if scaler is None:
         return pred
-    return scaler._backward(pred * scaler.std_[j] + scaler.mean_[j])
+    return scaler.inverse_transform_values(pred, feature=j)
 
 
 def naive_forecast(X: SequenceSet, plan) -> np.ndarray:

@@ -67,6 +67,7 @@ class BatchLoader:
                             argument="seqs", index=i, fix="drop empty sequences: seqs.take(seqs.lengths > 0)")
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
+        self._mean_size, self._mean_size_epoch = 0.0, None
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -92,14 +93,22 @@ class BatchLoader:
         batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
                         dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader", spans=spans)
         if self.balance:
-            plan = self.sampler.batches()
-            mean_size = sum(b.size for b in plan) / max(len(plan), 1)
+            mean_size = self._mean_batch_size()
             w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
             if batch.sample_weight is None:
                 batch.sample_weight = np.full(indices.size, w, dtype=np.float32)
             else:
                 batch.sample_weight = batch.sample_weight * w
         return batch
+
+    def _mean_batch_size(self) -> float:
+        """Mean rows per batch of the sampler's current epoch (computed once per epoch)."""
+        epoch = self.sampler.epoch
+        if self._mean_size_epoch != epoch:
+            plan = self.sampler.batches(epoch)
+            self._mean_size = sum(b.size for b in plan) / max(len(plan), 1)
+            self._mean_size_epoch = epoch
+        return self._mean_size
 
     def _crop_spans(self, indices):
         L = self.seqs.lengths[indices]

@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     seqs = bt.make_synthetic(args.n, np.random.default_rng(bt.DATA_SEED))
     L = seqs.lengths
     strategies = [
-        bt.fixed_per_batch_strategy(seqs, tf),
+        bt.global_strategy(seqs, tf, per_batch=True),
         bt.seqfeed_strategy(seqs, tf, "seqfeed_bucket", "seqfeed bucket", "batch 64, 8 buckets",
                             lambda s: BucketSampler(L, batch_size=bt.BATCH, seed=s)),
         bt.seqfeed_strategy(seqs, tf, "seqfeed_adaptive_2", "seqfeed adaptive", "<= 64 rows, overhead 2 (default)",

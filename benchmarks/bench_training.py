@@ -197,9 +197,12 @@ def _finish(tf, ds, n_batches):
     return ds.prefetch(1)
 
 
-def global_strategy(seqs, tf) -> Strategy:
+def global_strategy(seqs, tf, *, per_batch: bool = False) -> Strategy:
+    """Random fixed batches of BATCH padded to the global maximum (the anchor), or with
+    ``per_batch=True`` the same batches padded only to their own longest member (the same
+    computation with the mask as input, at a fraction of the cost: used for the noise runs)."""
     L = seqs.lengths
-    T = int(L.max())
+    T = None if per_batch else int(L.max())
     y_all = np.asarray(seqs.targets)
 
     def make_ds(seed=SEED):
@@ -217,34 +220,12 @@ def global_strategy(seqs, tf) -> Strategy:
         return _finish(tf, ds, len(sampler))
 
     def plan(epoch, seed=SEED):
-        return [(int(b.size), T) for b in FixedSampler(L, batch_size=BATCH, seed=seed).batches(epoch)]
+        return [(int(b.size), T or int(L[b].max()))
+                for b in FixedSampler(L, batch_size=BATCH, seed=seed).batches(epoch)]
 
+    if per_batch:
+        return Strategy("global_per_batch", "global (same)", f"batch {BATCH}, padded per batch", make_ds, plan)
     return Strategy("global", "global", f"batch {BATCH}, T={T}", make_ds, plan)
-
-
-def fixed_per_batch_strategy(seqs, tf) -> Strategy:
-    """Global padding's batches (same sampler), each padded only to its own longest member."""
-    L = seqs.lengths
-    y_all = np.asarray(seqs.targets)
-
-    def make_ds(seed=SEED):
-        sampler = FixedSampler(L, batch_size=BATCH, seed=seed)
-        state = {"epoch": 0}
-
-        def gen():
-            e = state["epoch"]
-            state["epoch"] += 1
-            for idx in sampler.batches(e):
-                b = seqfeed.pad(seqs.take(idx))
-                yield {"x": b.x, "mask": b.mask}, y_all[idx]
-
-        ds = tf.data.Dataset.from_generator(gen, output_signature=_input_signature(tf, seqs.n_features))
-        return _finish(tf, ds, len(sampler))
-
-    def plan(epoch, seed=SEED):
-        return [(int(b.size), int(L[b].max())) for b in FixedSampler(L, batch_size=BATCH, seed=seed).batches(epoch)]
-
-    return Strategy("global_per_batch", "global (same)", f"batch {BATCH}, padded per batch", make_ds, plan)
 
 
 def tfdata_strategy(seqs, tf) -> Strategy:
@@ -510,7 +491,7 @@ def run_dataset(key, title, seqs, n_classes, *, epochs, repeats, anchor_repeats,
                 f"traces {res['traces']}")
     # noise: the anchor (global padding, computed as fixed batches padded per batch) and two seqfeed
     # strategies, each under other sampler seeds
-    per_batch = fixed_per_batch_strategy(seqs, tf)
+    per_batch = global_strategy(seqs, tf, per_batch=True)
     noise = {}
     for key, strat in (("global", per_batch), ("seqfeed_bucket", by_key["seqfeed_bucket"]),
                        ("seqfeed_adaptive_2", by_key["seqfeed_adaptive_2"])):

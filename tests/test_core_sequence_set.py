@@ -155,6 +155,8 @@ def test_concat_refuses_mismatched_sets():
         SequenceSet.concat([a, SequenceSet.from_sequences([np.ones((2, 2))])])
     with pytest.raises(seqfeed.SeqfeedError, match="non-empty list"):
         SequenceSet.concat([])
+    with pytest.raises(seqfeed.SeqfeedError, match=r"sets\[1\] is a ndarray"):
+        SequenceSet.concat([a, np.ones((2, 2))])
     names = SequenceSet.concat([SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["a", "b"]),
                                 SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["c", "d"])])
     assert names.feature_names is None

@@ -279,9 +279,13 @@ class SequenceSet:
         """
         sets = list(sets)
         op = "SequenceSet.concat"
-        if not sets or not all(isinstance(s, SequenceSet) for s in sets):
-            raise ConfigError(f"{op}: `sets` must be a non-empty list of SequenceSets.", argument="sets",
-                              received=type(sets[0]).__name__ if sets else "[]")
+        bad = [i for i, s in enumerate(sets) if not isinstance(s, SequenceSet)]
+        if not sets or bad:
+            raise ConfigError(f"{op}: `sets` must be a non-empty list of SequenceSets"
+                              + (f"; sets[{bad[0]}] is a {type(sets[bad[0]]).__name__}." if bad else "."),
+                              argument="sets", received=type(sets[bad[0]]).__name__ if bad else "[]",
+                              index=bad[0] if bad else None,
+                              fix="convert each part with seqfeed.as_sequence_set(...) first")
         f0 = sets[0].n_features
         for i, s in enumerate(sets):
             if s.n_features != f0:

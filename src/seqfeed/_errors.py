@@ -15,6 +15,7 @@ __all__ = [
     "ShapeError",
     "DataError",
     "ConfigError",
+    "IndexRangeError",
     "SeqfeedWarning",
 ]
 
@@ -54,6 +55,13 @@ class DataError(SeqfeedError):
 
 class ConfigError(SeqfeedError):
     """An option has an invalid value."""
+
+
+class IndexRangeError(ConfigError, IndexError):
+    """An index (of a sequence, a row, a batch member) is out of range.
+
+    Also an ``IndexError``, so code that catches ``IndexError`` keeps working.
+    """
 
 
 class SeqfeedWarning(UserWarning):

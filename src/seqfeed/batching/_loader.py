@@ -11,6 +11,24 @@ from ..core._pad import _check_dtype, _check_value, pad_set
 __all__ = ["BatchLoader"]
 
 
+def _check_indices(op: str, indices, n: int) -> np.ndarray:
+    """A 1-D int64 array of positions in ``0..n-1``, or a SeqfeedError naming the bad one."""
+    from .._errors import ConfigError, IndexRangeError
+
+    idx = np.asarray(indices)
+    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+        raise ConfigError(f"{op}: `indices` must be a 1-D array of ints. Received dtype {idx.dtype}, "
+                          f"shape {tuple(idx.shape)}.", argument="indices", received=tuple(idx.shape),
+                          fix="pass the index arrays a sampler yields")
+    bad = np.flatnonzero((idx < 0) | (idx >= n))
+    if bad.size:
+        k = int(bad[0])
+        raise IndexRangeError(f"{op}: indices[{k}]={int(idx[k])} is out of range for {n} sequences.",
+                              argument="indices", received=int(idx[k]), index=k,
+                              fix=f"use positions 0..{n - 1}")
+    return idx.astype(np.int64, copy=False)
+
+
 class BatchLoader:
     """Iterate padded batches of a :class:`SequenceSet` in the order a sampler gives.
 
@@ -73,8 +91,8 @@ class BatchLoader:
         return len(self.sampler)
 
     def batch(self, indices) -> "Batch":  # noqa: F821
-        """Pad the sequences at ``indices`` into the next buffer."""
-        indices = np.asarray(indices, dtype=np.int64)
+        """Pad the sequences at ``indices`` (ints in ``0..len(seqs) - 1``) into the next buffer."""
+        indices = _check_indices("BatchLoader.batch", indices, len(self.seqs))
         out = None
         if self.n_buffers:
             L = self.seqs.lengths[indices]

@@ -27,13 +27,26 @@ __all__ = ["Sampler", "FixedSampler", "BucketSampler", "TokenBudgetSampler", "Ad
 
 def _lengths_of(data) -> np.ndarray:
     lengths = getattr(data, "lengths", data)
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or (lengths.size and lengths.dtype.kind not in "iu"):
+    try:
+        lengths = np.asarray(lengths)
+    except (ValueError, TypeError):
+        raise ConfigError("sampler: `lengths` must be a 1-D integer array (or a SequenceSet).",
+                          argument="lengths", received=type(lengths).__name__) from None
+    if lengths.ndim != 1:
         raise ShapeError(f"sampler: `lengths` must be a 1-D integer array (or a SequenceSet). "
                          f"Received shape {shape_str(lengths.shape)}, dtype {lengths.dtype}.",
                          argument="lengths", received=lengths.shape)
+    if lengths.size and lengths.dtype.kind not in "iu":
+        raise ConfigError(f"sampler: `lengths` must hold integers. Received dtype {lengths.dtype}.",
+                          argument="lengths", received=str(lengths.dtype),
+                          fix="pass integer lengths, e.g. np.asarray(lengths, dtype=np.int64), or the "
+                              "SequenceSet itself")
     if lengths.size and lengths.min() < 0:
-        raise ConfigError("sampler: `lengths` must be >= 0.", argument="lengths")
+        i = int(np.argmin(lengths))
+        raise ConfigError(f"sampler: `lengths` must be >= 0; lengths[{i}]={int(lengths[i])}.",
+                          argument="lengths", received=int(lengths[i]), index=i)
+    if lengths.dtype.kind == "u" and lengths.size and lengths.max() > np.iinfo(np.int64).max:
+        raise ConfigError("sampler: `lengths` are too large.", argument="lengths")
     return lengths.astype(np.int64, copy=False)
 
 

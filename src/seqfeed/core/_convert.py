@@ -228,16 +228,20 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     array/column, a dense ``(B, T, F)`` array (with ``lengths`` or ``mask``;
     ``(B, T)`` needs ``layout``), a 2-D array with ``layout``, or a 1-D series.
     """
+    if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
+                                                          data.dtype != object):
+        raise ConfigError(f"{op}: `lengths`/`mask` apply to a dense 3-D array only; "
+                          f"received {type(data).__name__}.",
+                          argument="lengths" if lengths is not None else "mask",
+                          received=type(data).__name__,
+                          fix="a list of sequences or a SequenceSet already knows its lengths: "
+                              "drop `lengths`/`mask`")
     if isinstance(data, SequenceSet):
         if targets is None and ids is None:
             return data
         return SequenceSet(data.values, data.offsets, targets=data.targets if targets is None else targets,
                            step_targets=data.step_targets, ids=data.ids if ids is None else ids,
                            feature_names=data.feature_names)
-    if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
-                                                          data.dtype != object):
-        raise ConfigError(f"{op}: `lengths`/`mask` apply to a dense 3-D array only; "
-                          f"received {type(data).__name__}.", argument="lengths")
     if _is_arrow(data):
         values, offsets = _arrow_to_values(op, data)
         return SequenceSet(values, offsets, targets=targets, ids=ids)
@@ -250,26 +254,42 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
             raise ShapeError(f"{op}: `data` has {data.ndim} dimensions, shape {shape_str(data.shape)}; "
                              f"an LSTM input is 3-D (batch, time_steps, features).",
                              argument="data", received=data.shape)
-        if data.ndim == 3:
-            if layout is not None:
+        if data.ndim == 3 or (data.ndim == 2 and layout == "batch_time"):
+            if data.ndim == 3 and layout is not None:
                 raise ConfigError(f"{op}: `layout` is for 2-D arrays; a 3-D array is always "
                                   f"(batch, time_steps, features).", argument="layout")
             _check_numeric(op, "data", data)
+            if data.ndim == 2:
+                data = data[:, :, None]
+            check_choice(op, "input_padding", input_padding, ("auto", "pre", "post"))
+            L = _check_lengths(op, lengths, data.shape[0], data.shape[1]) if lengths is not None \
+                else None
+            side = "post" if input_padding == "auto" else input_padding
             if mask is not None:
-                L, side = _lengths_from_mask(op, mask, data.shape[:2], input_padding)
-            else:
-                L = _check_lengths(op, lengths, data.shape[0], data.shape[1]) if lengths is not None \
-                    else None
-                side = "post" if input_padding == "auto" else input_padding
+                res = _lengths_from_mask(op, mask, data.shape[:2], input_padding)
+                from_mask, side = res if input_padding == "auto" else (res, input_padding)
+                if L is not None and not np.array_equal(L, from_mask):
+                    i = int(np.flatnonzero(L != from_mask)[0])
+                    raise DataError(
+                        f"{op}: `lengths` and `mask` disagree: lengths[{i}]={int(L[i])} but mask row "
+                        f"{i} has {int(from_mask[i])} real steps.", argument="lengths",
+                        received=int(L[i]), index=i, fix="pass only one of them (the mask is "
+                                                         "enough), or make them agree")
+                L = from_mask
             return SequenceSet.from_padded(data, lengths=L, padding=side, targets=targets, ids=ids)
+        if lengths is not None or mask is not None:
+            raise ConfigError(
+                f"{op}: `lengths`/`mask` apply to a padded (batch, time_steps[, features]) array; "
+                f"this {data.ndim}-D array is " + ("one sequence." if data.ndim else "a scalar."),
+                argument="lengths" if lengths is not None else "mask",
+                received=data.shape, fix="drop `lengths`/`mask`, or pass layout='batch_time' for "
+                                         "a (batch, time_steps) array")
         if data.ndim == 2:
             if layout is None:
                 raise _two_d_error(op, data.shape)
             _check_numeric(op, "data", data)
-            if layout == "time_features":
-                return SequenceSet(data, np.array([0, data.shape[0]], dtype=np.int64),
-                                   targets=targets, ids=ids)
-            return SequenceSet.from_padded(data[:, :, None], lengths=lengths, targets=targets, ids=ids)
+            return SequenceSet(data, np.array([0, data.shape[0]], dtype=np.int64),
+                               targets=targets, ids=ids)
         if data.ndim == 1:
             _check_numeric(op, "data", data)
             return SequenceSet(data.reshape(-1, 1), np.array([0, data.shape[0]], dtype=np.int64),

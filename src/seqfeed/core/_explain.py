@@ -87,6 +87,15 @@ def explain(data, *, layout: str | None = None) -> Diagnosis:
         >>> print(explain(np.zeros((3, 15, 1, 1))).problems[0][1])
         drop the extra axis: x = np.squeeze(x, axis=-1) gives (3, 15, 1)
     """
+    try:
+        return _explain(data, layout)
+    except Exception as e:  # noqa: BLE001 - documented never to raise: report instead
+        return Diagnosis(f"An object of type {type(data).__name__} that could not be examined.",
+                         problems=[(f"{type(e).__name__}: {e}",
+                                    "convert it to a NumPy array or a list of arrays")])
+
+
+def _explain(data, layout) -> Diagnosis:
     from ._sequence_set import SequenceSet
 
     if isinstance(data, SequenceSet):
@@ -208,6 +217,11 @@ def _explain_list(data) -> Diagnosis:
                              "every step must have the same number of features"))
             arrs.append(None)
             continue
+        if a.ndim == 0:
+            problems.append((f"element {i} is a 0-d array ({a!r:.30}) among sequences.",
+                             "every element must be a sequence (T_i,) or (T_i, F)"))
+            arrs.append(None)
+            continue
         if a.dtype == object:
             problems.append((f"sequence {i} has steps of different sizes or non-numeric values.",
                              "every step must have the same number of numeric features"))
@@ -252,9 +266,10 @@ def _explain_list(data) -> Diagnosis:
             d.notes.append("lengths differ: seqfeed.pad(seqs) pads them and builds the mask from "
                            "the lengths, so real all-zero steps stay real.")
         flat = [a.reshape(len(a), -1) for a in good if a.ndim in (1, 2)]
-        if flat and all(a.dtype.kind == "f" for a in flat):
+        if flat and any(a.dtype.kind == "f" for a in flat):
+            # integer sequences cannot hold NaN, but they must not hide a float one
             offs = np.concatenate([[0], np.cumsum([len(a) for a in flat])])
-            found = _first_nonfinite(np.concatenate(flat), offs)
+            found = _first_nonfinite(np.concatenate(flat, axis=0, dtype=np.float64), offs)
             if found:
                 d.problems.append(_nonfinite_problem(found, int(offs[-1])))
                 d.lstm_shape = None

@@ -51,6 +51,38 @@ def _check_value(op: str, value, dt: np.dtype):
     return value
 
 
+def _too_big(op: str, shape: tuple, dt: np.dtype) -> ConfigError:
+    need = math.prod(int(d) for d in shape) * dt.itemsize
+    return ConfigError(
+        f"{op}: the padded result {shape_str(shape)} of {dt} would need {need:,} bytes "
+        f"({need / 2**30:,.1f} GiB), more than this machine can allocate.", argument="maxlen",
+        received=shape, fix="pass a smaller `maxlen`, pad fewer sequences at a time (a "
+                            "seqfeed.BatchLoader pads batch by batch), or a smaller dtype")
+
+
+def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
+    """``np.empty``/``np.full`` that reports an impossible size as a ConfigError with the bytes."""
+    dt = np.dtype(dt)
+    try:
+        return np.empty(shape, dtype=dt) if fill is None else np.full(shape, fill, dtype=dt)
+    except (MemoryError, ValueError) as e:
+        if isinstance(e, ValueError) and "too big" not in str(e) and "maximum" not in str(e):
+            raise
+        raise _too_big(op, shape, dt) from None
+
+
+def _mask(op: str, counts: np.ndarray, T: int, padding: str, dt) -> np.ndarray:
+    try:
+        return length_mask(counts, T, padding)
+    except (MemoryError, ValueError):
+        raise _too_big(op, (counts.shape[0], T), np.dtype(bool)) from None
+
+
+def _unshared(arr: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``arr``, or a copy of it when it overlaps the output buffer (``out=`` aliasing input)."""
+    return arr.copy() if np.may_share_memory(arr, out) else arr
+
+
 def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise ConfigError(f"{op}: `out` must be a NumPy array. Received type {type(out).__name__}.",
@@ -62,7 +94,7 @@ def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     if not out.flags.c_contiguous or not out.flags.writeable:
         raise ConfigError(f"{op}: `out` must be a writeable C-contiguous array.", argument="out",
                           fix="allocate it with np.empty(shape, dtype)")
-    need = int(np.prod(shape))
+    need = math.prod(int(d) for d in shape)
     if out.ndim == 1:
         if out.shape[0] < need:
             raise ShapeError(
@@ -166,9 +198,12 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
         T = maxlen
     counts = np.minimum(lengths, T)
     shape = (B, T, F)
-    x = np.empty(shape, dtype=dtype) if out is None else _check_out(op, out, shape, dtype)
+    x = _alloc(op, shape, dtype) if out is None else _check_out(op, out, shape, dtype)
+    m = _mask(op, counts, T, padding, dtype)
+    if out is not None:
+        arrays = [_unshared(a, x) for a in arrays]
     fill_padded_from_arrays(arrays, counts, x, padding=padding, truncating=truncating, value=value)
-    return Batch(x=x, mask=length_mask(counts, T, padding), lengths=counts, y=None,
+    return Batch(x=x, mask=m, lengths=counts, y=None,
                  index=np.arange(B, dtype=np.int64), padding=padding)
 
 
@@ -202,16 +237,17 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
     if truncating == "pre":
         starts = starts + (lengths - counts)
     shape = (B, T, F)
-    x = np.empty(shape, dtype=dt) if out is None else _check_out(op, out, shape, dt)
-    m = length_mask(counts, T, padding)
-    fill_padded(seqs.values, starts, counts, x, padding=padding, value=value, mask=m)
+    x = _alloc(op, shape, dt) if out is None else _check_out(op, out, shape, dt)
+    m = _mask(op, counts, T, padding, dt)
+    values = seqs.values if out is None else _unshared(seqs.values, x)
+    fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
     if seqs.targets is not None:
         y = seqs.targets[index] if indices is not None else seqs.targets
     elif seqs.step_targets is not None:
         st = seqs.step_targets
         st2 = st.reshape(st.shape[0], -1)
-        ybuf = np.empty((B, T, st2.shape[1]), dtype=st.dtype)
+        ybuf = _alloc(op, (B, T, st2.shape[1]), st.dtype)
         fill_padded(st2, starts, counts, ybuf, padding=padding, value=0, mask=m)
         y = ybuf.reshape((B, T) + st.shape[1:])
         sample_weight = m.astype(np.float32)
@@ -241,6 +277,11 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     * an empty list gives an array of shape ``(0, maxlen or 0)`` instead of an error.
     * a sequence whose step shape differs names the sequence and both shapes.
 
+    * a NaN, infinite or out-of-range ``value`` with an integer ``dtype`` (Keras
+      pads with an undefined integer such as ``-2147483648``); with a float dtype
+      NaN padding works as in Keras.
+    * a padded result too large to allocate names the bytes it needs.
+
     Warnings (the output stays identical to Keras): float data or a fractional
     ``value`` cast to an integer ``dtype`` (the Keras default ``"int32"`` silently
     truncates ``0.7`` to ``0``).
@@ -257,8 +298,27 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         raise ConfigError(f"{op}: `sequences` must be a list of sequences. Received type "
                           f"{type(sequences).__name__}.", argument="sequences",
                           fix="pass a list (e.g. `list(generator)`)")
-    is_str_dtype = dtype is object or np.issubdtype(np.dtype(dtype), np.str_) or np.issubdtype(
-        np.dtype(dtype), np.bytes_)
+    try:
+        np_dtype = np.dtype(dtype)
+    except TypeError:
+        raise ConfigError(f"{op}: `dtype` is not a NumPy dtype. Received: dtype={dtype!r}.",
+                          argument="dtype", received=dtype) from None
+    is_str_dtype = dtype is object or np.issubdtype(np_dtype, np.str_) or np.issubdtype(
+        np_dtype, np.bytes_)
+    if not isinstance(value, (str, bytes, numbers.Number)):
+        raise ConfigError(f"{op}: `value` must be a number (or a str with dtype=object). "
+                          f"Received: value={value!r:.40}.", argument="value", received=value)
+    if np_dtype.kind in "iub" and isinstance(value, numbers.Real):
+        v = float(value)
+        lo, hi = (0, 1) if np_dtype.kind == "b" else (np.iinfo(np_dtype).min, np.iinfo(np_dtype).max)
+        if not math.isfinite(v) or (np_dtype.kind != "b" and not lo <= v <= hi):
+            # Keras fills with a wrapped or platform-dependent integer here
+            raise ConfigError(
+                f"{op}: `value`={value!r} cannot be stored in dtype {np_dtype} "
+                f"(range {lo}..{hi}); Keras would pad with an undefined integer.",
+                argument="value", received=value,
+                fix="pass a float dtype such as dtype='float32' to pad with NaN/inf, or an "
+                    "integer `value` in range")
     if isinstance(value, str) and not is_str_dtype:
         raise ConfigError(
             f"{op}: `dtype` {dtype} is not compatible with a string `value` ({value!r}).",
@@ -287,9 +347,9 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         maxlen = max(lens) if lens else 0
     fast = np.dtype(dtype).kind in "biuf"
     if fast and n and maxlen:
-        x = np.empty((n, maxlen) + step_shape, dtype=dtype)  # every element is written below
+        x = _alloc(op, (n, maxlen) + step_shape, dtype)  # every element is written below
     else:
-        x = np.full((n, maxlen) + step_shape, value, dtype=dtype)
+        x = _alloc(op, (n, maxlen) + step_shape, dtype, fill=value)
     if isinstance(value, float) and not float(value).is_integer() and x.dtype.kind in "iub":
         warn(f"{op}: value={value!r} is cast to dtype {x.dtype} (it becomes "
              f"{np.asarray(value).astype(x.dtype)!r}); pass an integer value or a float dtype.")

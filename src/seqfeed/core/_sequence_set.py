@@ -7,7 +7,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .._errors import ConfigError, DataError, ShapeError, check_choice, shape_str
+from .._errors import ConfigError, DataError, IndexRangeError, ShapeError, check_choice, shape_str
 
 __all__ = ["SequenceSet"]
 
@@ -263,7 +263,9 @@ class SequenceSet:
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
             i = int(key)
             if not -n <= i < n:
-                raise IndexError(f"SequenceSet index {i} is out of range for {n} sequences")
+                raise IndexRangeError(f"SequenceSet index {i} is out of range for {n} sequences.",
+                                      argument="key", received=i, index=i,
+                                      fix=f"use an index in -{n}..{n - 1}")
             i %= n
             return self.values[self.offsets[i]:self.offsets[i + 1]]
         if isinstance(key, slice):
@@ -331,7 +333,10 @@ class SequenceSet:
         idx = idx.astype(np.int64, copy=False)
         if idx.size and (idx.min() < -n or idx.max() >= n):
             bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
-            raise IndexError(f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences")
+            raise IndexRangeError(
+                f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences.",
+                argument="indices", received=int(idx[bad]), index=bad,
+                fix=f"use indices in -{n}..{n - 1}")
         idx = np.where(idx < 0, idx + n, idx)
         lengths = self._lengths[idx]
         offsets = np.zeros(idx.size + 1, dtype=np.int64)

@@ -39,10 +39,18 @@ class ParquetSource:
         self.schema = self._file.schema_arrow
         self.num_rows = self._file.metadata.num_rows
         self._batch_size = batch_size
+        self._op, self._path = op, path
 
     def batches(self, columns, types=None):
-        yield from self._file.iter_batches(batch_size=self._batch_size, columns=list(columns),
-                                           use_threads=True)
+        try:
+            yield from self._file.iter_batches(batch_size=self._batch_size, columns=list(columns),
+                                               use_threads=True)
+        except (pa.ArrowException, OSError, EOFError) as e:  # corrupted pages, bad compression
+            raise DataError(f"{self._op}: {os.path.basename(self._path)!r} is damaged: reading "
+                            f"columns {list(columns)} failed ({e}).".replace("\n", " "),
+                            argument="source", received=self._path,
+                            fix="write the file again from its source; a truncated or "
+                                "corrupted Parquet file cannot be read") from None
 
 
 class CsvSource:
@@ -65,8 +73,13 @@ class CsvSource:
         self._path = path
         self._chunk = self._chunk_size(batch_size)
         try:  # types are inferred from the first MiB, then fixed for every chunk and pass
-            reader = csv.open_csv(path, read_options=csv.ReadOptions(block_size=_CSV_SCHEMA_BYTES))
-        except pa.ArrowInvalid as e:
+            with pa.input_stream(path, compression="detect") as f:
+                head = _normalise_newlines(f.read(_CSV_SCHEMA_BYTES))
+            if len(head) == _CSV_SCHEMA_BYTES:  # parse whole lines only
+                head = head[:head.rfind(b"\n") + 1] or head
+            reader = csv.open_csv(pa.py_buffer(head),
+                                  read_options=csv.ReadOptions(block_size=_CSV_SCHEMA_BYTES))
+        except (pa.ArrowException, OSError, EOFError) as e:
             raise self._error(e, 0) from None
         self.schema = reader.schema
         reader.close()
@@ -74,26 +87,39 @@ class CsvSource:
 
     def _chunk_size(self, batch_size: int) -> int:
         """Bytes per chunk for about ``batch_size`` rows, from the first 64 KiB of the file."""
-        with pa.input_stream(self._path, compression="detect") as f:
-            sample = f.read(_CSV_SAMPLE_BYTES)
+        try:
+            with pa.input_stream(self._path, compression="detect") as f:
+                sample = _normalise_newlines(f.read(_CSV_SAMPLE_BYTES))
+        except (pa.ArrowException, OSError, EOFError) as e:
+            raise self._error(e, 0) from None
         lines = max(sample.count(b"\n"), 1)
         per_row = max(len(sample) / lines, 1.0)
         return int(min(max(batch_size * per_row, _CSV_MIN_BLOCK), _CSV_MAX_BLOCK))
 
     def _error(self, e, row0) -> DataError:
         where = f" (in the rows from data row {row0} on)" if row0 else ""
+        damaged = not isinstance(e, pa.ArrowInvalid) or "compress" in str(e).lower()
+        e = str(e).strip().replace("\n", " ")
         return DataError(f"{self._op}: cannot parse {os.path.basename(self._path)!r} as CSV{where}: {e}",
                          argument="source", received=self._path,
-                         fix="check the file's values; numbers must use '.' as the decimal point, "
+                         fix="the file is damaged or truncated (for .csv.gz: not a complete gzip "
+                             "stream); write it again from its source" if damaged else
+                             "check the file's values; numbers must use '.' as the decimal point, "
                              "and `features=` can limit reading to the numeric columns")
 
     def _text_chunks(self):
         """Chunks of whole data lines (the header line removed)."""
+        try:
+            yield from self._text_chunks_raw()
+        except (pa.ArrowException, OSError, EOFError) as e:  # e.g. a truncated .csv.gz
+            raise self._error(e, 0) from None
+
+    def _text_chunks_raw(self):
         buf = b""
         header = True
         with pa.input_stream(self._path, compression="detect") as f:
             while True:
-                data = f.read(self._chunk)
+                data = _normalise_newlines(f.read(self._chunk))
                 buf = buf + data if buf else data
                 if header:
                     nl = buf.find(b"\n")
@@ -134,6 +160,14 @@ class CsvSource:
                 yield batch
 
 
+def _normalise_newlines(data: bytes) -> bytes:
+    r"""Old Mac (CR-only) and Windows (CRLF) line endings as ``\n`` (the chunker cuts at ``\n``)."""
+    if b"\r" not in data:
+        return data
+    # a CRLF split across two reads leaves an empty line, which the CSV parser skips
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 class MemorySource:
     kind = "table"
 
@@ -162,7 +196,15 @@ def open_source(op: str, source, batch_size: int):
         return MemorySource(pa.Table.from_batches([source]), batch_size)
     if module.startswith("pandas") and type(source).__name__ == "DataFrame":
         named_index = any(n is not None for n in source.index.names)
-        table = pa.Table.from_pandas(source, preserve_index=named_index)
+        try:
+            table = pa.Table.from_pandas(source, preserve_index=named_index)
+        except (pa.ArrowException, ValueError, TypeError) as e:  # e.g. numbers and text in one column
+            col = e.args[1] if len(e.args) > 1 else ""
+            raise DataError(f"{op}: the DataFrame cannot be read as a table: {e.args[0] if e.args else e}"
+                            f"{' (' + col + ')' if col else ''}.", argument="source",
+                            received=type(source).__name__,
+                            fix="give every column one type (e.g. df[col] = pandas.to_numeric(df[col], "
+                                "errors='coerce') turns text cells into NaN)") from None
         return MemorySource(table.replace_schema_metadata(None), batch_size)
     if module.startswith("polars") and hasattr(source, "to_arrow"):
         return MemorySource(source.to_arrow(), batch_size)
@@ -226,9 +268,15 @@ def time_to_numpy(array) -> np.ndarray:
         array = array.cast(pa.int32())
     elif is_temporal(t) or pa.types.is_boolean(t):
         array = array.cast(pa.int64())
-    elif pa.types.is_uint64(t):
-        return array.to_numpy(zero_copy_only=False).astype(np.int64)  # wraps above 2**63 - 1
+    elif pa.types.is_uint64(t):  # order-preserving map onto int64 (undone by uint64_time)
+        u = array.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
+        return (u ^ np.uint64(1 << 63)).view(np.int64)
     return array.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def uint64_time(v: int) -> int:
+    """The uint64 time that :func:`time_to_numpy` stored as the int64 ``v``."""
+    return int(v) + (1 << 63)
 
 
 class Encoder:

@@ -31,7 +31,9 @@ def read_features(op, src, feats, dest, steps, keys, offsets, ids, *, nan, dtype
     if src.kind == "csv":
         import pyarrow as pa
 
-        types = {f: pa.from_numpy_dtype(dtype) for f in feats}
+        # parsed as float64 whatever the output dtype, so that a value too large for
+        # float32 (1e39) is seen as a number that overflows, not as a genuine inf
+        types = {f: pa.float64() for f in feats}
     row0 = 0
     for batch in src.batches(feats, types):
         m = batch.num_rows
@@ -43,9 +45,13 @@ def read_features(op, src, feats, dest, steps, keys, offsets, ids, *, nan, dtype
             if buf is None or buf.shape[0] < m:
                 buf = np.empty((m, F), dtype=dtype)
             block = buf[:m]
-        _interleave([numeric_numpy(batch.column(f)) for f in feats], block)
+        columns = [numeric_numpy(batch.column(f)) for f in feats]
+        with np.errstate(over="ignore", invalid="ignore"):
+            _interleave(columns, block)
         d = None if dest is None else dest[row0:row0 + m]
         valid = None if d is None or (keys.kept is None and steps.keep is None) else d >= 0
+        if block.dtype.itemsize < 8:
+            _check_overflow(op, columns, block, valid, row0, feats, d, offsets, ids)
         if nan == "error":
             _check_finite(op, block, valid, row0, feats, d, offsets, ids, fix)
         elif nan == "zero":
@@ -108,6 +114,33 @@ def _check_finite(op, block, valid, row0, feats, d, offsets, ids, fix):
     c = int(np.flatnonzero(bad[r])[0])
     pos = row0 + r if d is None else int(d[r])
     raise _row_error(op, "error", feats[c], block[r, c], row0 + r, pos, offsets, ids, fix)
+
+
+def _check_overflow(op, columns, block, valid, row0, feats, d, offsets, ids):
+    """A finite value that became inf in a narrower output dtype (1e39 in float32) is an error."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(block, axis=None, dtype=np.float64)):
+            return
+    for j, col in enumerate(columns):
+        bad = np.isinf(block[:, j])
+        if valid is not None:
+            bad &= valid
+        if not bad.any():
+            continue
+        rows = np.flatnonzero(bad)
+        src = np.asarray(col[rows], dtype=np.float64)
+        over = np.flatnonzero(np.isfinite(src))
+        if not over.size:
+            continue  # a genuine inf in the source: the `nan` option decides
+        r = int(rows[over[0]])
+        pos = row0 + r if d is None else int(d[r])
+        g = int(np.searchsorted(offsets, pos, side="right") - 1)
+        big = float(src[over[0]])
+        raise DataError(
+            f"{op}: feature column {feats[j]!r} holds {big:g} at row {row0 + r} (id {ids[g].item()!r}), "
+            f"which overflows {block.dtype} (largest {float(np.finfo(block.dtype).max):.3g}).",
+            argument=feats[j], received=big, index=row0 + r,
+            fix="pass dtype='float64', or rescale the column (e.g. divide by a power of 10) first")
 
 
 def _ffill(op, out, offsets, feats, dest, ids, fix):

@@ -76,6 +76,10 @@ class Keys:
     def time_str(self, row: int) -> str:
         v = self.time[row].item()
         t = self.time_type
+        if t is not None and pa.types.is_uint64(t):
+            from ._arrow_source import uint64_time
+
+            return repr(uint64_time(v))
         if t is not None and not (pa.types.is_integer(t) or pa.types.is_floating(t)):
             try:
                 base = pa.int32() if pa.types.is_date32(t) or pa.types.is_time32(t) else pa.int64()

@@ -53,10 +53,40 @@ def write_npz(seqset, path, *, compress: bool = False) -> None:
             save(f, **arrays)
 
 
+def zlib_error():
+    import zlib
+
+    return zlib.error
+
+
 def read_npz(path) -> SequenceSet:
     """Read a ``SequenceSet`` written by :func:`write_npz` (loaded without pickle)."""
+    import zipfile
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise ConfigError(f"read_npz: `path` must be a file path. Received type {type(path).__name__}.",
+                          argument="path", received=type(path).__name__)
     name = os.path.basename(os.fspath(path))
-    with np.load(path, allow_pickle=False) as z:
+
+    def damaged(e):
+        return DataError(f"read_npz: {name} is not a readable .npz archive ({type(e).__name__}: {e}).",
+                         argument="path", received=name,
+                         fix="write the file with seqfeed's write_npz (or numpy.savez); it may be "
+                             "truncated or damaged")
+
+    try:
+        z = np.load(path, allow_pickle=False)  # never unpickle: a file must not run code
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise damaged(e) from None
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise DataError(f"read_npz: {name} holds a single array (a .npy file, shape "
+                        f"{tuple(np.shape(z))}), not an .npz archive of values and offsets.",
+                        argument="path", received=name,
+                        fix="write the set with seqfeed's write_npz, or build it with "
+                            "SequenceSet(values, offsets)")
+    with z:
         keys = set(z.files)
         missing = [k for k in ("values", "offsets") if k not in keys]
         if missing:
@@ -64,8 +94,29 @@ def read_npz(path) -> SequenceSet:
                             argument="path", received=sorted(keys),
                             fix="write the file with seqfeed's write_npz, or build the set with "
                                 "SequenceSet(values, offsets)")
-        parts = {k: z[k] for k in _OPTIONAL if k in keys}
-        values, offsets = z["values"], z["offsets"]
+        parts = {}
+        for k in ("values", "offsets") + _OPTIONAL:
+            if k not in keys:
+                continue
+            try:
+                parts[k] = z[k]
+            except ValueError as e:
+                if "allow_pickle" in str(e):
+                    raise DataError(f"read_npz: {name} stores `{k}` as pickled Python objects, which "
+                                    f"are never loaded (unpickling can run code).", argument=k,
+                                    received=name, fix=f"store `{k}` as numbers or strings") from None
+                raise damaged(e) from None
+            except (OSError, EOFError, zipfile.BadZipFile, zlib_error()) as e:
+                raise damaged(e) from None
+            except MemoryError:
+                info = z.zip.getinfo(k + ".npy")
+                raise DataError(f"read_npz: {name}: `{k}` does not fit in memory (it needs "
+                                f"{info.file_size:,} bytes).", argument=k, received=info.file_size,
+                                fix="use a machine with more memory, or split the set") from None
+    values, offsets = parts.pop("values"), parts.pop("offsets")
     names = parts.pop("feature_names", None)
+    if names is not None and names.ndim != 1:
+        raise DataError(f"read_npz: {name}: `feature_names` must be 1-D.", argument="feature_names",
+                        received=names.shape)
     return SequenceSet(values, offsets, feature_names=None if names is None else names.tolist(),
                        **parts)

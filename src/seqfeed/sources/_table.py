@@ -100,13 +100,44 @@ def read_table(source, *, id: str = "id", time: str | None = "time", target: str
     """
     opts = _check_options(id, time, target, features, level, nan, duplicates, sort, id_order,
                           dtype, batch_size)
+    size = {}
+    try:
+        return _read_table(source, id, time, target, level, nan, duplicates, sort, opts, size)
+    except MemoryError:
+        raise _memory_error(size, opts["dtype"]) from None
+
+
+def _memory_error(size, dt) -> DataError:
+    rows, F = size.get("rows"), size.get("features")
+    if rows is None:
+        return DataError(f"{OP}: the table does not fit in memory.", argument="source",
+                         fix="read a part of it (fewer rows or features=...) or use a machine "
+                             "with more memory")
+    need = rows * ((F or 1) * dt.itemsize + 8)
+    return DataError(
+        f"{OP}: the table does not fit in memory: {rows:,} rows x {F} features of {dt} need about "
+        f"{need:,} bytes ({need / 2**30:,.2f} GiB) for the values and row order.",
+        argument="source", received=rows,
+        fix="read fewer feature columns (features=...), pass dtype='float32', split the file by id, "
+            "or use a machine with more memory")
+
+
+def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, size):
     from ._arrow_source import open_source
     from ._keys import read_keys
 
     src = open_source(OP, source, opts["batch_size"])
-    feats = _resolve_columns(src.schema, id, time, target, opts["features"])
+    try:
+        feats = _resolve_columns(src.schema, id, time, target, opts["features"])
+    except DataError as e:
+        if opts["features"] is not None and e.argument in opts["features"]:
+            raise _with_first_cell(e, src) from None
+        raise
+    _check_text_columns(src, id, time, target, feats)
+    size["rows"], size["features"] = src.num_rows, len(feats)
     keys = read_keys(OP, src, id=id, time=time, target=target, features=feats,
                      drop_nan=nan == "drop")
+    size["rows"] = keys.n_rows
     order = _order_rows(keys, time, sort, opts["id_order"])
     ids = keys.ids_of(order.group_keys)
     if order.dup is not None and duplicates == "error":
@@ -190,6 +221,16 @@ def _resolve_columns(schema, id, time, target, features) -> list[str]:
     from ._arrow_source import is_numeric, is_stringlike, is_temporal
 
     names = list(schema.names)
+    seen, repeated = set(), []
+    for c in names:
+        if c in seen and c not in repeated:
+            repeated.append(c)
+        seen.add(c)
+    if repeated:
+        raise DataError(f"{OP}: the table has more than one column named {repeated[0]!r}"
+                        + (f" (also {repeated[1:]})" if len(repeated) > 1 else "")
+                        + f". Columns: {names}.", argument=repeated[0], received=names,
+                        fix="give every column a distinct name in the header")
 
     def missing(option, cols):
         if len(cols) == 1:
@@ -213,6 +254,10 @@ def _resolve_columns(schema, id, time, target, features) -> list[str]:
     import pyarrow as pa
 
     it = value_type(id)
+    if pa.types.is_null(it):
+        raise DataError(f"{OP}: the id column {id!r} holds no values: the table has no data rows "
+                        f"(only a header?) or the column is empty.", argument=id, received=str(it),
+                        fix="pass a table with at least one row with an id")
     if not (pa.types.is_integer(it) or pa.types.is_boolean(it) or is_stringlike(it)):
         raise DataError(f"{OP}: the id column {id!r} must hold integers or strings. Received type {it}.",
                         argument=id, received=str(it),
@@ -256,6 +301,117 @@ def _resolve_columns(schema, id, time, target, features) -> list[str]:
         warn(f"{OP}: skipping non-numeric column(s) {skipped}; features are {feats}. "
              f"Pass features= to choose the columns and silence this warning.")
     return feats
+
+
+# --------------------------------------------------------------------------- text columns
+_NUMBER = r"^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|(?i:inf|infinity|nan))\s*$"
+_DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d*),\d+\s*$"
+_BLANK = r"^\s*$"
+
+
+def _with_first_cell(e: DataError, src) -> DataError:
+    """A named non-numeric feature column's error, with its first cell that is not a number."""
+    import pyarrow as pa
+
+    from ._arrow_source import is_stringlike
+
+    t = src.schema.field(e.argument).type
+    if not is_stringlike(t.value_type if pa.types.is_dictionary(t) else t):
+        return e
+    n_num, n_comma, other, comma, number = _scan_text(src, [e.argument])[e.argument]
+    cell = other or comma or number
+    if cell is None:
+        return e
+    what = "a decimal comma" if cell is comma and other is None else "not a number"
+    msg = str(e).split(" Fix: ")[0]
+    return DataError(msg, argument=e.argument, received=cell[1], index=cell[0],
+                     fix=f"{e.fix}; the first cell of {e.argument!r} that is {what}: row {cell[0]}, "
+                         f"{cell[1]!r}")
+
+
+def _check_text_columns(src, id, time, target, feats) -> None:
+    """A text column that holds numbers never vanishes silently from the features.
+
+    Auto-detected features: a text column is skipped (with a warning) only when none of
+    its cells is a number; numbers mixed with other text, decimal commas or numbers
+    stored as text are errors naming the column, the row and the value. (A text column
+    named in ``features=`` is an error in :func:`_resolve_columns`.)
+    """
+    from ._arrow_source import is_numeric, is_stringlike
+
+    schema = src.schema
+    roles = {id, time, target}
+
+    def text(c):
+        t = schema.field(c).type
+        import pyarrow as pa
+
+        return is_stringlike(t.value_type if pa.types.is_dictionary(t) else t)
+
+    cols = [c for c in schema.names if c not in roles and c not in feats
+            and not is_numeric(schema.field(c).type) and text(c)]
+    if not cols:
+        return
+    stats = _scan_text(src, cols)
+    for c in cols:
+        n_num, n_comma, other, comma, number = stats[c]
+        if n_num + n_comma == 0:
+            continue  # a column of labels: skipped with the warning of _resolve_columns
+        if other is not None:
+            row, value = other
+            raise DataError(
+                f"{OP}: column {c!r} holds {n_num + n_comma} numbers but {value!r} at row {row}, "
+                f"which is not a number; read as text, the whole column would be dropped from the "
+                f"features.", argument=c, received=value, index=row,
+                fix="correct or empty that cell (an empty cell is a missing value, see `nan=`), or "
+                    f"pass features= without {c!r} to leave the column out")
+        if comma is not None:
+            row, value = comma
+            raise DataError(
+                f"{OP}: column {c!r} holds {value!r} at row {row}: a decimal comma. Read as text, the "
+                f"whole column would be dropped from the features.", argument=c, received=value,
+                index=row, fix="write numbers with '.' as the decimal point (e.g. read the file with "
+                               "pandas.read_csv(path, decimal=',') and pass the DataFrame)")
+        if number is not None:
+            row, value = number
+            raise DataError(
+                f"{OP}: column {c!r} holds numbers stored as text (e.g. {value!r} at row {row}).",
+                argument=c, received=value, index=row,
+                fix="convert the column to a numeric type first (e.g. pandas.to_numeric)")
+
+
+def _scan_text(src, cols) -> dict:
+    """Per column: (numbers, decimal commas, first other (row, value), first comma, first number)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._arrow_source import plain
+
+    stats = {c: [0, 0, None, None, None] for c in cols}
+    row0 = 0
+    for batch in src.batches(cols):
+        for c in cols:
+            arr = plain(batch.column(c))
+            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+                try:
+                    arr = arr.cast(pa.large_string())
+                except (pa.ArrowException, ValueError):
+                    continue  # binary that is not text: never a number
+            st = stats[c]
+
+            def match(pattern):
+                return np.asarray(pc.fill_null(pc.match_substring_regex(arr, pattern), False))
+
+            num, com = match(_NUMBER), match(_DECIMAL_COMMA)
+            other = ~(num | com | match(_BLANK) | np.asarray(arr.is_null()))
+            st[0] += int(num.sum())
+            st[1] += int(com.sum())
+            for k, flags in ((2, other), (3, com), (4, num)):
+                if st[k] is None and flags.any():
+                    r = int(np.argmax(flags))
+                    st[k] = (row0 + r, arr[r].as_py())
+        row0 += batch.num_rows
+    return {c: tuple(v) for c, v in stats.items()}
 
 
 # --------------------------------------------------------------------------- ordering

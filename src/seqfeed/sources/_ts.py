@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import zlib
 
 import numpy as np
 
@@ -56,11 +57,18 @@ def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
     """
     dt = check_float_dtype(OP, dtype)
     text, name = _read_text(path_or_file)
-    lines = text.splitlines()
-    header, first = _parse_header(lines, name)
-    cases = [(i + 1, ln.strip()) for i, ln in enumerate(lines[first:], start=first)
-             if ln.strip() and not ln.lstrip().startswith("#")]
-    return _parse_cases(cases, header, name, dt)
+    try:
+        lines = text.splitlines()
+        header, first = _parse_header(lines, name)
+        cases = [(i + 1, ln.strip()) for i, ln in enumerate(lines[first:], start=first)
+                 if ln.strip() and not ln.lstrip().startswith("#")]
+        return _parse_cases(cases, header, name, dt)
+    except MemoryError:
+        need = len(text) * 8
+        raise DataError(f"{OP}: {name} does not fit in memory: its {len(text):,} characters need "
+                        f"about {need:,} bytes ({need / 2**30:,.2f} GiB) while parsing.",
+                        argument="path_or_file", received=len(text),
+                        fix="split the file into parts, or use a machine with more memory") from None
 
 
 def _read_text(src):
@@ -79,8 +87,25 @@ def _read_text(src):
                           received=type(src).__name__)
     if isinstance(raw, bytes):
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        raw = raw.decode("utf-8-sig")
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error) as e:
+                raise DataError(f"{OP}: {name} looks gzip-compressed but cannot be decompressed "
+                                f"({e}).", argument="path_or_file", received=name,
+                                fix="the file is truncated or damaged; write it again from its "
+                                    "source") from None
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + 1
+            raise DataError(f"{OP}: {name} is not UTF-8 text: byte {raw[e.start:e.start + 1]!r} at "
+                            f"offset {e.start} (line {line}).", argument="path_or_file",
+                            received=name, index=line - 1,
+                            fix="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or "
+                                "pass an open text file with the right encoding") from None
+    elif not isinstance(raw, str):
+        raise ConfigError(f"{OP}: the file object's read() returned {type(raw).__name__}, not text or "
+                          f"bytes.", argument="path_or_file", received=type(raw).__name__)
     return raw, name
 
 
@@ -178,7 +203,17 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
     case = np.repeat(np.arange(n), T)
     t = np.arange(N, dtype=np.int64) - offsets[:-1][case]
     src = (D * offsets[:-1][case] + t)[:, None] + np.arange(D)[None, :] * T[case][:, None]
-    out = values[src].astype(dt, copy=False) if N else np.zeros((0, D), dtype=dt)
+    with np.errstate(over="ignore"):
+        out = values[src].astype(dt, copy=False) if N else np.zeros((0, D), dtype=dt)
+    if dt.itemsize < 8 and N:
+        over = np.isinf(out) & np.isfinite(values[src])
+        if over.any():
+            step, d = (int(v[0]) for v in np.nonzero(over))
+            k = int(case[step])
+            raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}), dimension {d}, step "
+                            f"{int(t[step])} holds {values[src][step, d]:g}, which overflows {dt}.",
+                            index=k, received=float(values[src][step, d]),
+                            fix="pass dtype='float64', or rescale the values")
     targets = None
     if classes:
         declared = header.get("labels") or []

@@ -94,10 +94,14 @@ class SequenceModel:
             t = np.asarray(train.targets)
             horizon = 1 if t.ndim == 1 else int(t.shape[1])
             n_out = 1 if t.ndim <= 2 else int(t.shape[2])
-        if padding == "pre" and conv_filters:
-            raise ConfigError("SequenceModel.for_data: the Conv1D front-end needs padding='post'.",
-                              argument="padding")
+        check_choice("SequenceModel.for_data", "padding", padding, ("pre", "post"))
         restructure = dict(restructure or {"kind": "none"})
+        if padding == "pre" and (conv_filters or restructure.get("kind") == "conv"):
+            # the strided Conv1D front-end derives its mask from lengths counted from the left
+            raise ConfigError("SequenceModel.for_data: the Conv1D front-end (conv_filters > 0 or "
+                              "restructure kind 'conv') needs padding='post'. Received: padding='pre'.",
+                              argument="padding", received=padding,
+                              fix="pass padding='post' (the default), or a restructuring other than 'conv'")
         if restructure["kind"] == "conv":
             conv_filters = conv_filters or max(32, units // 2)
             conv_stride = restructure["size"]
@@ -115,7 +119,7 @@ class SequenceModel:
     # ------------------------------------------------------------------ data preparation
     def prepare(self, data, *, with_targets: bool = True, op: str = "SequenceModel") -> SequenceSet:
         """Scale features and encode targets of ``data`` the way this model expects."""
-        seqs = as_sequence_set(data, op=op)
+        seqs = self._match_features(as_sequence_set(data, op=op), op)
         if seqs.n_features != self.n_features:
             raise ShapeError(f"{op}: the data has {seqs.n_features} features per step; this model was "
                              f"trained on {self.n_features}"
@@ -146,6 +150,26 @@ class SequenceModel:
             targets = step_targets = None
         return SequenceSet(seqs.values, seqs.offsets, targets=targets, step_targets=step_targets,
                            ids=seqs.ids, feature_names=seqs.feature_names)
+
+    def _match_features(self, seqs: SequenceSet, op: str) -> SequenceSet:
+        """Put the data's features in the model's order, by name, when both carry names.
+
+        Data without feature names is taken in its column order. Named data must hold every
+        feature the model was trained on; a missing or renamed one is a ShapeError naming it.
+        """
+        want, have = self.feature_names, seqs.feature_names
+        if not want or not have or list(have) == list(want):
+            return seqs
+        have = list(have)
+        missing = [f for f in want if f not in have]
+        if missing:
+            raise ShapeError(f"{op}: the data has no feature {', '.join(map(repr, missing))}; this model was "
+                             f"trained on {', '.join(map(repr, want))} (matched by name, in any order). "
+                             f"Features of the data: {have}.", argument="data", received=have,
+                             fix="give the data the feature names the model was trained on")
+        idx = [have.index(f) for f in want]
+        return SequenceSet(seqs.values[:, idx], seqs.offsets, targets=seqs.targets,
+                           step_targets=seqs.step_targets, ids=seqs.ids, feature_names=list(want))
 
     def _encode(self, labels, op):
         labels = np.asarray(labels)
@@ -187,7 +211,21 @@ class SequenceModel:
         keras.utils.set_random_seed(seed)
         if isinstance(train, Batch):
             _check_nonempty(train, "SequenceModel.fit")
-            return self.model.fit(*batch_to_keras(train), epochs=epochs, verbose=verbose,
+            if train.y is None:
+                raise DataError("SequenceModel.fit: the Batch has no targets (y is None).", argument="train",
+                                fix="build the batch with targets, e.g. seqfeed.pad(seqs, y=...)")
+            val = None
+            if isinstance(validation, Batch):
+                _check_nonempty(validation, "SequenceModel.fit")
+                if validation.y is None:
+                    raise DataError("SequenceModel.fit: the validation Batch has no targets (y is None).",
+                                    argument="validation", fix="pass a validation batch with targets")
+                val = batch_to_keras(validation)
+            elif validation is not None:
+                va = self.prepare(validation, op="SequenceModel.fit")
+                val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
+                                                shuffle=False))
+            return self.model.fit(*batch_to_keras(train), validation_data=val, epochs=epochs, verbose=verbose,
                                   callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
         tr = self.prepare(train, op="SequenceModel.fit")
         if crop is not None and self.task not in ("classify", "regress"):
@@ -198,7 +236,10 @@ class SequenceModel:
         loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
         ds = to_tf_dataset(loader)
         val = None
-        if validation is not None:
+        if isinstance(validation, Batch):
+            _check_nonempty(validation, "SequenceModel.fit")
+            val = batch_to_keras(validation)
+        elif validation is not None:
             va = self.prepare(validation, op="SequenceModel.fit")
             val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
                                             shuffle=False))
@@ -257,7 +298,13 @@ class SequenceModel:
 
     def evaluate(self, data, *, batch_size: int = 256) -> dict:
         """Metrics on labelled data: accuracy and macro-F1 (classify, tag; classify also the mean
-        log loss of the predicted probabilities); MAE and RMSE otherwise."""
+        log loss of the predicted probabilities); MAE and RMSE otherwise.
+
+        ``data`` may also be one padded :class:`Batch` with targets ``y`` (class labels or
+        their codes ``0..C-1`` for classify/tag, per-step ones padded to ``(B, T)``).
+        """
+        if isinstance(data, Batch):
+            return self._evaluate_batch(data)
         seqs = as_sequence_set(data, op="SequenceModel.evaluate")
         if self.task == "classify":
             raw = np.asarray(self.predict_raw(seqs, batch_size=batch_size), dtype=np.float64)
@@ -273,6 +320,37 @@ class SequenceModel:
                     "macro_f1": M.macro_f1(y, p, self.classes.size)}
         y = np.asarray(seqs.targets, dtype=np.float64).reshape(np.asarray(pred).shape)
         return {"n": int(len(seqs)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred)}
+
+    def _codes(self, y, op):
+        """Class labels -> codes; integer codes ``0..C-1`` (what fit(Batch) takes) pass through."""
+        y = np.asarray(y)
+        try:
+            return self._encode(y, op)
+        except DataError:
+            if y.dtype.kind in "iu" and y.size and y.min() >= 0 and y.max() < self.classes.size:
+                return y.astype(np.int32)
+            raise
+
+    def _evaluate_batch(self, batch: Batch) -> dict:
+        op = "SequenceModel.evaluate"
+        if batch.y is None:
+            raise DataError(f"{op}: the Batch has no targets (y is None).", argument="data",
+                            fix="build the batch with targets, or pass a SequenceSet with targets")
+        raw = self.predict_raw(batch)
+        if self.task == "classify":
+            raw = np.asarray(raw, dtype=np.float64)
+            y = self._codes(np.asarray(batch.y).reshape(-1), op)
+            p = np.argmax(raw, axis=-1)
+            return {"n": int(y.size), "accuracy": M.accuracy(y, p),
+                    "macro_f1": M.macro_f1(y, p, self.classes.size), "log_loss": M.log_loss(y, raw)}
+        if self.task == "tag":
+            y = self._codes(np.asarray(batch.y)[batch.mask], op)
+            p = np.argmax(np.concatenate(raw), axis=-1)
+            return {"n": int(y.size), "accuracy": M.accuracy(y, p),
+                    "macro_f1": M.macro_f1(y, p, self.classes.size)}
+        pred = np.asarray(raw, dtype=np.float64)
+        y = np.asarray(batch.y, dtype=np.float64).reshape(pred.shape)
+        return {"n": int(batch.batch_size), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred)}
 
     # ------------------------------------------------------------------ persistence
     def metadata(self) -> dict:

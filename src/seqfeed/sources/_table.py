@@ -128,12 +128,11 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
 
     src = open_source(OP, source, opts["batch_size"])
     try:
-        feats = _resolve_columns(src.schema, id, time, target, opts["features"])
+        feats = _resolve_columns(src.schema, id, time, target, opts["features"], src=src)
     except DataError as e:
         if opts["features"] is not None and e.argument in opts["features"]:
             raise _with_first_cell(e, src) from None
         raise
-    _check_text_columns(src, id, time, target, feats)
     size["rows"], size["features"] = src.num_rows, len(feats)
     keys = read_keys(OP, src, id=id, time=time, target=target, features=feats,
                      drop_nan=nan == "drop")
@@ -217,7 +216,7 @@ def _check_options(id, time, target, features, level, nan, duplicates, sort, id_
             "dtype": dt, "batch_size": check_int(OP, "batch_size", batch_size, minimum=1)}
 
 
-def _resolve_columns(schema, id, time, target, features) -> list[str]:
+def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:
     from ._arrow_source import is_numeric, is_stringlike, is_temporal
 
     names = list(schema.names)
@@ -297,6 +296,8 @@ def _resolve_columns(schema, id, time, target, features) -> list[str]:
         raise DataError(f"{OP}: the table has no numeric feature column besides id/time/target. "
                         f"Columns: {names}.", argument="features", received=names,
                         fix="convert the feature columns to numbers, or name them with features=")
+    if skipped and src is not None:
+        _check_text_columns(src, skipped)
     if skipped:
         warn(f"{OP}: skipping non-numeric column(s) {skipped}; features are {feats}. "
              f"Pass features= to choose the columns and silence this warning.")
@@ -329,7 +330,7 @@ def _with_first_cell(e: DataError, src) -> DataError:
                          f"{cell[1]!r}")
 
 
-def _check_text_columns(src, id, time, target, feats) -> None:
+def _check_text_columns(src, skipped) -> None:
     """A text column that holds numbers never vanishes silently from the features.
 
     Auto-detected features: a text column is skipped (with a warning) only when none of
@@ -340,7 +341,6 @@ def _check_text_columns(src, id, time, target, feats) -> None:
     from ._arrow_source import is_numeric, is_stringlike
 
     schema = src.schema
-    roles = {id, time, target}
 
     def text(c):
         t = schema.field(c).type
@@ -348,8 +348,7 @@ def _check_text_columns(src, id, time, target, feats) -> None:
 
         return is_stringlike(t.value_type if pa.types.is_dictionary(t) else t)
 
-    cols = [c for c in schema.names if c not in roles and c not in feats
-            and not is_numeric(schema.field(c).type) and text(c)]
+    cols = [c for c in skipped if not is_numeric(schema.field(c).type) and text(c)]
     if not cols:
         return
     stats = _scan_text(src, cols)

@@ -13,6 +13,13 @@ from ._data import data_options, load
 
 def _load_with_findings(args):
     """Load for inspection; data problems become findings, then a permissive retry."""
+    from ..sources._shards import is_shards
+
+    if is_shards(args.data):  # a shards directory: its sequences, no findings to work around
+        from ..sources import read_shards
+        from ._data import Loaded
+
+        return Loaded(read_shards(args.data), args.data, {"format": "shards"}), []
     opts = data_options(args)
     findings = []
     task = None

@@ -18,7 +18,8 @@ def read(source, **options):
     * ``.npz`` -> :func:`read_npz`;
     * the name of a bundled dataset (``seqfeed.datasets.names()``, e.g.
       ``"japanese_vowels"``) -> :func:`seqfeed.datasets.load`;
-    * a pyarrow Table or a pandas/polars DataFrame -> :func:`read_table`.
+    * a pyarrow Table or a pandas/polars DataFrame -> :func:`read_table`;
+    * a shards directory (holding ``manifest.json``) -> :func:`read_shards`.
 
     ``options`` are passed to the chosen reader (e.g. ``target="label"``).
     """
@@ -28,6 +29,10 @@ def read(source, **options):
 
     if not is_path(source):
         return read_table(source, **options)
+    from ._shards import is_shards, read_shards
+
+    if is_shards(source):
+        return read_shards(source, **options)
     kind = suffix_kind(source)
     if kind in ("csv", "parquet"):
         return read_table(source, **options)

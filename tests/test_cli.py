@@ -96,8 +96,10 @@ def test_interrupted_train_leaves_nothing_and_resumes(trained, tmp_path, stop_af
     res = seqfeed(*args, env={"SEQFEED_INTERRUPT_AFTER_EPOCH": str(stop_after)}, check=False)
     assert res.returncode == 130 and "resume with --resume" in res.stderr
     assert not out3.exists()
-    assert (tmp_path / "resumed.partial" / "last.keras").exists()
-    assert (tmp_path / "resumed.partial" / "average.npz").exists() == (stop_after >= 5)
+    ckpt = tmp_path / "resumed.partial" / f"ckpt-{stop_after}"  # one checkpoint: the last complete epoch
+    assert sorted(p.name for p in ckpt.parent.iterdir() if p.name.startswith("ckpt-")) == [ckpt.name]
+    state = json.loads((ckpt / "state.json").read_text())
+    assert state["epochs_done"] == stop_after and state["n_averaged"] == max(0, stop_after - 4)
     res = seqfeed(*args, "--resume")
     assert f"resuming at epoch {stop_after + 1}" in res.stderr
     a = json.loads((out / "metrics.json").read_text())

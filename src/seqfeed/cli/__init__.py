@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
+    t.add_argument("--force", action="store_true",
+                   help="replace an existing seqfeed output at --out once the new one is complete (other "
+                        "directories and files are never replaced), or discard an interrupted run's checkpoints")
     t.add_argument("--time-budget", type=float, default=None,
                    help="seconds for the automatic restructuring search (default: scaled to the data)")
     f = s.add_argument_group("forecasting")
@@ -125,9 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="train and evaluate on the bundled JapaneseVowels and sunspots")
     s.add_argument("--out", default="runs/demo", help="where to write the two models (default runs/demo)")
     s.add_argument("--quiet", action="store_true")
-    from ._pack import add_pack_parser
-
-    add_pack_parser(sub)
     return p
 
 
@@ -151,9 +151,6 @@ def main(argv=None) -> int:
         if args.command == "doctor":
             from ._inspect import run_doctor
             return run_doctor(args)
-        if args.command == "pack":
-            from ._pack import run_pack
-            return run_pack(args)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         _quiet_tensorflow()
         if args.command == "train":

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
+import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .._fs import fault_point, replace_dir
 from ..keras._lazy import keras
 
 
@@ -47,43 +50,133 @@ class ProgressBar(keras.callbacks.Callback):
         self.stream.flush()
 
 
-def _atomic_json(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
+
+# ---------------------------------------------------------------------------------------------------
+# Checkpoints: one directory per completed epoch, written under a temporary name and renamed into place.
+#
+#   WORK/ckpt-N/arrays.npz   model weights, optimiser variables, dropout seed-generator states, the
+#                            running weight average and the best epoch's weights (exact float bits)
+#   WORK/ckpt-N/state.json   N (epochs done), early-stopping counters, history, sampler position,
+#                            Python and NumPy global RNG states, array counts
+#
+# ckpt-N is complete once it exists under that name (state.json is written last, then the rename);
+# older checkpoints are removed only after it is in place. Keras does not save the state of the
+# `SeedGenerator`s that dropout layers draw from (a reloaded model starts new dropout streams), so
+# their states are saved here explicitly.
+
+CKPT_PREFIX = "ckpt-"
+
+
+def latest_checkpoint(work_dir) -> Path | None:
+    """The complete checkpoint with the most epochs in ``work_dir`` (None if there is none)."""
+    best, best_n = None, -1
+    work_dir = Path(work_dir)
+    if not work_dir.is_dir():
+        return None
+    for p in work_dir.iterdir():
+        n = p.name[len(CKPT_PREFIX):]
+        if p.name.startswith(CKPT_PREFIX) and n.isdigit() and (p / "state.json").is_file() and int(n) > best_n:
+            best, best_n = p, int(n)
+    return best
+
+
+def seed_states(model) -> list:
+    """The state variables of every ``keras.random.SeedGenerator`` in ``model`` (dropout streams)."""
+    return [v for v in model.variables if v.name == "seed_generator_state"]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _py_rng_state():
+    v, internal, gauss = random.getstate()
+    return [v, list(internal), gauss]
 
 
 class Checkpointer(keras.callbacks.Callback):
-    """Early stopping on ``monitor`` with the best weights restored, plus a resumable checkpoint.
+    """Early stopping on ``monitor`` with the best weights restored, plus a crash-safe checkpoint.
 
     With ``patience=None`` it never stops early; with ``average_from=E`` the run
     ends with the running mean of the weights of epochs ``E``.. instead of the best
     epoch's (stochastic weight averaging: a flatter, more stable solution when
     there is too little validation data to pick an epoch from).
 
-    After every epoch it writes, atomically, ``last.keras`` (model and optimiser
-    state) and ``state.json`` (epoch, best score, patience counter, history) in
-    ``work_dir``, and ``best.weights.h5`` when the score improved.
+    After every epoch it writes ``ckpt-N/`` in ``work_dir`` as one atomic unit (see
+    above). ``resume=True`` reads the newest complete checkpoint; :meth:`restore`
+    then puts its weights, optimiser and dropout states into the model, and the
+    global Python/NumPy RNG states are put back when training begins, so the
+    resumed run computes exactly what the uninterrupted run would have.
     """
 
     def __init__(self, work_dir: Path, *, patience: int | None, monitor: str = "val_loss",
-                 state: dict | None = None, average_from: int | None = None):
+                 average_from: int | None = None, resume: bool = False, seed: int = 0):
         super().__init__()
         self.work_dir = Path(work_dir)
         self.patience, self.monitor = patience, monitor
         self.average_from = average_from
-        state = state or {}
-        self.best = state.get("best", math.inf)
-        self.best_epoch = state.get("best_epoch", -1)
-        self.wait = state.get("wait", 0)
-        self.history = state.get("history", {})
-        self.n_averaged = state.get("n_averaged", 0)
-        self._avg = None
-        if self.n_averaged:
-            with np.load(self.work_dir / "average.npz") as z:
-                self._avg = [z[f"w{i}"] for i in range(len(z.files))]
+        self.seed = seed
+        self.best, self.best_epoch, self.wait = math.inf, -1, 0
+        self.history: dict = {}
+        self.n_averaged = 0
+        self.epochs_done = 0
         self.stopped_early = False
+        self._avg = None
+        self._best_weights = None
+        self._resume_arrays = None
+        self._resume_rng = None
+        if resume:
+            ckpt = latest_checkpoint(self.work_dir)
+            if ckpt is None:
+                raise FileNotFoundError(f"no checkpoint in {self.work_dir}")
+            state = json.loads((ckpt / "state.json").read_text())
+            with np.load(ckpt / "arrays.npz") as z:
+                arrays = {k: z[k] for k in z.files}
+            if state["sampler"]["seed"] != seed:
+                raise ValueError(f"checkpoint seed {state['sampler']['seed']} != {seed}")
+            self.epochs_done = state["epochs_done"]
+            self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+            self.history, self.n_averaged = state["history"], state["n_averaged"]
+            self.stopped_early = state["stopped_early"]
+            cnt = state["counts"]
+            take = lambda p: [arrays[f"{p}{i}"] for i in range(cnt[p])]  # noqa: E731
+            self._avg = take("a") or None
+            self._best_weights = take("b") or None
+            self._resume_arrays = {"w": take("w"), "o": take("o"), "s": take("s")}
+            self._resume_rng = (state["python_rng"], state["numpy_rng"], arrays["numpy_rng_keys"])
 
+    # ------------------------------------------------------------------ resume
+    @property
+    def resumed(self) -> bool:
+        return self._resume_arrays is not None
+
+    def restore(self) -> None:
+        """Put the checkpoint's weights, optimiser variables and dropout seed states into the model."""
+        if self._resume_arrays is None:
+            return
+        model = self.model
+        r = self._resume_arrays
+        model.set_weights(r["w"])
+        opt = model.optimizer
+        if r["o"]:
+            if not opt.built:
+                opt.build(model.trainable_variables)
+            _assign_all(opt.variables, r["o"], "optimiser")
+        _assign_all(seed_states(model), r["s"], "dropout seed")
+
+    def on_train_begin(self, logs=None):
+        # fit() re-seeds the global RNGs when it starts; a resumed run continues from the saved ones
+        if self._resume_rng is not None:
+            py, npy, keys = self._resume_rng
+            random.setstate((py[0], tuple(py[1]), py[2]))
+            np.random.set_state((npy["kind"], keys, npy["pos"], npy["has_gauss"], npy["cached_gaussian"]))
+            self._resume_rng = None
+
+    # ------------------------------------------------------------------ training
     def _accumulate(self):
         """Running mean of the weights (stochastic weight averaging), kept in float64."""
         ws = self.model.get_weights()
@@ -93,10 +186,9 @@ class Checkpointer(keras.callbacks.Callback):
             k = self.n_averaged
             self._avg = [a + (np.asarray(w, np.float64) - a) / (k + 1) for a, w in zip(self._avg, ws)]
         self.n_averaged += 1
-        tmp = self.work_dir / ".average.npz"
-        with open(tmp, "wb") as f:
-            np.savez(f, **{f"w{i}": a for i, a in enumerate(self._avg)})
-        os.replace(tmp, self.work_dir / "average.npz")
+
+    def on_train_batch_end(self, batch, logs=None):
+        fault_point("train:batch", epoch=self.epochs_done + 1, batch=batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v)}
@@ -105,33 +197,73 @@ class Checkpointer(keras.callbacks.Callback):
         score = logs.get(self.monitor, logs.get("loss"))
         if score is not None and score < self.best - 1e-7:
             self.best, self.best_epoch, self.wait = score, epoch, 0
-            tmp = self.work_dir / ".best.weights.h5"
-            self.model.save_weights(tmp)
-            os.replace(tmp, self.work_dir / "best.weights.h5")
+            if self.average_from is None:
+                self._best_weights = [np.array(w) for w in self.model.get_weights()]
         else:
             self.wait += 1
         if self.average_from is not None and epoch >= self.average_from:
             self._accumulate()
-        tmp = self.work_dir / ".last.keras"
-        self.model.save(tmp)
-        os.replace(tmp, self.work_dir / "last.keras")
-        _atomic_json(self.work_dir / "state.json", {"epoch": epoch, "best": self.best, "best_epoch": self.best_epoch,
-                                                    "wait": self.wait, "history": self.history,
-                                                    "n_averaged": self.n_averaged})
+        self.epochs_done = epoch + 1
         if self.patience is not None and self.wait >= self.patience:
             self.stopped_early = True
             self.model.stop_training = True
+        self.save()
         # fault injection for the tests of --resume: behave as if Ctrl-C arrived after this epoch
         stop_after = os.environ.get("SEQFEED_INTERRUPT_AFTER_EPOCH")
         if stop_after is not None and epoch + 1 >= int(stop_after):
             raise KeyboardInterrupt
 
+    def save(self) -> Path:
+        """Write ``ckpt-N`` (N = epochs done) atomically, then remove the older checkpoints."""
+        n = self.epochs_done
+        final = self.work_dir / f"{CKPT_PREFIX}{n}"
+        tmp = self.work_dir / f".{CKPT_PREFIX}{n}.tmp"
+        if tmp.exists():  # left by a killed run (the caller holds the output's lock)
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        model = self.model
+        groups = {"w": model.get_weights(),
+                  "o": [np.asarray(v.numpy()) for v in model.optimizer.variables] if model.optimizer.built else [],
+                  "s": [np.asarray(v.numpy()) for v in seed_states(model)],
+                  "a": self._avg or [], "b": self._best_weights or []}
+        arrays = {f"{p}{i}": a for p, group in groups.items() for i, a in enumerate(group)}
+        kind, keys, pos, has_gauss, cached = np.random.get_state()
+        arrays["numpy_rng_keys"] = keys
+        with open(tmp / "arrays.npz", "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        fault_point("ckpt:after_arrays", epoch=n)
+        state = {"epochs_done": n, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                 "stopped_early": self.stopped_early, "n_averaged": self.n_averaged, "history": self.history,
+                 "sampler": {"epoch": n, "seed": self.seed},
+                 "python_rng": _py_rng_state(),
+                 "numpy_rng": {"kind": kind, "pos": int(pos), "has_gauss": int(has_gauss),
+                               "cached_gaussian": float(cached)},
+                 "counts": {p: len(g) for p, g in groups.items()}}
+        with open(tmp / "state.json", "w") as f:
+            f.write(json.dumps(state))
+            f.flush()
+            os.fsync(f.fileno())
+        fault_point("ckpt:before_rename", epoch=n)
+        replace_dir(tmp, final)
+        _fsync(self.work_dir)
+        fault_point("ckpt:after_rename", epoch=n)
+        for p in self.work_dir.iterdir():
+            k = p.name[len(CKPT_PREFIX):]
+            if p.name.startswith(CKPT_PREFIX) and k.isdigit() and int(k) < n:
+                shutil.rmtree(p)
+        return final
+
     def restore_best(self):
         """Load the weights the run ends with: the average (when averaging) or the best epoch's."""
-        if self.average_from is not None:
-            if self._avg is not None:
-                self.model.set_weights([a.astype(w.dtype) for a, w in zip(self._avg, self.model.get_weights())])
-            return
-        best = self.work_dir / "best.weights.h5"
-        if best.exists():
-            self.model.load_weights(best)
+        src = self._avg if self.average_from is not None else self._best_weights
+        if src is not None:
+            self.model.set_weights([np.asarray(a).astype(w.dtype) for a, w in zip(src, self.model.get_weights())])
+
+
+def _assign_all(variables, values, what) -> None:
+    if len(variables) != len(values) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
+        raise ValueError(f"the checkpoint's {what} state does not match this model")
+    for v, a in zip(variables, values):
+        v.assign(a)

@@ -16,6 +16,7 @@ def run_demo(args) -> int:
 
     out = Path(args.out)
     quiet = ["--quiet"] if args.quiet else []
+    quiet += ["--force"]  # a second demo replaces the models the first one wrote (and nothing else)
     runs = [
         ("JapaneseVowels (speaker classification, 12 LPC features, lengths 7-29)", out / "japanese_vowels",
          ["train", "japanese_vowels", "--task", "classify", "--out", str(out / "japanese_vowels"),

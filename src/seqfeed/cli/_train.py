@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import __version__
 from .._errors import ConfigError, DataError
-from .._fs import replace_dir
+from .._fs import DirLock, fault_point, is_seqfeed_dir, recover_dir, replace_dir
 from ._data import data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
@@ -64,27 +64,137 @@ def run_train(args) -> int:
     if task != "forecast":
         require_targets(loaded, task)
 
-    out = Path(args.out)
+    out, work, lock = claim_out(args)  # before TensorFlow is imported, before any training
+    try:
+        return _train_into(args, loaded, test_loaded, out, work, t_start)
+    finally:
+        lock.release()
+
+
+def claim_out(args):
+    """Check ``--out``, lock it against a second run, and prepare the work directory.
+
+    Rules (nothing seqfeed did not write is ever deleted):
+
+    * an existing file or symbolic link as ``--out``: error, even with ``--force``;
+    * an existing seqfeed output (a directory with ``seqfeed.json``) or an empty
+      directory: error unless ``--force`` or ``--resume``; it is then replaced only
+      when the new output is complete, by :func:`seqfeed._fs.replace_dir`;
+    * any other existing directory: error, even with ``--force``;
+    * ``OUT.partial`` (the checkpoints of an interrupted run): ``--resume``
+      continues it; without ``--resume`` it is an error unless ``--force``, which
+      discards it.
+
+    The lock (``.OUT.lock`` next to ``--out``, an ``flock`` the kernel drops when the
+    process dies) is held until the run ends; a second run into the same ``--out``
+    fails at once naming the first one's pid. Returns ``(out, work, lock)``.
+    """
+    op = "seqfeed train"
+    force, resume = bool(getattr(args, "force", False)), bool(args.resume)
+    out = Path(os.path.abspath(args.out))
+    if not out.name or out.name in (".", ".."):
+        raise ConfigError(f"{op}: --out {args.out!r} names no directory.", argument="--out", received=args.out,
+                          fix="pass a new directory for the model, e.g. --out runs/m1")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"{op}: cannot create the parent directory of --out {args.out}: {e.strerror}.",
+                          argument="--out", received=args.out, fix="choose another --out") from None
+    lock = DirLock(out.with_name(f".{out.name}.lock"), what=f"{op}: --out {args.out}", argument="--out")
+    lock.acquire()
+    try:
+        work = _check_out(args, out, op, force=force, resume=resume)
+    except BaseException:
+        lock.release()
+        raise
+    return out, work, lock
+
+
+def _check_out(args, out, op, *, force, resume):
+    if recover_dir(out) == "restored":
+        _say(args, f"--out {args.out}: put back the previous output that a killed run had moved aside")
+    if os.path.lexists(out):
+        if out.is_symlink():
+            raise ConfigError(f"{op}: --out {args.out} is a symbolic link; seqfeed writes a new directory and "
+                              f"does not replace links.", argument="--out", received=args.out,
+                              fix="choose another --out")
+        if not out.is_dir():
+            raise ConfigError(f"{op}: --out {args.out} is an existing file; seqfeed writes a directory and never "
+                              f"deletes a file it did not create (not even with --force).", argument="--out",
+                              received=args.out, fix="choose another --out, or move the file away")
+        if is_seqfeed_dir(out):
+            if not (force or resume):
+                raise ConfigError(f"{op}: --out {args.out} already holds a trained seqfeed model.",
+                                  argument="--out", received=args.out,
+                                  fix="add --force to replace it (the old one is removed only once the new one "
+                                      "is complete), or choose another --out")
+        elif any(out.iterdir()):
+            raise ConfigError(f"{op}: --out {args.out} is a directory that seqfeed did not write (it has no "
+                              f"seqfeed.json); seqfeed never replaces it, not even with --force.",
+                              argument="--out", received=args.out,
+                              fix="choose another --out, or move that directory away")
+        elif not (force or resume):
+            raise ConfigError(f"{op}: --out {args.out} already exists (an empty directory).", argument="--out",
+                              received=args.out, fix="add --force to write the model there, or choose another --out")
     work = out.with_name(out.name + ".partial")
-    state = None
-    if args.resume:
-        if not (work / "state.json").exists():
-            raise ConfigError(f"seqfeed train: nothing to resume: {work} has no checkpoint.", argument="--resume",
+    ours = work.is_dir() and not work.is_symlink() and (work / "args.json").is_file()
+    if os.path.lexists(work) and not ours:
+        raise ConfigError(f"{op}: {work} exists and was not written by seqfeed; seqfeed keeps the checkpoints "
+                          f"of --out {args.out} there.", argument="--out", received=str(work),
+                          fix="move it away, or choose another --out")
+    record = json.loads(json.dumps(_arg_record(args)))
+    if resume:
+        if not ours:
+            raise ConfigError(f"seqfeed train: nothing to resume: {work} does not exist.", argument="--resume",
                               fix="run without --resume to start a new training run")
-        state = json.loads((work / "state.json").read_text())
-        saved_args = json.loads((work / "args.json").read_text())
-        if saved_args != _arg_record(args):
+        saved = json.loads((work / "args.json").read_text())
+        if saved != record:
             raise ConfigError("seqfeed train: --resume needs the same command as the interrupted run; the "
                               "arguments differ.", argument="--resume",
                               fix="repeat the interrupted command exactly, adding --resume (differences: "
-                                  + ", ".join(sorted(k for k in set(saved_args) | set(_arg_record(args))
-                                                     if saved_args.get(k) != _arg_record(args).get(k))) + ")")
-    else:
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        (work / "args.json").write_text(json.dumps(_arg_record(args), indent=2))
+                                  + ", ".join(sorted(k for k in set(saved) | set(record)
+                                                     if saved.get(k) != record.get(k))) + ")")
+        return work
+    if ours:
+        if not force:
+            raise ConfigError(f"{op}: {work} holds the checkpoints of an interrupted run into --out {args.out}.",
+                              argument="--out", received=str(work),
+                              fix="add --resume to continue it (same command), or --force to discard it and "
+                                  "start over")
+        shutil.rmtree(work)
+    tmp = work.with_name(f".{work.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    (tmp / "args.json").write_text(json.dumps(record, indent=2))
+    os.replace(tmp, work)  # the work directory appears with its args.json, so it is always recognisable
+    return work
 
+
+def _choose_or_reuse_setup(plan, args, work):
+    """The restructuring/scaling choice; a resumed run reuses the interrupted run's (the search is
+    timed, so running it again could choose differently)."""
+    from ._choose import choose_setup
+    from ._tasks import build_scaler
+
+    f = work / "setup.json"
+    if f.is_file():
+        saved = json.loads(f.read_text())
+        rep = saved["report"]
+        scaler = build_scaler(plan.scaler_data(), rep["normalize"]["chosen"], rep["log_transform"]["chosen"])
+        _say(args, f"input: {rep['restructure']['chosen']}; scaling: {rep['normalize']['chosen']} "
+                   f"(as chosen by the interrupted run)")
+        return {"scaler": scaler, "restructure": saved["restructure"], "report": rep, "model": saved["model"]}
+    setup = choose_setup(plan, args, say=lambda m: _say(args, m))
+    tmp = work / ".setup.json.tmp"
+    tmp.write_text(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
+                              default=_json_default))
+    os.replace(tmp, f)
+    return setup
+
+
+def _train_into(args, loaded, test_loaded, out, work, t_start) -> int:
+    task = args.task
     _seed_everything(args.seed)
     if task == "forecast":
         plan = plan_forecast(loaded, test_loaded, args)
@@ -93,11 +203,11 @@ def run_train(args) -> int:
     _say(args, plan.summary())
 
     from ..keras import SequenceModel
-    from ._choose import choose_setup, choose_training
+    from ._choose import choose_training
 
     training = choose_training(plan, args)
     args.batch, args.epochs = training["batch"], training["epochs"]
-    setup = choose_setup(plan, args, say=lambda m: _say(args, m))
+    setup = _choose_or_reuse_setup(plan, args, work)
     setup["report"]["training"] = training
     scaler = setup["scaler"]
     info = {
@@ -105,6 +215,9 @@ def run_train(args) -> int:
         "task": task, "seqfeed_version": __version__, "seed": args.seed,
         "choice": setup["report"], "plan": plan.record(),
     }
+    from ..keras._lazy import keras
+
+    keras.utils.set_random_seed(args.seed)  # the model's initial state does not depend on the search above
     sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
                                 bidirectional=setup["model"]["bidirectional"], dropout=setup["model"]["dropout"],
                                 cell=args.cell,
@@ -123,22 +236,24 @@ def run_train(args) -> int:
                    f"{args.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}.."
                    f"{args.epochs}")
 
-    from ..keras._lazy import keras
-    from ._callbacks import Checkpointer, ProgressBar
+    from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
 
-    initial_epoch = 0
-    if state is not None:
-        sm.model = keras.saving.load_model(work / "last.keras")
-        initial_epoch = state["epoch"] + 1
-        _say(args, f"resuming at epoch {initial_epoch + 1} (best so far {state['best']:.4f})")
+    resume = bool(args.resume) and latest_checkpoint(work) is not None
+    if args.resume and not resume:
+        _say(args, "the interrupted run saved no checkpoint yet: starting at epoch 1")
     ckpt = Checkpointer(work, patience=None if refit else args.patience, monitor="loss" if refit else "val_loss",
-                        state=state, average_from=training["average_from"] if refit else None)
+                        average_from=training["average_from"] if refit else None, resume=resume, seed=args.seed)
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
+    initial_epoch = 0
+    if ckpt.resumed:
+        ckpt.restore()
+        initial_epoch = ckpt.epochs_done
+        _say(args, f"resuming at epoch {initial_epoch + 1} (best so far {ckpt.best:.4f})")
     steps = len(sm.loader(sm.prepare(train_set), batching=args.batching, batch_size=args.batch,
                           max_tokens=args.max_tokens))
     callbacks = [ckpt] + ([] if args.quiet else [ProgressBar(args.epochs, steps)])
     t_fit = time.time()
-    if initial_epoch < args.epochs and not (state and not refit and state["wait"] >= args.patience):
+    if initial_epoch < args.epochs and not ckpt.stopped_early:
         sm.fit(train_set, validation=val_set, epochs=args.epochs, batch_size=args.batch, batching=args.batching,
                max_tokens=args.max_tokens, seed=args.seed, callbacks=callbacks, verbose=0,
                initial_epoch=initial_epoch, crop=setup["model"]["crop"])
@@ -153,27 +268,33 @@ def run_train(args) -> int:
                     "total_seconds": round(time.time() - t_start, 2)})
     if task == "forecast":
         sm.info["forecast_scaler"] = scaler.to_dict()
-    # ---- artefacts, written in the work directory, then moved into place in one rename
-    sm.model.save(work / "model.keras")
-    (work / "seqfeed.json").write_text(json.dumps(sm.metadata(), indent=2, default=_json_default))
-    (work / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default))
-    (work / "history.json").write_text(json.dumps(ckpt.history, indent=2))
+    # ---- artefacts, written in WORK/result, then moved into place by replace_dir (whole or not at all);
+    # the checkpoints stay until the output is in place, so a kill at any moment can be resumed
+    result = work / "result"
+    if result.exists():  # left by a killed run (we hold the lock)
+        shutil.rmtree(result)
+    result.mkdir()
+    sm.model.save(result / "model.keras")
+    (result / "seqfeed.json").write_text(json.dumps(sm.metadata(), indent=2, default=_json_default))
+    (result / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default))
+    (result / "history.json").write_text(json.dumps(ckpt.history, indent=2))
     from . import _plots
 
-    plots = _plots.write_all(work, sm, plan, metrics, ckpt.history)
+    plots = _plots.write_all(result, sm, plan, metrics, ckpt.history)
     from ._card import model_card
 
-    (work / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
-    for f in ("last.keras", "best.weights.h5", "average.npz", "state.json", "args.json"):
-        (work / f).unlink(missing_ok=True)
-    replace_dir(work, out)
-    _print_metrics(task, metrics, out)
+    (result / "README.md").write_text(model_card(sm, plan, metrics, setup, plots, args))
+    fault_point("result:written")
+    replace_dir(result, out)
+    fault_point("result:placed")
+    shutil.rmtree(work)
+    _print_metrics(task, metrics, args.out)
     return 0
 
 
 def _arg_record(args) -> dict:
     """The options that define a training run (what --resume must repeat exactly)."""
-    return {k: v for k, v in vars(args).items() if k not in ("resume", "quiet", "debug", "func")}
+    return {k: v for k, v in vars(args).items() if k not in ("resume", "force", "quiet", "debug", "func")}
 
 
 def _json_default(o):

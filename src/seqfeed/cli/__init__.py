@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="train and evaluate on the bundled JapaneseVowels and sunspots")
     s.add_argument("--out", default="runs/demo", help="where to write the two models (default runs/demo)")
     s.add_argument("--quiet", action="store_true")
+    from ._pack import add_pack_parser
+
+    add_pack_parser(sub)
     return p
 
 
@@ -151,6 +154,9 @@ def main(argv=None) -> int:
         if args.command == "doctor":
             from ._inspect import run_doctor
             return run_doctor(args)
+        if args.command == "pack":
+            from ._pack import run_pack
+            return run_pack(args)
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         _quiet_tensorflow()
         if args.command == "train":

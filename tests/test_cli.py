@@ -11,7 +11,8 @@ pytestmark = pytest.mark.tf
 
 
 def seqfeed(*args, env=None, check=True):
-    e = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    e = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # TF logging at its defaults
+    e.update(env or {})
     res = subprocess.run([sys.executable, "-m", "seqfeed.cli", *args], capture_output=True, text=True, env=e)
     if check and res.returncode != 0:
         raise AssertionError(f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}")
@@ -69,7 +70,7 @@ def test_evaluate_and_predict_reload_the_model(trained):
     pred = d / "pred.csv"
     seqfeed("predict", str(out), str(test_csv), "-o", str(pred))
     lines = pred.read_text().strip().splitlines()
-    assert lines[0].startswith('"id","prediction","prob_down","prob_up"')
+    assert lines[0].startswith('"sensor","prediction","prob_down","prob_up"')  # the user's id column name
     assert len(lines) == 61
     ids = [ln.split(",")[0].strip('"') for ln in lines[1:]]
     assert sorted(ids) == [f"s{k:03d}" for k in range(60)]
@@ -125,7 +126,8 @@ def test_user_errors_are_one_line_with_hint_and_exit_2(trained):
                   "--target", "nope", "--out", str(d / "x"), check=False)
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
-    assert len(lines) <= 2 and lines[0].startswith("seqfeed train: error:") and "nope" in lines[0]
+    assert len(lines) == 2 and lines[0].startswith("seqfeed train: error:") and "nope" in lines[0]
+    assert lines[1].startswith("  hint: ") and "--target" in lines[1]
     assert "Traceback" not in res.stderr
     res = seqfeed("inspect", str(d / "missing.csv"), check=False)
     assert res.returncode == 2 and "missing.csv" in res.stderr and "Traceback" not in res.stderr

@@ -7,8 +7,11 @@ is asked for), so they start fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
+import warnings
 
 from .._errors import SeqfeedError
 
@@ -35,10 +38,26 @@ def _data_options(p: argparse.ArgumentParser) -> None:
                    help="comma-separated feature columns (default: every other numeric column)")
     g.add_argument("--nan", default="error", choices=["error", "drop", "ffill", "zero"],
                    help="what to do with NaN/inf feature values (default: error)")
+    g.add_argument("--duplicates", default="error", choices=["error", "first", "last", "mean"],
+                   help="rows of one id with the same time: error (default), keep the first/last, or average")
+    g.add_argument("--drop-missing-targets", action="store_true",
+                   help="drop the ids whose target is missing (null, NaN or empty) instead of stopping")
+
+
+def _model_data_options(p: argparse.ArgumentParser, *, target: bool) -> None:
+    g = p.add_argument_group("table columns (default: the names used in training)")
+    g.add_argument("--id", dest="id_col", default=None, help="entity id column of the new data")
+    g.add_argument("--time", dest="time_col", default=None, help="time column of the new data")
+    if target:
+        g.add_argument("--target", dest="target_col", default=None, help="target column of the new data")
+    g.add_argument("--nan", default=None, choices=["error", "drop", "ffill", "zero"],
+                   help="what to do with NaN/inf feature values (default: as in training)")
+    g.add_argument("--duplicates", default=None, choices=["error", "first", "last", "mean"],
+                   help="rows of one id with the same time (default: as in training)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="seqfeed", description="Raw sequential data -> masked LSTM inputs -> trained, evaluated models.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
@@ -54,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="what an array/file is as an LSTM input, and what to do")
     s.add_argument("data", help=".npy/.npz/.csv/.parquet/.ts file or a bundled dataset name")
     s.add_argument("--layout", choices=["time_features", "batch_time"], help="how to read a 2-D array")
+    _data_options(s)
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("train", help="train, evaluate and save a masked LSTM")
@@ -117,12 +137,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("evaluate", help="metrics of a trained model on new data")
     s.add_argument("model_dir")
-    s.add_argument("data")
+    s.add_argument("data", help="labelled data with the columns listed in the model's README.md")
+    _model_data_options(s, target=True)
+    s.add_argument("--drop-missing-targets", action="store_true",
+                   help="drop the ids whose target is missing instead of stopping")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("predict", help="predictions of a trained model, one row per id")
     s.add_argument("model_dir")
-    s.add_argument("data")
+    s.add_argument("data", help="id, time and feature columns (matched by name; a target column is ignored)")
+    _model_data_options(s, target=False)
     s.add_argument("-o", "--output", required=True, help="FILE.csv or FILE.parquet")
 
     s = sub.add_parser("demo", help="train and evaluate on the bundled JapaneseVowels and sunspots")
@@ -134,11 +158,131 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _quiet_tensorflow() -> None:
-    """The CLI prints its own progress; TensorFlow's Python-side warnings are noise here."""
-    from ..keras._lazy import tf
+TF_COMMANDS = ("train", "evaluate", "predict", "demo")
+FLAGS = {"id": "--id", "time": "--time", "target": "--target", "features": "--features", "nan": "--nan",
+         "duplicates": "--duplicates", "level": "--task", "task": "--task", "source": "DATA", "data": "DATA",
+         "path": "MODEL_DIR"}
 
-    tf.get_logger().setLevel("ERROR")
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error format: one line, one hint, exit 2 (no usage block)."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(f"  hint: see '{self.prog} --help'", file=sys.stderr)
+        sys.exit(2)
+
+
+def _quiet_tensorflow_python_logs() -> None:
+    """TensorFlow's Python-side logger, set before TensorFlow is imported (no import here)."""
+    import logging
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced(enabled: bool):
+    """Send file descriptor 2 (TensorFlow's C++ and absl log lines) to /dev/null.
+
+    ``sys.stderr`` is pointed at a duplicate of the real stderr first, so everything
+    seqfeed (and Python) prints still arrives. Does nothing when ``sys.stderr`` is not
+    the process's fd 2 (e.g. captured by a test harness).
+    """
+    try:
+        real = enabled and sys.stderr is not None and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    old_stderr = sys.stderr
+    try:
+        os.dup2(devnull, 2)
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=old_stderr.encoding,
+                               errors="backslashreplace")
+        yield
+    finally:
+        try:
+            sys.stderr.flush()
+            sys.stderr.close()
+        except OSError:  # pragma: no cover
+            pass
+        sys.stderr = old_stderr
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_KWARG = re.compile(r"\b(id|time|target|features|nan|duplicates)=(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[\w.+-]+)?")
+
+
+def _flag_value(text: str) -> str:
+    text = text.strip()
+    if text.startswith("["):
+        return ",".join(v.strip().strip("'\"") for v in text[1:-1].split(",") if v.strip())
+    return text.strip("'\"")
+
+
+def cli_words(text: str) -> str:
+    """Python keyword arguments in a message (``target=``, ``nan='drop'``) as CLI flags."""
+    text = re.sub(r"Received:? (nan|duplicates|level)='[^']*'\.", "", text)  # the defaults, not user input
+    text = text.replace("pass level='step'", "use --task tag").replace("level='step'", "--task tag")
+    text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
+    text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
+    text = re.sub(r"`(--[\w-]+)`", r"\1", text)
+    return re.sub(r"  +", " ", text).strip()
+
+
+def _print_error(command: str, head: str, hint: str | None) -> None:
+    head = re.sub(r"^seqfeed( \w+)?: ", "", " ".join(head.split()))
+    if not hint:
+        hint = f"see 'seqfeed {command} --help'"
+    print(f"seqfeed {command}: error: {cli_words(head)}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {cli_words(' '.join(hint.split()))}", file=sys.stderr)
+
+
+def _warning_printer(command: str, debug: bool):
+    """seqfeed's warnings as one line each, worded with CLI flags; other libraries' only with --debug."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        from .._errors import SeqfeedWarning
+
+        if issubclass(category, SeqfeedWarning):
+            print(f"seqfeed {command}: warning: {cli_words(' '.join(str(message).split()))}", file=sys.stderr)
+        elif debug:
+            original(message, category, filename, lineno, file, line)
+
+    return show
+
+
+def _run(args) -> int:
+    if args.command == "inspect":
+        from ._inspect import run_inspect
+        return run_inspect(args)
+    if args.command == "doctor":
+        from ._inspect import run_doctor
+        return run_doctor(args)
+    if args.command == "pack":
+        from ._pack import run_pack
+        return run_pack(args)
+    _quiet_tensorflow_python_logs()
+    if args.command == "train":
+        from ._train import run_train
+        return run_train(args)
+    if args.command == "evaluate":
+        from ._train import run_evaluate
+        return run_evaluate(args)
+    if args.command == "predict":
+        from ._train import run_predict
+        return run_predict(args)
+    from ._demo import run_demo
+    return run_demo(args)
 
 
 def main(argv=None) -> int:
@@ -147,51 +291,27 @@ def main(argv=None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    try:
-        if args.command == "inspect":
-            from ._inspect import run_inspect
-            return run_inspect(args)
-        if args.command == "doctor":
-            from ._inspect import run_doctor
-            return run_doctor(args)
-        if args.command == "pack":
-            from ._pack import run_pack
-            return run_pack(args)
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        _quiet_tensorflow()
-        if args.command == "train":
-            from ._train import run_train
-            return run_train(args)
-        if args.command == "evaluate":
-            from ._train import run_evaluate
-            return run_evaluate(args)
-        if args.command == "predict":
-            from ._train import run_predict
-            return run_predict(args)
-        if args.command == "demo":
-            from ._demo import run_demo
-            return run_demo(args)
-    except SeqfeedError as e:
-        if args.debug:
-            raise
-        msg = str(e)
-        head, _, fix = msg.partition(" Fix: ")
-        print(f"seqfeed {args.command}: error: {head}", file=sys.stderr)
-        if fix:
-            print(f"  hint: {fix}", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-        if args.debug:
-            raise
-        print(f"seqfeed {args.command}: error: {e.strerror}: {e.filename}", file=sys.stderr)
-        print("  hint: check the path (bundled datasets: japanese_vowels, sunspots)", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\nseqfeed {args.command}: interrupted; nothing half-written was left in place"
-              + (" (resume with --resume)" if args.command == "train" else ""), file=sys.stderr)
-        return 130
-    parser.print_help()
-    return 2
+    with _native_stderr_silenced(args.command in TF_COMMANDS and not args.debug), \
+            warnings.catch_warnings():
+        warnings.showwarning = _warning_printer(args.command, args.debug)
+        try:
+            return _run(args)
+        except SeqfeedError as e:
+            if args.debug:
+                raise
+            head, _, fix = str(e).partition(" Fix: ")
+            _print_error(args.command, head, fix or e.fix)
+            return 2
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
+            if args.debug:
+                raise
+            _print_error(args.command, f"{e.strerror or e}: {e.filename}" if e.filename else str(e),
+                         "check the path (bundled datasets: japanese_vowels, sunspots)")
+            return 2
+        except KeyboardInterrupt:
+            print(f"\nseqfeed {args.command}: interrupted; nothing half-written was left in place"
+                  + (" (resume with --resume)" if args.command == "train" else ""), file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,7 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
     lines += [""]
     for name in plots.values():
         lines.append(f"![{name}]({name})")
+    lines += ["", "## Columns new data must have", ""] + input_columns(sm, args)
     lines += ["", "## Use it", "", "```sh",
               f"seqfeed evaluate {args.out} NEW_DATA",
               f"seqfeed predict {args.out} NEW_DATA -o predictions.csv", "```", "",
@@ -66,3 +67,22 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"Command: `seqfeed {' '.join(shlex.quote(a) for a in sys.argv[1:])}`  ",
               f"seqfeed {__version__}, {_dt.date.today().isoformat()}", ""]
     return "\n".join(lines)
+
+
+def input_columns(sm, args) -> list[str]:
+    """What `seqfeed evaluate` and `seqfeed predict` need from a new file, as Markdown bullets."""
+    opts = (sm.info.get("data") or {}).get("options") or {}
+    names = list(sm.feature_names or [])
+    feats = ", ".join(f"`{n}`" for n in names) if names else f"{sm.n_features} feature(s), in training order"
+    if opts.get("format") != "table":
+        return [f"- the same layout as `{args.data}` ({opts.get('format', 'file')}); features: {feats}"]
+    target = opts.get("target")
+    lines = [f"- id column `{opts.get('id') or 'id'}` and time column `{opts.get('time') or 'time'}` "
+             f"(other names: `--id`, `--time`)",
+             f"- feature columns {feats}: matched **by name**, in any order; other columns are ignored"]
+    if sm.task == "forecast":
+        lines.append(f"- `predict` forecasts `{target}` from the last "
+                     f"{(sm.info.get('plan') or {}).get('window')} steps of each series")
+    elif target:
+        lines.append(f"- target column `{target}`: needed by `evaluate`; `predict` ignores it if present")
+    return lines

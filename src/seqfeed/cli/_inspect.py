@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .._errors import SeqfeedError
-from ._data import data_options, load
+from .._errors import SeqfeedError, SeqfeedWarning
+from ._data import _id_list, data_options, load
 
 
-def _load_with_findings(args):
-    """Load for inspection; data problems become findings, then a permissive retry."""
+def _load_with_findings(args, *, details: bool = False):
+    """Load for inspection: every data problem becomes a finding, worked around, then a retry.
+
+    Findings are what a training run would stop on (NaN cells, repeated (id, time) rows, a target
+    that varies within an id, missing labels) or silently skip (non-numeric columns). Each finding is
+    ``(message, fix)``; with ``details=False`` just the message strings.
+    """
+    from .. import cli as _cli
+
     from ..sources._shards import is_shards
 
     if is_shards(args.data):  # a shards directory: its sequences, no findings to work around
@@ -21,24 +29,46 @@ def _load_with_findings(args):
 
         return Loaded(read_shards(args.data), args.data, {"format": "shards"}), []
     opts = data_options(args)
-    findings = []
+    opts["missing_targets"] = "drop"
+    findings: list = []
     task = None
-    for attempt in range(4):
-        try:
-            return load(args.data, task=task, options=opts), findings
-        except SeqfeedError as e:
-            msg = str(e)
-            findings.append(msg)
-            low = msg.lower()
-            if ("nan" in low or "inf" in low) and opts.get("nan") == "error":
-                opts["nan"] = "drop"
-            elif "varies within" in low or "not constant" in low:
-                task = "tag"
-            elif "duplicate" in low:
-                opts["duplicates"] = "first"
-            else:
-                raise
-    raise SeqfeedError(findings[-1])
+    for attempt in range(5):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SeqfeedWarning)
+            try:
+                loaded = load(args.data, task=task, options=opts)
+            except SeqfeedError as e:
+                head, _, fix = str(e).partition(" Fix: ")
+                low = head.lower()
+                if ("nan" in low or "inf" in low or "null" in low) and opts.get("nan") == "error" \
+                        and e.argument != opts.get("target"):
+                    opts["nan"] = "drop"
+                    head += " (worked around here: rows with NaN/inf left out, as --nan drop does)"
+                elif "varies within" in low and task is None:
+                    task = "tag"
+                    head += " (read here as one target per step, as --task tag does)"
+                elif ("repeats" in low or "duplicate" in low) and opts.get("duplicates", "error") == "error":
+                    opts["duplicates"] = "first"
+                    head += " (worked around here: the first of the repeated rows kept, as --duplicates first does)"
+                else:
+                    raise
+                findings.append((_cli.cli_words(head), _cli.cli_words(fix or e.fix or "")))
+                continue
+        for w in caught:
+            if issubclass(w.category, SeqfeedWarning):
+                msg = str(w.message)
+                fix = ""
+                if "non-numeric" in msg:
+                    fix = "convert those columns to numbers, or choose the feature columns with --features"
+                findings.append((_cli.cli_words(msg), fix))
+        if loaded.dropped_ids:
+            ids = loaded.dropped_ids
+            target = opts.get("target")
+            findings.append((f"{len(ids)} id(s) have no value in the target column {target!r} (null, NaN or "
+                             f"empty): {_id_list(ids)} (left out here; training stops on them unless "
+                             f"--drop-missing-targets)", "fill those targets, or pass --drop-missing-targets"))
+        return loaded, (findings if details else [m for m, _ in findings])
+    raise SeqfeedError(findings[-1][0])
 
 
 def _length_stats(L: np.ndarray) -> dict:
@@ -173,23 +203,38 @@ def run_doctor(args) -> int:
     from ..core._explain import explain
 
     path = Path(args.data)
-    if path.suffix == ".npy" and path.exists():
-        obj = np.load(path, allow_pickle=False)
-    elif path.suffix == ".npz" and path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            if "values" in z and "offsets" in z:
-                from ..core._sequence_set import SequenceSet
+    findings: list = []
+    if path.suffix in (".npy", ".npz") and path.is_file():
+        from ._data import _check_magic, reading
 
-                obj = SequenceSet(z["values"], z["offsets"])
-            else:
-                key = list(z.keys())[0]
-                obj = z[key]
+        with reading(args.data):
+            _check_magic(path, args.data, path.suffix[1:])
+            obj = _load_array_file(path)
     else:
-        loaded, findings = _load_with_findings(args)
+        loaded, findings = _load_with_findings(args, details=True)
         obj = loaded.seqs
     d = explain(obj, layout=args.layout)
+    for msg, fix in findings:  # what reading had to work around is a problem, never "OK"
+        d.problems.append((msg, fix or None))
     if args.json:
         print(json.dumps(d.to_dict()))
     else:
         print(d)
     return 0 if d.ok else 1
+
+
+def _load_array_file(path: Path):
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False)
+    with np.load(path, allow_pickle=False) as z:
+        if "values" in z and "offsets" in z:
+            from ..core._sequence_set import SequenceSet
+
+            return SequenceSet(z["values"], z["offsets"])
+        keys = list(z.keys())
+        if not keys:
+            from .._errors import DataError
+
+            raise DataError(f"seqfeed: {path} holds no arrays.", argument="data", received=str(path),
+                            fix="save at least one array into the .npz file")
+        return z[keys[0]]

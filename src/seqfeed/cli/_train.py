@@ -14,7 +14,7 @@ import numpy as np
 from .. import __version__
 from .._errors import ConfigError, DataError
 from .._fs import DirLock, fault_point, is_seqfeed_dir, recover_dir, replace_dir
-from ._data import data_options, load, require_targets
+from ._data import check_targets, data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
 
@@ -23,21 +23,41 @@ def _say(args, msg):
         print(msg, file=sys.stderr, flush=True)
 
 
+# (low, high) inclusive bounds of the integer options; None: no bound on that side
+INT_BOUNDS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
+              "patience": (1, 100_000), "max_tokens": (1, 2**31 - 1), "window": (1, 1_000_000),
+              "horizon": (1, 1_000_000), "test_size": (1, 2**31 - 1), "seed": (0, 2**32 - 1)}
+
+
 def _check_train_args(args):
+    """Every option value, checked before any data is read or TensorFlow is imported."""
+    import math
+
     op = "seqfeed train"
-    for name in ("epochs", "units", "layers", "batch", "patience"):
-        v = getattr(args, name)
-        if v is not None and v < 1:
-            raise ConfigError(f"{op}: --{name} must be >= 1. Received {v}.", argument=f"--{name}")
+    for name, (lo, hi) in INT_BOUNDS.items():
+        v = getattr(args, name, None)
+        if v is not None and not lo <= v <= hi:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{op}: {flag} must be between {lo} and {hi:,}. Received {v}.", argument=flag,
+                              received=v, fix=f"pass {flag} with a value in {lo}..{hi}")
     for name in ("val_fraction", "test_fraction"):
         v = getattr(args, name)
-        if not 0 < v < 1:
-            raise ConfigError(f"{op}: --{name.replace('_', '-')} must be between 0 and 1. Received {v}.",
-                              argument=f"--{name}")
-    if args.dropout is not None and not 0 <= args.dropout < 1:
-        raise ConfigError(f"{op}: --dropout must be in [0, 1). Received {args.dropout}.", argument="--dropout")
-    if args.horizon < 1:
-        raise ConfigError(f"{op}: --horizon must be >= 1. Received {args.horizon}.", argument="--horizon")
+        if not (math.isfinite(v) and 0 < v < 1):
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{op}: {flag} must be between 0 and 1. Received {v}.", argument=flag,
+                              received=v, fix=f"pass {flag} with a fraction such as 0.2")
+    if not (math.isfinite(args.lr) and 0 < args.lr <= 10):
+        raise ConfigError(f"{op}: --lr must be a finite number > 0 (and <= 10). Received {args.lr}.",
+                          argument="--lr", received=args.lr, fix="pass a learning rate such as --lr 0.003")
+    if args.dropout is not None and not (math.isfinite(args.dropout) and 0 <= args.dropout < 1):
+        raise ConfigError(f"{op}: --dropout must be in [0, 1). Received {args.dropout}.", argument="--dropout",
+                          received=args.dropout, fix="pass --dropout 0.1, or 0 for none")
+    if args.crop is not None and not (math.isfinite(args.crop) and 0 < args.crop <= 1):
+        raise ConfigError(f"{op}: --crop must be in (0, 1]. Received {args.crop}.", argument="--crop",
+                          received=args.crop, fix="pass a kept fraction such as --crop 0.8, or leave it out")
+    if args.time_budget is not None and not (math.isfinite(args.time_budget) and args.time_budget > 0):
+        raise ConfigError(f"{op}: --time-budget must be a number of seconds > 0. Received {args.time_budget}.",
+                          argument="--time-budget", received=args.time_budget, fix="pass e.g. --time-budget 60")
     from ..transforms._restructure import parse_restructure
 
     if args.frame != "auto":
@@ -62,7 +82,9 @@ def run_train(args) -> int:
     loaded = load(args.data, task=task, options=opts)
     test_loaded = load(args.test, task=task, options=opts) if args.test else None
     if task != "forecast":
-        require_targets(loaded, task)
+        for part in (loaded, test_loaded):
+            if part is not None:
+                check_targets(part, task)  # before TensorFlow is imported
 
     out, work, lock = claim_out(args)  # before TensorFlow is imported, before any training
     try:
@@ -339,20 +361,68 @@ def _print_metrics(task, metrics, out):
 
 
 # ----------------------------------------------------------------------------------------------
+def _model_meta(model_dir) -> dict:
+    """The ``seqfeed.json`` of a model directory, read without TensorFlow."""
+    path = Path(model_dir)
+    fix = "pass the --out directory of `seqfeed train`"
+    if not path.is_dir():
+        raise ConfigError(f"seqfeed: model directory {model_dir} does not exist.", argument="MODEL_DIR",
+                          received=str(model_dir), fix=fix)
+    meta_file = path / "seqfeed.json"
+    if not meta_file.is_file() or not (path / "model.keras").is_file():
+        raise ConfigError(f"seqfeed: {model_dir} is not a seqfeed model directory (it needs seqfeed.json and "
+                          f"model.keras).", argument="MODEL_DIR", received=str(model_dir), fix=fix)
+    try:
+        meta = json.loads(meta_file.read_text())
+        meta["task"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise DataError(f"seqfeed: {meta_file} is damaged (not the JSON that `seqfeed train` writes).",
+                        argument="MODEL_DIR", received=str(meta_file), fix="train the model again") from None
+    return meta
+
+
 def _load_model(model_dir):
     from ..keras import SequenceModel
 
-    return SequenceModel.load(model_dir)
+    try:
+        return SequenceModel.load(model_dir)
+    except (OSError, ValueError, KeyError) as e:
+        from .._errors import SeqfeedError
+
+        if isinstance(e, SeqfeedError):
+            raise
+        raise DataError(f"seqfeed: cannot load the model in {model_dir}: {' '.join(str(e).split())[:160]}.",
+                        argument="MODEL_DIR", received=str(model_dir),
+                        fix="train the model again; model.keras is damaged or from another Keras version") from None
 
 
-def _data_for_model(sm, spec):
-    opts = dict(sm.info.get("data", {}).get("options", {}))
-    return load(spec, task=sm.task, options=opts)
+def _data_for_model(meta, spec, args=None, *, with_target: bool = True):
+    """Read new data for a trained model: its column names by default (the flags override them);
+    features matched by the names saved with the model, in any order; for predictions no target."""
+    saved = dict((meta.get("info") or {}).get("data", {}).get("options", {}))
+    opts = {k: saved.get(k) for k in ("id", "time", "target", "features", "nan", "duplicates")}
+    for key, attr in (("id", "id_col"), ("time", "time_col"), ("target", "target_col"), ("nan", "nan"),
+                      ("duplicates", "duplicates")):
+        if getattr(args, attr, None) is not None:
+            opts[key] = getattr(args, attr)
+    opts["id"] = opts["id"] or "id"
+    opts["time"] = opts["time"] or "time"
+    opts["nan"] = opts["nan"] or "error"
+    opts["duplicates"] = opts["duplicates"] or "error"
+    opts["missing_targets"] = "drop" if getattr(args, "drop_missing_targets", False) else "error"
+    if meta.get("feature_names"):
+        opts["model_features"] = list(meta["feature_names"])
+    if not with_target and meta["task"] != "forecast":
+        opts["no_target"] = True
+    return load(spec, task=meta["task"], options=opts)
 
 
 def run_evaluate(args) -> int:
-    sm = _load_model(args.model_dir)
-    loaded = _data_for_model(sm, args.data)
+    meta = _model_meta(args.model_dir)
+    loaded = _data_for_model(meta, args.data, args, with_target=True)
+    if meta["task"] != "forecast":
+        require_targets(loaded, meta["task"])
+    sm = _load_model(args.model_dir)  # TensorFlow only once the data is known to be usable
     if sm.task == "forecast":
         from ..transforms import Standardizer
 
@@ -362,7 +432,8 @@ def run_evaluate(args) -> int:
                                       target_index=rec["target_index"])
         if not len(X):
             raise DataError(f"seqfeed evaluate: {args.data} is too short for one window of {rec['window']} "
-                            f"steps plus {rec['horizon']} to forecast.", argument="data")
+                            f"steps plus {rec['horizon']} to forecast.", argument="data",
+                            fix=f"pass series of at least {rec['window'] + rec['horizon']} steps")
         from .. import metrics as M
 
         Xs = scaler.transform(X)
@@ -370,8 +441,9 @@ def run_evaluate(args) -> int:
         naive = np.repeat(X.values[X.offsets[1:] - 1, rec["target_index"]][:, None], rec["horizon"], axis=1)
         res = {"n": int(len(y)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred), "naive_mae": M.mae(y, naive)}
     else:
-        require_targets(loaded, sm.task)
         res = sm.evaluate(loaded.seqs)
+    if loaded.dropped_ids:
+        res["dropped_missing_targets"] = len(loaded.dropped_ids)
     if args.json:
         print(json.dumps(res))
     else:
@@ -386,21 +458,27 @@ def run_predict(args) -> int:
     out = Path(args.output)
     if not out.name.lower().endswith((".csv", ".parquet", ".pq")):
         raise ConfigError(f"seqfeed predict: -o must end in .csv or .parquet. Received {args.output!r}.",
-                          argument="-o", received=args.output)
-    sm = _load_model(args.model_dir)
-    loaded = _data_for_model(sm, args.data)
+                          argument="-o", received=args.output, fix="pass -o predictions.csv")
+    if out.is_dir():
+        raise ConfigError(f"seqfeed predict: -o {args.output} is a directory.", argument="-o",
+                          received=args.output, fix="pass a file name, e.g. -o predictions.csv")
+    meta = _model_meta(args.model_dir)
+    loaded = _data_for_model(meta, args.data, args, with_target=False)
+    sm = _load_model(args.model_dir)  # TensorFlow only once the data is known to be usable
+    id_name = loaded.options.get("id") if loaded.options.get("format") == "table" else None
+    id_name = id_name or "id"
     seqs = loaded.seqs
     ids = seqs.ids if seqs.ids is not None else np.arange(len(seqs))
     cols = {}
     if sm.task == "classify":
         raw = sm.predict_raw(seqs)
-        cols["id"] = ids
+        cols[id_name] = ids
         cols["prediction"] = sm.classes[np.argmax(raw, axis=1)]
         for k, c in enumerate(sm.classes):
             cols[f"prob_{c}"] = raw[:, k]
     elif sm.task == "regress":
         raw = np.asarray(sm.predict(seqs))
-        cols["id"] = ids
+        cols[id_name] = ids
         if raw.ndim == 1:
             cols["prediction"] = raw
         else:
@@ -408,7 +486,7 @@ def run_predict(args) -> int:
                 cols[f"prediction_{k}"] = raw[:, k]
     elif sm.task == "tag":
         pred = sm.predict(seqs)
-        cols["id"] = np.repeat(ids, seqs.lengths)
+        cols[id_name] = np.repeat(ids, seqs.lengths)
         cols["step"] = np.concatenate([np.arange(n) for n in seqs.lengths])
         cols["prediction"] = np.concatenate(pred) if pred else np.array([])
     else:
@@ -431,7 +509,7 @@ def run_predict(args) -> int:
 
         X = SequenceSet(vals, np.arange(len(seqs) + 1) * W)
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(scaler.transform(X))), rec)
-        cols["id"] = np.repeat(ids, H)
+        cols[id_name] = np.repeat(ids, H)
         cols["step_ahead"] = np.tile(np.arange(1, H + 1), len(seqs))
         cols["forecast"] = pred.reshape(-1)
     table = pa.table({k: pa.array(np.asarray(v).tolist() if np.asarray(v).dtype.kind in "OU" else v)

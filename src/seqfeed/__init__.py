@@ -16,7 +16,8 @@ from .core import (
     pad_sequences,
 )
 
-from .batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler, padding_report
+from .batching import (AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, ShardDataset, TokenBudgetSampler,
+                       padding_report)
 from .transforms import (Standardizer, sliding_windows, split_by_entity, split_by_time, timeseries_windows)
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "BatchLoader",
     "BucketSampler",
     "FixedSampler",
+    "ShardDataset",
     "Standardizer",
     "TokenBudgetSampler",
     "padding_report",

@@ -436,6 +436,47 @@ class Standardizer:
         }
 
     @classmethod
+    def from_moments(cls, *, count, mean, m2, feature_names=None, eps: float = 1e-8) -> "Standardizer":
+        """A fitted global Standardizer from per-feature moments (e.g. a shards manifest's).
+
+        ``count`` (steps), ``mean`` and ``m2`` (sum of squared deviations from the mean) per
+        feature, as merged over data parts with Chan et al.'s update: the same ``mean_`` and
+        ``std_ = sqrt(m2 / count)`` as :meth:`fit` on all those steps, to rounding.
+
+        Example:
+            >>> st = Standardizer.from_moments(count=[3], mean=[2.0], m2=[2.0])
+            >>> st.mean_, st.std_.round(4)
+            (array([2.]), array([0.8165]))
+        """
+        op = "Standardizer.from_moments"
+        try:
+            c, mu, m = (np.asarray(a, dtype=np.float64).reshape(-1) for a in (count, mean, m2))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{op}: `count`, `mean` and `m2` must be numbers per feature.",
+                              argument="mean") from None
+        if not (c.shape == mu.shape == m.shape) or c.size == 0:
+            raise ShapeError(f"{op}: `count`, `mean` and `m2` must have one entry per feature. Received "
+                             f"shapes {shape_str(c.shape)}, {shape_str(mu.shape)}, {shape_str(m.shape)}.",
+                             argument="mean", received=(c.shape, mu.shape, m.shape))
+        bad = ~(np.isfinite(c) & np.isfinite(mu) & np.isfinite(m) & (c > 0) & (m >= 0))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise ConfigError(f"{op}: the moments of feature {j} are not usable (count={c[j]:g}, mean={mu[j]:g}, "
+                              f"m2={m[j]:g}); count must be > 0 and m2 >= 0, all finite.", argument="moments",
+                              index=j, received=(c[j], mu[j], m[j]))
+        if feature_names is not None and len(feature_names) != c.size:
+            raise ConfigError(f"{op}: `feature_names` has {len(feature_names)} names for {c.size} features.",
+                              argument="feature_names", received=len(feature_names))
+        st = cls(eps=eps)
+        st.mean_ = mu
+        names = None if feature_names is None else tuple(str(n) for n in feature_names)
+        st.std_ = st._floor_global(np.sqrt(m / c), names)
+        st.n_features_ = int(c.size)
+        st.feature_names_ = names
+        st.n_steps_ = int(c.max())
+        return st
+
+    @classmethod
     def from_dict(cls, d: dict) -> "Standardizer":
         """Rebuild a Standardizer from :meth:`to_dict` output (validated)."""
         op = "Standardizer.from_dict"

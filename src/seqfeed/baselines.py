@@ -1,0 +1,688 @@
+"""Cheap baselines on the same train/test split as a model: what an LSTM has to beat.
+
+Every function takes a training and a test :class:`~seqfeed.SequenceSet` (the
+training set with ``targets``) and returns a :class:`BaselineResult` with the test
+predictions and, when the test set has targets, its metrics:
+
+* classification: :func:`nn_euclidean`, :func:`nn_dtw`, :func:`nn_summary`
+  (metric ``accuracy``);
+* regression: :func:`mean_regressor`, :func:`ridge_summary` (and the nearest
+  neighbours, which predict the neighbour's target; metrics ``rmse`` and ``mae``);
+* forecasting: :func:`naive_forecast`, :func:`seasonal_naive_forecast`
+  (metrics ``mae`` and ``rmse``); here ``test`` holds the continuation of each
+  training series (``test[i]`` follows ``train[i]``).
+
+:func:`choose_baseline` picks the strongest of them that fits a time budget, using
+:func:`dtw_cost_seconds` for 1-NN DTW. Only NumPy is imported with this module;
+numba (the ``fast`` extra) is imported on the first DTW call, and without it a
+NumPy engine computes the same distances more slowly.
+
+Example:
+    >>> import numpy as np
+    >>> from seqfeed import SequenceSet
+    >>> train = SequenceSet.from_sequences([[0.0, 0, 1, 2], [5.0, 5, 5]], targets=np.array(["up", "flat"]))
+    >>> test = SequenceSet.from_sequences([[0.0, 1, 2, 2, 2], [5.0, 5]], targets=np.array(["up", "flat"]))
+    >>> nn_dtw(test=test, train=train, window=1.0, engine="numpy").predictions.tolist()
+    ['up', 'flat']
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _dtw
+from ._errors import ConfigError, DataError, ShapeError, check_choice
+from .core._sequence_set import SequenceSet
+
+__all__ = [
+    "BaselineResult",
+    "choose_baseline",
+    "dtw_cost_seconds",
+    "dtw_distance",
+    "dtw_distances",
+    "find_season",
+    "mean_regressor",
+    "naive_forecast",
+    "nn_dtw",
+    "nn_euclidean",
+    "nn_summary",
+    "ridge_summary",
+    "seasonal_naive_forecast",
+    "summary_features",
+]
+
+_TASKS = ("classify", "regress", "forecast")
+_ENGINES = ("auto", "numba", "numpy")
+
+
+@dataclass
+class BaselineResult:
+    """What a baseline predicted on the test set.
+
+    Attributes:
+        name: the baseline (e.g. ``"nn_dtw"``).
+        task: ``"classify"``, ``"regress"`` or ``"forecast"``.
+        predictions: one per test sequence (classify/regress), or ``(n_windows, horizon)``
+            for forecasting (series by series, in time order).
+        metrics: ``{"accuracy"}`` (classify) or ``{"rmse", "mae"}`` (regress, forecast)
+            when the test targets are known, else empty.
+        seconds: wall time of the baseline.
+        info: details (window, season, alpha, pairs computed, ...).
+    """
+
+    name: str
+    task: str
+    predictions: np.ndarray
+    metrics: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    info: dict = field(default_factory=dict)
+
+    def score(self) -> float | None:
+        """The headline metric: accuracy (higher is better) or rmse/mae (lower is better)."""
+        key = {"classify": "accuracy", "regress": "rmse", "forecast": "mae"}[self.task]
+        return self.metrics.get(key)
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_set(op: str, name: str, s, *, targets: bool) -> SequenceSet:
+    if not isinstance(s, SequenceSet):
+        raise ConfigError(f"{op}: `{name}` must be a SequenceSet. Received a {type(s).__name__}.",
+                          argument=name, received=type(s).__name__,
+                          fix="build one with seqfeed.SequenceSet.from_sequences(...) or seqfeed.as_sequence_set(...)")
+    if len(s) == 0:
+        raise DataError(f"{op}: `{name}` holds no sequences.", argument=name, received=0,
+                        fix=f"pass a non-empty {name} set")
+    empty = np.flatnonzero(s.lengths == 0)
+    if empty.size:
+        i = int(empty[0])
+        raise DataError(f"{op}: `{name}` sequence {i} is empty (0 steps).", argument=name, received=0, index=i,
+                        fix="drop empty sequences first (e.g. s.take(s.lengths > 0))")
+    if s.values.dtype.kind not in "biuf":  # pragma: no cover - SequenceSet already checks
+        raise DataError(f"{op}: `{name}` values must be numbers.", argument=name, received=str(s.values.dtype))
+    bad = ~np.isfinite(s.values) if s.values.dtype.kind == "f" else None
+    if bad is not None and bad.any():
+        step = int(np.flatnonzero(bad.any(axis=1))[0])
+        i = int(np.searchsorted(s.offsets, step, side="right") - 1)
+        raise DataError(f"{op}: `{name}` sequence {i} holds NaN or inf (step {step - int(s.offsets[i])}).",
+                        argument=name, received="NaN/inf", index=i,
+                        fix="fill or drop missing values first (e.g. the CLI's --nan ffill)")
+    if targets and s.targets is None:
+        raise DataError(f"{op}: `{name}` has no targets; a baseline predicts the training targets.",
+                        argument=name, received=None, fix=f"give {name} targets (SequenceSet(..., targets=y))")
+    return s
+
+
+def _check_pair(op: str, train, test, *, task: str | None = None):
+    train = _check_set(op, "train", train, targets=task != "forecast")
+    test = _check_set(op, "test", test, targets=False)
+    if train.n_features != test.n_features:
+        raise ShapeError(f"{op}: `test` has {test.n_features} features, `train` has {train.n_features}.",
+                         argument="test", received=test.n_features,
+                         fix="give both sets the same features in the same order")
+    if task == "regress":
+        _regression_targets(op, train.targets, "train")
+    return train, test
+
+
+def _regression_targets(op, y, name):
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise DataError(f"{op}: `{name}` targets must be numbers for regression. Received dtype {y.dtype}.",
+                        argument=name, received=str(y.dtype), fix="use a classification baseline for labels")
+    y = y.astype(np.float64)
+    if not np.all(np.isfinite(y)):
+        i = int(np.flatnonzero(~np.isfinite(y.reshape(len(y), -1)).any(axis=1))[0])
+        raise DataError(f"{op}: `{name}` target {i} is NaN or inf.", argument=name, index=i,
+                        received="NaN/inf", fix="drop the sequences whose target is missing")
+    return y
+
+
+def _check_window(op: str, window) -> float:
+    if isinstance(window, bool) or not isinstance(window, numbers.Real) or not (0 <= float(window) <= 1):
+        raise ConfigError(f"{op}: `window` must be a fraction of the longer sequence's length in [0, 1]. "
+                          f"Received: window={window!r}.", argument="window", received=window,
+                          fix="pass e.g. window=0.1 (10%), 0 for no warping, 1 for unconstrained DTW")
+    return float(window)
+
+
+def _engine(op: str, engine) -> str:
+    check_choice(op, "engine", engine, _ENGINES)
+    if engine == "numpy":
+        return "numpy"
+    if _dtw.have_numba():
+        return "numba"
+    if engine == "numba":
+        raise ConfigError(f"{op}: engine='numba' needs the numba package, which is not installed.",
+                          argument="engine", received=engine,
+                          fix="pip install 'seqfeed[fast]', or pass engine='auto' to use the NumPy engine")
+    return "numpy"
+
+
+def _metrics(task: str, test: SequenceSet, predictions) -> dict:
+    if test.targets is None:
+        return {}
+    from . import metrics as M
+
+    if task == "classify":
+        return {"accuracy": M.accuracy(np.asarray(test.targets), predictions)}
+    y = _regression_targets("baseline", test.targets, "test")
+    return {"rmse": M.rmse(y, predictions), "mae": M.mae(y, predictions)}
+
+
+def _task_of(train: SequenceSet) -> str:
+    return "classify" if np.asarray(train.targets).dtype.kind not in "fc" else "regress"
+
+
+# ----------------------------------------------------------------------------- nearest neighbours
+def _align(op: str, sets, length: int, align: str) -> list[np.ndarray]:
+    """Each set as a dense ``(n, length, F)`` float64 array, resampled or padded with its last value."""
+    out = []
+    for s in sets:
+        L = s.lengths
+        if align == "resample":
+            pos = np.linspace(0.0, 1.0, length)[None, :] * (L - 1)[:, None]  # (n, length)
+            lo = np.floor(pos).astype(np.int64)
+            hi = np.minimum(lo + 1, (L - 1)[:, None])
+            frac = (pos - lo)[..., None]
+            base = s.offsets[:-1, None]
+            v = np.asarray(s.values, dtype=np.float64)
+            out.append(v[base + lo] * (1 - frac) + v[base + hi] * frac)
+        else:  # "pad": steps past a sequence's end repeat its last value
+            idx = np.minimum(np.arange(length)[None, :], (L - 1)[:, None]) + s.offsets[:-1, None]
+            out.append(np.asarray(s.values, dtype=np.float64)[idx])
+    return out
+
+
+def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distances ``(len(A), len(B))`` of flattened rows, computed exactly per block."""
+    A = A.reshape(len(A), -1)
+    B = B.reshape(len(B), -1)
+    out = np.empty((len(A), len(B)))
+    step = max(1, int(2e7 // max(1, B.size)))
+    for i in range(0, len(A), step):
+        d = A[i:i + step, None, :] - B[None, :, :]
+        out[i:i + step] = np.einsum("abk,abk->ab", d, d)
+    return out
+
+
+def _predict_nearest(train: SequenceSet, idx: np.ndarray) -> np.ndarray:
+    y = np.asarray(train.targets)
+    return y[idx]
+
+
+def nn_euclidean(train: SequenceSet, test: SequenceSet, *, align: str = "pad") -> BaselineResult:
+    """1-nearest neighbour under the Euclidean distance.
+
+    Equal lengths: the plain Euclidean distance over all steps and features.
+    Variable lengths are made equal first, to the longest sequence of either set:
+
+    * ``align="pad"`` (default): each sequence is extended by repeating its last value
+      (1-NN on JapaneseVowels: 0.960 with last-value padding, 0.916 with zeros);
+    * ``align="resample"``: each sequence is linearly interpolated onto that many
+      evenly spaced points between its first and last step.
+
+    Ties go to the training sequence that comes first.
+
+    Args:
+        train: training sequences ``(T_i, F)`` with ``targets``.
+        test: test sequences with the same ``F`` (``targets`` optional, for metrics).
+
+    Returns:
+        BaselineResult named ``"nn_euclidean"``; ``info["index"]`` holds the neighbours.
+    """
+    op = "nn_euclidean"
+    check_choice(op, "align", align, ("pad", "resample"))
+    train, test = _check_pair(op, train, test)
+    t0 = time.perf_counter()
+    length = int(max(train.lengths.max(), test.lengths.max()))
+    A, B = _align(op, (test, train), length, align)
+    idx = np.argmin(_sq_dist(A, B), axis=1)
+    pred = _predict_nearest(train, idx)
+    task = _task_of(train)
+    return BaselineResult(op, task, pred, _metrics(task, test, pred), time.perf_counter() - t0,
+                          {"align": align, "length": length, "index": idx})
+
+
+def nn_dtw(train: SequenceSet, test: SequenceSet, *, window: float = 0.1, engine: str = "auto") -> BaselineResult:
+    """1-nearest neighbour under dynamic time warping with a Sakoe-Chiba window.
+
+    Multivariate sequences use dependent DTW (the cost of matching two steps is the
+    squared Euclidean distance of their feature vectors). Sequences may differ in
+    length: the band follows the straight line between the two ends (see
+    :func:`dtw_distance`). With the numba engine and equal lengths, candidates are
+    visited in LB_Keogh order and hopeless ones are abandoned early; the result is
+    the same as the exhaustive search. Ties go to the training sequence that comes first.
+
+    Args:
+        train: training sequences with ``targets``.
+        test: test sequences with the same number of features.
+        window: band radius as a fraction of the longer sequence's length, in ``[0, 1]``
+            (0: no warping, i.e. squared Euclidean for equal lengths; 1: unconstrained).
+        engine: ``"auto"`` (numba when installed), ``"numba"`` or ``"numpy"``.
+
+    Returns:
+        BaselineResult named ``"nn_dtw"``; ``info`` has ``index``, ``distance``,
+        ``pairs_computed`` and ``engine``.
+    """
+    op = "nn_dtw"
+    window = _check_window(op, window)
+    eng = _engine(op, engine)
+    train, test = _check_pair(op, train, test)
+    t0 = time.perf_counter()
+    idx, dist, computed = _dtw.nearest(test.values, test.offsets, train.values, train.offsets, window, eng)
+    pred = _predict_nearest(train, idx)
+    task = _task_of(train)
+    return BaselineResult(op, task, pred, _metrics(task, test, pred), time.perf_counter() - t0,
+                          {"window": window, "engine": eng, "index": idx, "distance": dist,
+                           "pairs_computed": computed, "pairs": len(train) * len(test)})
+
+
+def dtw_distance(a, b, *, window: float = 0.1, engine: str = "auto") -> float:
+    """DTW distance of two sequences ``(T_a, F)`` and ``(T_b, F)`` (1-D arrays: one feature).
+
+    The sum of squared step differences along the cheapest warping path inside a
+    Sakoe-Chiba band of radius ``floor(window * max(T_a, T_b))`` steps. For unequal
+    lengths the band is centred on the straight line between ``(0, 0)`` and
+    ``(T_a - 1, T_b - 1)`` (each row of the longer sequence, rounded half up), so a
+    path exists for every window; the distance is symmetric, ``>= 0``, 0 for identical
+    sequences, and with ``window=0`` and equal lengths it is ``sum((a - b) ** 2)``.
+
+    Example:
+        >>> dtw_distance([0.0, 1.0, 2.0], [0.0, 1.0, 1.0, 2.0], window=1.0, engine="numpy")
+        0.0
+    """
+    op = "dtw_distance"
+    window = _check_window(op, window)
+    eng = _engine(op, engine)
+    arrs = []
+    for name, x in (("a", a), ("b", b)):
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"{op}: `{name}` must be a numeric array (T,) or (T, F).", argument=name,
+                            received=type(x).__name__) from None
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise ShapeError(f"{op}: `{name}` must have shape (T,) or (T, F) with T >= 1. "
+                             f"Received shape {x.shape}.", argument=name, received=x.shape)
+        if not np.all(np.isfinite(x)):
+            raise DataError(f"{op}: `{name}` holds NaN or inf.", argument=name, received="NaN/inf",
+                            fix="fill or drop missing values first")
+        arrs.append(x)
+    if arrs[0].shape[1] != arrs[1].shape[1]:
+        raise ShapeError(f"{op}: `a` has {arrs[0].shape[1]} features, `b` has {arrs[1].shape[1]}.",
+                         argument="b", received=arrs[1].shape)
+    r = _dtw.radius(window, arrs[0].shape[0], arrs[1].shape[0])
+    return _dtw.pair_distance(arrs[0], arrs[1], r, eng)
+
+
+def dtw_distances(x: SequenceSet, y: SequenceSet, *, window: float = 0.1, engine: str = "auto") -> np.ndarray:
+    """All DTW distances ``(len(x), len(y))`` between two sets (see :func:`dtw_distance`)."""
+    op = "dtw_distances"
+    window = _check_window(op, window)
+    eng = _engine(op, engine)
+    x = _check_set(op, "x", x, targets=False)
+    y = _check_set(op, "y", y, targets=False)
+    if x.n_features != y.n_features:
+        raise ShapeError(f"{op}: `y` has {y.n_features} features, `x` has {x.n_features}.", argument="y",
+                         received=y.n_features)
+    return _dtw.distance_matrix(x.values, x.offsets, y.values, y.offsets, window, eng)
+
+
+# ----------------------------------------------------------------------------- summary features
+_STATS = ("mean", "std", "min", "max", "slope", "logamp_mean", "logamp_std", "logamp_max")
+
+
+def summary_features(seqs: SequenceSet) -> tuple[np.ndarray, list[str]]:
+    """Per-sequence summary statistics: ``(n, 8 * F + 1)`` float64 and their names.
+
+    Per feature ``f``: mean, std, min, max, slope (least-squares slope against time
+    scaled to [0, 1]; 0 for one step), and of the log-amplitude ``log1p(|x|)`` the
+    mean, std and max; then ``log_length`` (the log of the number of steps).
+    Names are ``"<feature>:<stat>"``.
+
+    Example:
+        >>> X, names = summary_features(SequenceSet.from_sequences([[1.0, 2.0, 3.0]]))
+        >>> dict(zip(names, X[0].round(3)))["dim_0:slope"]
+        np.float64(2.0)
+    """
+    op = "summary_features"
+    seqs = _check_set(op, "seqs", seqs, targets=False)
+    v = np.asarray(seqs.values, dtype=np.float64)
+    L = seqs.lengths.astype(np.float64)
+    start = seqs.offsets[:-1]
+    n = len(seqs)
+    rep = np.repeat(np.arange(n), seqs.lengths)
+
+    def seg_mean(x):
+        return np.add.reduceat(x, start, axis=0) / L[:, None]
+
+    mean = seg_mean(v)
+    centred = v - mean[rep]
+    std = np.sqrt(seg_mean(centred * centred))
+    vmin = np.minimum.reduceat(v, start, axis=0)
+    vmax = np.maximum.reduceat(v, start, axis=0)
+    k = np.arange(v.shape[0]) - np.repeat(start, seqs.lengths)  # step index within its sequence
+    t = k / np.maximum(L - 1, 1)[rep]
+    tc = t - seg_mean(t[:, None])[rep, 0]
+    denom = np.add.reduceat(tc * tc, start)
+    slope = np.add.reduceat(tc[:, None] * centred, start, axis=0) / np.where(denom > 0, denom, 1.0)[:, None]
+    slope[denom == 0] = 0.0
+    la = np.log1p(np.abs(v))
+    la_mean = seg_mean(la)
+    la_c = la - la_mean[rep]
+    la_std = np.sqrt(seg_mean(la_c * la_c))
+    la_max = np.maximum.reduceat(la, start, axis=0)
+    blocks = [mean, std, vmin, vmax, slope, la_mean, la_std, la_max]
+    F = v.shape[1]
+    feats = np.stack(blocks, axis=2).reshape(n, F * len(blocks))  # feature-major: f0 stats, f1 stats, ...
+    names_f = list(seqs.feature_names or [f"dim_{j}" for j in range(F)])
+    names = [f"{nf}:{st}" for nf in names_f for st in _STATS] + ["log_length"]
+    return np.concatenate([feats, np.log(L)[:, None]], axis=1), names
+
+
+def _standardised(train: SequenceSet, test: SequenceSet):
+    A, names = summary_features(train)
+    B, _ = summary_features(test)
+    mu = A.mean(axis=0)
+    sd = A.std(axis=0)
+    keep = sd > 1e-12 * np.maximum(1.0, np.abs(mu))
+    A = (A[:, keep] - mu[keep]) / sd[keep]
+    B = (B[:, keep] - mu[keep]) / sd[keep]
+    return A, B, [n for n, k in zip(names, keep) if k]
+
+
+def nn_summary(train: SequenceSet, test: SequenceSet) -> BaselineResult:
+    """1-nearest neighbour on :func:`summary_features`, each standardised with the training mean and std.
+
+    Features constant on the training set are dropped. Ties go to the training
+    sequence that comes first.
+    """
+    op = "nn_summary"
+    train, test = _check_pair(op, train, test)
+    t0 = time.perf_counter()
+    A, B, names = _standardised(train, test)
+    if A.shape[1] == 0:
+        idx = np.zeros(len(test), dtype=np.int64)
+    else:
+        idx = np.argmin(_sq_dist(B, A), axis=1)
+    pred = _predict_nearest(train, idx)
+    task = _task_of(train)
+    return BaselineResult(op, task, pred, _metrics(task, test, pred), time.perf_counter() - t0,
+                          {"features": names, "index": idx})
+
+
+# ----------------------------------------------------------------------------- regression
+def mean_regressor(train: SequenceSet, test: SequenceSet) -> BaselineResult:
+    """Predict the mean training target for every test sequence."""
+    op = "mean_regressor"
+    train, test = _check_pair(op, train, test, task="regress")
+    t0 = time.perf_counter()
+    y = _regression_targets(op, train.targets, "train")
+    pred = np.repeat(y.mean(axis=0, keepdims=True), len(test), axis=0)
+    return BaselineResult(op, "regress", pred, _metrics("regress", test, pred), time.perf_counter() - t0,
+                          {"mean": y.mean(axis=0).tolist()})
+
+
+def ridge_summary(train: SequenceSet, test: SequenceSet, *, alphas=None) -> BaselineResult:
+    """Ridge regression on standardised :func:`summary_features`, penalty chosen by leave-one-out error.
+
+    Closed form through one SVD of the centred training features: for each ``alpha``
+    the exact leave-one-out residuals are ``e_i / (1 - h_ii)`` (``h`` the hat matrix,
+    intercept included, unpenalised); the ``alpha`` with the smallest mean squared
+    leave-one-out residual is used. Targets may be ``(n,)`` or ``(n, k)``.
+
+    Args:
+        alphas: candidate penalties (positive); default 41 values, log-spaced from
+            ``1e-6`` to ``1e4`` times the largest squared singular value.
+    """
+    op = "ridge_summary"
+    train, test = _check_pair(op, train, test, task="regress")
+    if alphas is not None:
+        a = np.asarray(alphas, dtype=np.float64).reshape(-1)
+        if a.size == 0 or not np.all(np.isfinite(a)) or np.any(a <= 0):
+            raise ConfigError(f"{op}: `alphas` must be a non-empty list of positive numbers. Received {alphas!r}.",
+                              argument="alphas", received=alphas, fix="pass e.g. alphas=[0.1, 1, 10], or None")
+    t0 = time.perf_counter()
+    y = _regression_targets(op, train.targets, "train")
+    y2 = y.reshape(len(y), -1)
+    A, B, names = _standardised(train, test)
+    n = len(A)
+    y_mean = y2.mean(axis=0)
+    yc = y2 - y_mean
+    if A.shape[1] == 0:
+        pred2 = np.repeat(y_mean[None], len(B), axis=0)
+        alpha = None
+    else:
+        U, s, Vt = np.linalg.svd(A, full_matrices=False)  # A is centred (standardised on train)
+        s2 = s * s
+        grid = (np.asarray(alphas, dtype=np.float64).reshape(-1) if alphas is not None
+                else s2.max() * np.logspace(-6, 4, 41))
+        Uty = U.T @ yc
+        best = (np.inf, None)
+        for alpha in grid:
+            shrink = s2 / (s2 + alpha)
+            fitted = U @ (shrink[:, None] * Uty)
+            h = (U * U) @ shrink + 1.0 / n
+            loo = (yc - fitted) / np.maximum(1.0 - h, 1e-12)[:, None]
+            err = float(np.mean(loo * loo))
+            if err < best[0]:
+                best = (err, float(alpha))
+        alpha = best[1]
+        coef = Vt.T @ ((s / (s2 + alpha))[:, None] * Uty)
+        pred2 = B @ coef + y_mean
+    pred = pred2 if y.ndim == 2 else pred2[:, 0]
+    return BaselineResult(op, "regress", pred, _metrics("regress", test, pred), time.perf_counter() - t0,
+                          {"alpha": alpha, "features": names})
+
+
+# ----------------------------------------------------------------------------- forecasting
+def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> int | None:
+    """The dominant period of a series: the autocorrelation peak of its first differences.
+
+    The lag (>= 2, <= ``max_lag``, default a third of the length) of the highest local
+    maximum of the sample autocorrelation of ``diff(values)``; None when no local
+    maximum exceeds both ``min_acf`` and ``2 / sqrt(n)`` (no clear season).
+
+    Example:
+        >>> find_season(np.sin(2 * np.pi * np.arange(120) / 12))
+        12
+    """
+    op = "find_season"
+    x = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(x)):
+        raise DataError(f"{op}: `values` holds NaN or inf.", argument="values", received="NaN/inf",
+                        fix="fill or drop missing values first")
+    d = np.diff(x)
+    n = d.size
+    if n < 8:
+        return None
+    max_lag = min(n // 3 if max_lag is None else int(max_lag), n - 2)
+    if max_lag < 3:
+        return None
+    d = d - d.mean()
+    var = float(d @ d)
+    if var <= 0:
+        return None
+    acf = np.array([float(d[:n - k] @ d[k:]) / var for k in range(max_lag + 2)])
+    lags = np.arange(2, max_lag + 1)
+    peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1])]
+    threshold = max(min_acf, 2.0 / math.sqrt(n))
+    peaks = peaks[acf[peaks] > threshold]
+    if peaks.size == 0:
+        return None
+    return int(peaks[np.argmax(acf[peaks])])
+
+
+def _forecast_check(op, train, test, horizon, target):
+    train, test = _check_pair(op, train, test, task="forecast")
+    if len(train) != len(test):
+        raise ShapeError(f"{op}: `test` must hold the continuation of each training series: {len(test)} test "
+                         f"series for {len(train)} training series.", argument="test", received=len(test),
+                         fix="split each series at a cutoff: train = steps before it, test = steps from it on")
+    from ._errors import check_int
+
+    horizon = check_int(op, "horizon", horizon, minimum=1)
+    target = check_int(op, "target", target, minimum=0)
+    if target >= train.n_features:
+        raise ConfigError(f"{op}: `target` {target} is not a feature index (the series have {train.n_features}).",
+                          argument="target", received=target, fix=f"pass 0..{train.n_features - 1}")
+    short = np.flatnonzero(test.lengths < horizon)
+    if short.size:
+        i = int(short[0])
+        raise DataError(f"{op}: test series {i} has {int(test.lengths[i])} steps, fewer than horizon={horizon}.",
+                        argument="horizon", received=horizon, index=i, fix="use a smaller horizon")
+    return train, test, horizon, target
+
+
+def _seasonal(train, test, horizon, target, seasons):
+    """Forecasts of every window whose first target lies in the test part, with true history."""
+    preds, ys = [], []
+    for i in range(len(train)):
+        h = np.asarray(train[i][:, target], dtype=np.float64)
+        f = np.asarray(test[i][:, target], dtype=np.float64)
+        full = np.concatenate([h, f])
+        c = h.size
+        s = seasons[i]
+        starts = np.arange(c, full.size - horizon + 1)
+        k = np.arange(horizon)
+        # the value one season (or more, for k >= s) before each forecast step, known at time start - 1
+        back = s * (k // s + 1)
+        src = starts[:, None] + k[None, :] - back[None, :]
+        preds.append(full[src])
+        ys.append(full[starts[:, None] + k[None, :]])
+    return np.concatenate(preds), np.concatenate(ys)
+
+
+def _forecast_result(name, train, test, horizon, target, seasons, t0, info):
+    pred, y = _seasonal(train, test, horizon, target, seasons)
+    from . import metrics as M
+
+    metrics = {"mae": M.mae(y, pred), "rmse": M.rmse(y, pred)}
+    return BaselineResult(name, "forecast", pred, metrics, time.perf_counter() - t0, info)
+
+
+def naive_forecast(train: SequenceSet, test: SequenceSet, *, horizon: int = 1, target: int = 0) -> BaselineResult:
+    """The last observed value, repeated over the horizon.
+
+    ``test[i]`` continues ``train[i]``. Forecasts are made from every origin whose
+    first forecast step lies in the test part (one window per step, true history up
+    to the origin), as ``seqfeed train --task forecast`` evaluates: ``predictions``
+    ``(n_windows, horizon)``, series by series in time order.
+    """
+    op = "naive_forecast"
+    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
+    t0 = time.perf_counter()
+    return _forecast_result(op, train, test, horizon, target, [1] * len(train), t0, {"horizon": horizon})
+
+
+def seasonal_naive_forecast(train: SequenceSet, test: SequenceSet, *, season: int | None = None,
+                            horizon: int = 1, target: int = 0) -> BaselineResult:
+    """The value one season earlier (the same step of the last season seen before the origin).
+
+    Args:
+        season: period in steps; None: :func:`find_season` on each training series
+            (a series without a clear season falls back to the naive forecast, season 1).
+
+    ``info["seasons"]`` lists the season used for each series.
+    """
+    op = "seasonal_naive_forecast"
+    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
+    if season is not None:
+        from ._errors import check_int
+
+        season = check_int(op, "season", season, minimum=1)
+        short = np.flatnonzero(train.lengths < season)
+        if short.size:
+            i = int(short[0])
+            raise DataError(f"{op}: training series {i} has {int(train.lengths[i])} steps, fewer than one "
+                            f"season ({season}).", argument="season", received=season, index=i,
+                            fix="pass a shorter season, or season=None to detect it")
+    t0 = time.perf_counter()
+    if season is None:
+        seasons = []
+        for i in range(len(train)):
+            s = find_season(train[i][:, target])
+            seasons.append(s if s is not None and s <= train.lengths[i] else 1)
+    else:
+        seasons = [season] * len(train)
+    return _forecast_result(op, train, test, horizon, target, seasons, t0,
+                            {"horizon": horizon, "seasons": seasons})
+
+
+# ----------------------------------------------------------------------------- cost and choice
+# CPU time measured on a 2-core x86-64 machine (numba 0.68, NumPy 2.4, all pairs, no pruning):
+# seconds = pairs * (cells_per_pair * (A + B * (features - 1)) + C) + compile; numba 7-10 ns per cell
+# (lengths 24-400, window 0.1-1), NumPy engine 30-120 ns per cell.
+_COST = {"numba": (9e-9, 0.6e-9, 2e-6, 1.5), "numpy": (110e-9, 5e-9, 5e-6, 0.0)}
+
+
+def dtw_cost_seconds(n_train: int, n_test: int, length: int, window: float = 0.1, *, n_features: int = 1,
+                     engine: str = "auto") -> float:
+    """Expected seconds of :func:`nn_dtw` without pruning (an upper bound; pruning usually saves 3-10x).
+
+    ``length`` is the typical (e.g. mean) sequence length; the band has
+    ``min(length, 2 * floor(window * length) + 1)`` cells per row. Includes a one-off
+    compile time for the numba engine.
+
+    Example:
+        >>> round(dtw_cost_seconds(100, 100, 100, 0.1, engine="numpy"), 2)
+        2.36
+    """
+    op = "dtw_cost_seconds"
+    for name, v in (("n_train", n_train), ("n_test", n_test), ("length", length), ("n_features", n_features)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise ConfigError(f"{op}: `{name}` must be an integer >= 1. Received: {name}={v!r}.",
+                              argument=name, received=v)
+    window = _check_window(op, window)
+    eng = _engine(op, engine)
+    a, b, c, compile_s = _COST[eng]
+    width = min(length, 2 * _dtw.radius(window, length, length) + 1)
+    cells = length * width
+    return float(n_train * n_test * (cells * (a + b * (n_features - 1)) + c) + compile_s)
+
+
+def choose_baseline(train: SequenceSet, test: SequenceSet, task: str, budget_seconds: float, *,
+                    window: float = 0.1, horizon: int = 1) -> BaselineResult:
+    """The strongest cheap baseline that fits ``budget_seconds``, run on the test set.
+
+    * ``"classify"``: 1-NN DTW (``window``) when :func:`dtw_cost_seconds` fits the
+      budget, else 1-NN on summary features;
+    * ``"regress"``: ridge on summary features (the mean when there are fewer than 3
+      training sequences);
+    * ``"forecast"``: seasonal naive when a season is found in every training series,
+      else naive (``test`` continues ``train``).
+
+    ``info["estimated_seconds"]`` holds the DTW estimate for classification.
+    """
+    op = "choose_baseline"
+    check_choice(op, "task", task, _TASKS)
+    if (isinstance(budget_seconds, bool) or not isinstance(budget_seconds, numbers.Real)
+            or not math.isfinite(budget_seconds) or budget_seconds <= 0):
+        raise ConfigError(f"{op}: `budget_seconds` must be a number > 0. Received: budget_seconds={budget_seconds!r}.",
+                          argument="budget_seconds", received=budget_seconds, fix="pass e.g. budget_seconds=30")
+    window = _check_window(op, window)
+    if task == "forecast":
+        train, test, horizon, _ = _forecast_check(op, train, test, horizon, 0)
+        seasons = [find_season(train[i][:, 0]) for i in range(len(train))]
+        if all(s is not None and s > 1 for s in seasons):
+            return seasonal_naive_forecast(train, test, horizon=horizon)
+        return naive_forecast(train, test, horizon=horizon)
+    train, test = _check_pair(op, train, test, task=task)
+    if task == "regress":
+        return ridge_summary(train, test) if len(train) >= 3 else mean_regressor(train, test)
+    length = max(1, int(round(float(np.mean(np.concatenate([train.lengths, test.lengths]))))))
+    est = dtw_cost_seconds(len(train), len(test), length, window, n_features=train.n_features)
+    if est <= budget_seconds:
+        res = nn_dtw(train, test, window=window)
+    else:
+        res = nn_summary(train, test)
+    res.info["estimated_seconds"] = est
+    res.info["budget_seconds"] = float(budget_seconds)
+    return res

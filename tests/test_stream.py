@@ -247,3 +247,53 @@ def test_not_a_shards_directory(tmp_path):
         ShardDataset(tmp_path)
     with pytest.raises(ConfigError, match="path of a shards directory"):
         ShardDataset(make_set(3, 0))
+
+
+# ------------------------------------------------------------------ Keras
+def last_step_problem(n, seed):
+    """Label = sign of the last real step's first feature (as in test_keras_training)."""
+    rng = np.random.default_rng(seed)
+    seqs, y = [], []
+    for L in rng.integers(3, 25, n):
+        s = rng.normal(size=(L, 2)).astype("float32") * 3 + 1
+        seqs.append(s)
+        y.append("pos" if s[-1, 0] > 1 else "neg")
+    return SequenceSet.from_sequences(seqs, targets=np.array(y), feature_names=["a", "b"])
+
+
+@pytest.mark.tf
+def test_training_from_shards_equals_in_memory_training(tmp_path):
+    from seqfeed.keras import SequenceModel
+
+    train, test = last_step_problem(300, 0), last_step_problem(150, 1)
+    write_shards(train, tmp_path / "s")
+    mem = SequenceModel.for_data("classify", train, units=12, seed=0, learning_rate=5e-3,
+                                 scaler=seqfeed.Standardizer().fit(train))
+    h_mem = mem.fit(train, epochs=3, batch_size=32, seed=0, verbose=0)
+    streamed = SequenceModel.for_data("classify", tmp_path / "s", units=12, seed=0, learning_rate=5e-3)
+    assert streamed.classes.tolist() == ["neg", "pos"] and streamed.feature_names == ["a", "b"]
+    h_st = streamed.fit(tmp_path / "s", epochs=3, batch_size=32, seed=0, verbose=0)
+    np.testing.assert_allclose(streamed.scaler.std_, mem.scaler.std_, rtol=1e-10)
+    # identical batches and initial weights; the only difference is the scaler's float64 rounding
+    # (~1e-16 relative), invisible after the cast to float32: the losses agree to float32 precision
+    np.testing.assert_allclose(h_st.history["loss"], h_mem.history["loss"], rtol=1e-6)
+    a_mem, a_st = mem.evaluate(test)["accuracy"], streamed.evaluate(test)["accuracy"]
+    assert a_mem > 0.7 and abs(a_st - a_mem) <= 1 / len(test), (a_mem, a_st)
+
+
+@pytest.mark.tf
+def test_keras_adapters_serve_the_dataset_batches(tmp_path):
+    train = last_step_problem(120, 2)
+    write_shards(train, tmp_path / "s", rows_per_file=25)
+    want = [b.index.copy() for b in ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40)]
+    ds = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40)
+    tfds = ds.to_tf_dataset()
+    got = [x for x, _ in tfds]
+    assert len(got) == len(want) == len(ds)
+    for (inputs), idx in zip(got, want):
+        assert inputs["x"].shape[0] == idx.size
+    py = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40).to_py_dataset()
+    assert len(py) == len(want)
+    for i in (0, 1, 2, 1):  # sequential and random access agree
+        x, y = py[i]
+        assert x["x"].shape[0] == want[i].size

@@ -72,6 +72,10 @@ class SequenceModel:
         Conv1D front-end instead.
         """
         check_choice("SequenceModel.for_data", "task", task, TASKS)
+        from ._shards_fit import is_shards_input, shards_summary
+
+        if is_shards_input(train):  # shards: features, names and classes, without reading the values
+            train = shards_summary(train, task)
         train = as_sequence_set(train, op="SequenceModel.for_data")
         classes, n_out, horizon = None, 1, 1
         if task in ("classify", "regress", "forecast") and train.targets is None:
@@ -202,13 +206,23 @@ class SequenceModel:
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
             batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
             verbose="auto", initial_epoch: int = 0, crop: float | None = None):
-        """Train on ``train`` (SequenceSet, raw sequences with targets, or one Batch).
+        """Train on ``train`` (SequenceSet, raw sequences with targets, one Batch, or sequence shards).
+
+        Shards (a shards directory or a :class:`~seqfeed.ShardDataset`) are streamed through a
+        bounded shuffle window, never read whole; a model without a scaler is given the one of
+        the manifest's moments.
 
         Returns the Keras ``History``.
         """
         epochs = check_int("SequenceModel.fit", "epochs", epochs, minimum=1)
         batch_size = check_int("SequenceModel.fit", "batch_size", batch_size, minimum=1)
         keras.utils.set_random_seed(seed)
+        from ._shards_fit import fit_shards, is_shards_input
+
+        if is_shards_input(train):  # a shards directory or a ShardDataset: streamed
+            return fit_shards(self, train, validation=validation, epochs=epochs, batch_size=batch_size,
+                              max_tokens=max_tokens, seed=seed, callbacks=callbacks, verbose=verbose,
+                              initial_epoch=initial_epoch)
         if isinstance(train, Batch):
             _check_nonempty(train, "SequenceModel.fit")
             if train.y is None:

@@ -1,0 +1,102 @@
+"""Training a :class:`SequenceModel` on sequence shards, streamed (no full read into memory)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._errors import ConfigError, DataError
+from ..batching import ShardDataset
+from ..core._sequence_set import SequenceSet
+
+
+def is_shards_input(data) -> bool:
+    """A ShardDataset, or the path of a shards directory."""
+    if isinstance(data, ShardDataset):
+        return True
+    if isinstance(data, (str, os.PathLike)):
+        from ..sources._shards import is_shards
+
+        return is_shards(data)
+    return False
+
+
+def _target_column(ds: ShardDataset, op: str):
+    """Every target of the dataset's split (one column, read file by file)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..sources._shards import _to_numpy
+
+    level = (ds.manifest.get("target") or {}).get("level")
+    if level is None:
+        raise DataError(f"{op}: the shards hold no target.", argument="train",
+                        fix="pack the shards with --target COLUMN")
+    name = "target" if level == "sequence" else "targets"
+    parts = []
+    for f in range(len(ds.files)):
+        col = pq.read_table(ds._file_path(f), columns=[name], memory_map=True).column(name)
+        if level == "step":
+            col = pa.chunked_array([c.flatten() for c in col.chunks], type=col.type.value_type)
+        parts.append(np.unique(_to_numpy(col)) if level == "step" else _to_numpy(col))
+    return level, np.concatenate(parts) if parts else np.zeros(0)
+
+
+def shards_summary(train, task: str, op: str = "SequenceModel.for_data") -> SequenceSet:
+    """A tiny stand-in set with the shards' features, names and every class (or a target's shape).
+
+    What :meth:`SequenceModel.for_data` needs to shape a model, without reading the values.
+    """
+    ds = train if isinstance(train, ShardDataset) else ShardDataset(train, split="train", batch_size=1)
+    level, t = _target_column(ds, op)
+    F = ds.n_features
+    if level == "step":
+        classes = np.unique(t)
+        return SequenceSet(np.zeros((classes.size, F), np.float32), np.arange(classes.size + 1),
+                           step_targets=classes, feature_names=ds.feature_names)
+    sample = np.unique(t) if task == "classify" else t[:1]
+    return SequenceSet(np.zeros((sample.shape[0], F), np.float32), np.arange(sample.shape[0] + 1),
+                       targets=sample, feature_names=ds.feature_names)
+
+
+def shard_dataset(sm, data, *, split: str = "train", batch_size: int = 32, max_tokens: int | None = None,
+                  seed: int = 0, shuffle: bool = True, op: str = "SequenceModel.fit") -> ShardDataset:
+    """A ShardDataset that serves ``data`` prepared for ``sm`` (scaled, targets encoded)."""
+
+    def prepare(seqs):
+        return sm.prepare(seqs, op=op)
+
+    if isinstance(data, ShardDataset):
+        if data.transform is not None or data.scaler is not None:
+            raise ConfigError(f"{op}: the ShardDataset already scales or transforms its rows; the model "
+                              f"prepares them itself.", argument="train",
+                              fix="build the ShardDataset without scaler= and transform=")
+        data.transform = prepare
+        return data
+    return ShardDataset(data, split=split, batch_size=None if max_tokens else batch_size, max_tokens=max_tokens,
+                        seed=seed, shuffle=shuffle, transform=prepare)
+
+
+def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_tokens, seed: int, callbacks,
+               verbose, initial_epoch: int):
+    """``SequenceModel.fit`` on shards: the scaler comes from the manifest's moments when the model
+    has none; the shards stream through a bounded shuffle window."""
+    op = "SequenceModel.fit"
+    ds = shard_dataset(sm, train, batch_size=batch_size, max_tokens=max_tokens, seed=seed, op=op)
+    if sm.scaler is None:
+        sm.scaler = ds.manifest_scaler()
+    ds.set_epoch(initial_epoch)
+    val = None
+    if validation is not None:
+        if is_shards_input(validation):
+            val = shard_dataset(sm, validation, split="validation" if not isinstance(validation, ShardDataset)
+                                else validation.split, batch_size=max(batch_size, 64), shuffle=False, op=op)
+            val = val.to_tf_dataset()
+        else:
+            from ._data import to_tf_dataset
+
+            va = sm.prepare(validation, op=op)
+            val = to_tf_dataset(sm.loader(va, batching="bucket", batch_size=max(batch_size, 64), shuffle=False))
+    return sm.model.fit(ds.to_tf_dataset(), validation_data=val, epochs=epochs, verbose=verbose,
+                        callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)

@@ -16,7 +16,7 @@ from .core import (
     pad_sequences,
 )
 
-from .batching import (AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, ShardDataset, TokenBudgetSampler,
+from .batching import (AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, ShapeBucketSampler, ShardDataset, TokenBudgetSampler,
                        padding_report)
 from .transforms import (Standardizer, sliding_windows, split_by_entity, split_by_time, timeseries_windows)
 
@@ -27,6 +27,7 @@ __all__ = [
     "Batch",
     "BatchLoader",
     "BucketSampler",
+    "ShapeBucketSampler",
     "FixedSampler",
     "ShardDataset",
     "Standardizer",

@@ -83,6 +83,8 @@ class BatchLoader:
             i = int(np.argmin(self.seqs.lengths))
             raise DataError(f"{op}: sequence {i} is empty; a fully masked row has no output.",
                             argument="seqs", index=i, fix="drop empty sequences: seqs.take(seqs.lengths > 0)")
+        # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
+        self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
@@ -92,14 +94,22 @@ class BatchLoader:
 
     def batch(self, indices) -> "Batch":  # noqa: F821
         """Pad the sequences at ``indices`` (ints in ``0..len(seqs) - 1``) into the next buffer."""
-        indices = _check_indices("BatchLoader.batch", indices, len(self.seqs))
+        return self._batch(_check_indices("BatchLoader.batch", indices, len(self.seqs)))
+
+    def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
+        """`batch` on int64 indices known to be in range (the sampler's own batches)."""
         out = None
+        shape = self._shape_of(indices) if self._shape_of is not None else None
         if self.n_buffers:
-            L = self.seqs.lengths[indices]
-            T = int(L.max()) if L.size else 0
-            if self.multiple_of:
-                T = -(-T // self.multiple_of) * self.multiple_of
-            need = indices.size * T * self.seqs.n_features
+            if shape is not None:
+                T = shape[1]
+                need = max(shape[0], indices.size) * T * self.seqs.n_features
+            else:
+                L = self.seqs.lengths[indices]
+                T = int(L.max()) if L.size else 0
+                if self.multiple_of:
+                    T = -(-T // self.multiple_of) * self.multiple_of
+                need = indices.size * T * self.seqs.n_features
             k = self._turn % self.n_buffers
             buf = self._buffers[k]
             if buf is None or buf.size < need:
@@ -108,13 +118,19 @@ class BatchLoader:
             self._turn += 1
             out = buf
         spans = self._crop_spans(indices) if self.crop is not None else None
-        batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                        dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader", spans=spans)
+        if shape is not None:
+            batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
+                            dtype=self.dtype, out=out, maxlen=shape[1], op="BatchLoader", spans=spans)
+            batch = _add_filler_rows(batch, shape[0], self.value, out)
+        else:
+            batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
+                            dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader",
+                            spans=spans)
         if self.balance:
             mean_size = self._mean_batch_size()
             w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
             if batch.sample_weight is None:
-                batch.sample_weight = np.full(indices.size, w, dtype=np.float32)
+                batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
             else:
                 batch.sample_weight = batch.sample_weight * w
         return batch
@@ -139,4 +155,38 @@ class BatchLoader:
 
     def __iter__(self):
         for idx in self.sampler:
-            yield self.batch(idx)
+            yield self._batch(np.asarray(idx, dtype=np.int64))  # the sampler's own indices: no re-check
+
+
+def _add_filler_rows(batch, rows: int, value, out) -> "Batch":  # noqa: F821
+    """Grow ``batch`` to ``rows`` rows with filler rows: padding only, mask all False, length 0,
+    index -1, sample weight 0. The real rows' weights become ``rows / real rows``, so that
+    Keras' mean over the batch equals the mean over the real rows."""
+    n, T, F = batch.x.shape
+    extra = rows - n
+    if extra <= 0:  # a full batch: weights only (every batch of the epoch carries them)
+        if batch.sample_weight is None:
+            batch.sample_weight = np.ones(n, dtype=np.float32)
+        return batch
+    if out is not None and out.ndim == 1 and out.size >= rows * T * F:
+        x = out[:rows * T * F].reshape(rows, T, F)  # batch.x is a view of the start of `out`
+        x[n:] = value
+    else:
+        x = np.concatenate([batch.x, np.full((extra, T, F), value, dtype=batch.x.dtype)])
+    mask = np.zeros((rows, T), dtype=bool)
+    mask[:n] = batch.mask
+    lengths = np.concatenate([batch.lengths, np.zeros(extra, dtype=np.int64)])
+    index = np.concatenate([batch.index, np.full(extra, -1, dtype=np.int64)])
+    y = batch.y
+    if y is not None:
+        y = np.concatenate([y, np.zeros((extra,) + y.shape[1:], dtype=y.dtype)])
+    scale = np.float32(rows / n) if n else np.float32(0.0)
+    if batch.sample_weight is None:
+        w = np.zeros(rows, dtype=np.float32)
+        w[:n] = scale
+    else:
+        sw = batch.sample_weight
+        w = np.zeros((rows,) + sw.shape[1:], dtype=np.float32)
+        w[:n] = sw * scale
+    return type(batch)(x=x, mask=mask, lengths=lengths, y=y, index=index, padding=batch.padding,
+                       sample_weight=w)

@@ -21,7 +21,12 @@ def _check_nonempty(batch, op):
     from .._errors import DataError
 
     if batch.lengths.size and batch.lengths.min() == 0:
-        k = int(np.argmin(batch.lengths))
+        empty = batch.lengths == 0
+        if batch.index is not None:
+            empty &= batch.index >= 0  # index -1: a filler row of a fixed-shape batch (weight 0)
+        if not empty.any():
+            return
+        k = int(np.argmax(empty))
         i = int(batch.index[k]) if batch.index is not None else k
         raise DataError(f"{op}: sequence {i} is empty (a fully masked row); its output would be "
                         f"meaningless.", argument="data", index=i,

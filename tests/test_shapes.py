@@ -1,0 +1,147 @@
+"""ShapeBucketSampler: a small fixed set of batch shapes, every sequence once, filler rows."""
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import seqfeed
+from seqfeed import BatchLoader, SequenceSet, ShapeBucketSampler
+from seqfeed.batching import shape_boundaries
+
+
+def _brute_force_padded(lengths, k):
+    """Least padded steps over every choice of <= k boundaries among the distinct lengths."""
+    u = np.unique(lengths)
+    best = None
+    for r in range(1, min(k, u.size) + 1):
+        for combo in itertools.combinations(u[:-1].tolist(), r - 1):
+            b = np.array(sorted(combo) + [int(u[-1])])
+            cost = int(b[np.searchsorted(b, lengths)].sum())
+            best = cost if best is None else min(best, cost)
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=25), st.integers(1, 4))
+def test_boundaries_minimise_padded_steps_exactly(lengths, k):
+    L = np.asarray(lengths)
+    b = shape_boundaries(L, k)
+    assert b.size <= k and b[-1] == L.max()
+    assert int(b[np.searchsorted(b, L)].sum()) == _brute_force_padded(L, k)
+
+
+def _lengths(n=300, seed=0):
+    return np.clip(np.random.default_rng(seed).lognormal(np.log(20), 0.8, n), 1, 400).astype(np.int64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=1, max_size=80), st.integers(1, 9), st.integers(1, 5),
+       st.sampled_from([None, 50, 200]), st.integers(0, 3))
+def test_every_sequence_once_and_shapes_bounded(lengths, batch_size, k, max_tokens, epoch):
+    L = np.asarray(lengths)
+    s = ShapeBucketSampler(L, batch_size=batch_size, n_buckets=k, max_tokens=max_tokens, seed=3)
+    plan = s.batches(epoch)
+    seen = np.sort(np.concatenate(plan))
+    np.testing.assert_array_equal(seen, np.arange(L.size))
+    shapes = {s.batch_shape(b) for b in plan}
+    assert shapes <= set(s.shapes()) and len(s.shapes()) <= k
+    for b in plan:
+        rows, T = s.batch_shape(b)
+        assert b.size <= rows and L[b].max() <= T
+    assert s.padded_steps() == sum(s.batch_shape(b)[0] * s.batch_shape(b)[1] for b in plan)
+    assert s.filler_rows == sum(s.batch_shape(b)[0] - b.size for b in plan)
+
+
+def test_token_budget_scales_rows_inversely_with_the_boundary():
+    s = ShapeBucketSampler(_lengths(), batch_size=64, n_buckets=4, max_tokens=1000)
+    rows = [r for r, _ in s.shapes()]
+    T = [t for _, t in s.shapes()]
+    assert rows == [max(1, min(64, 1000 // t)) for t in T]
+    assert rows == sorted(rows, reverse=True) and rows[0] > rows[-1]
+
+
+def test_auto_bucket_count_is_the_fewest_reaching_the_efficiency():
+    L = _lengths()
+    s = ShapeBucketSampler(L, batch_size=16)
+    k = s.boundaries.size
+    eff = lambda b: L.sum() / b[np.searchsorted(b, L)].sum()  # noqa: E731
+    assert eff(s.boundaries) >= 0.9 or k == 8
+    if k > 1:
+        assert eff(shape_boundaries(L, k - 1)) < 0.9
+
+
+def test_seeded_and_resumable():
+    L = _lengths()
+    a = ShapeBucketSampler(L, batch_size=8, n_buckets=3, seed=5)
+    b = ShapeBucketSampler(L, batch_size=8, n_buckets=3, seed=5)
+    c = ShapeBucketSampler(L, batch_size=8, n_buckets=3, seed=6)
+    assert all(np.array_equal(x, y) for x, y in zip(a.batches(2), b.batches(2)))
+    assert not all(np.array_equal(x, y) for x, y in zip(a.batches(2), c.batches(2)))
+    it = iter(a)
+    first = [next(it) for _ in range(5)]
+    state = a.state_dict()
+    rest = list(it)
+    d = ShapeBucketSampler(L, batch_size=8, n_buckets=3, seed=5)
+    d.load_state_dict(state)
+    resumed = list(d)
+    assert len(first) + len(rest) == len(a.batches(0))
+    assert all(np.array_equal(x, y) for x, y in zip(rest, resumed))
+
+
+def test_explicit_boundaries_and_errors():
+    L = np.array([2, 3, 7, 9])
+    s = ShapeBucketSampler(L, batch_size=2, boundaries=[3, 5])
+    assert s.boundaries.tolist() == [3, 9]  # 5 is unused, the longest length is appended
+    with pytest.raises(seqfeed.ConfigError, match="not both"):
+        ShapeBucketSampler(L, n_buckets=2, boundaries=[3])
+    with pytest.raises(seqfeed.ConfigError, match="n_buckets"):
+        ShapeBucketSampler(L, n_buckets=0)
+    with pytest.raises(seqfeed.ConfigError, match="boundaries"):
+        ShapeBucketSampler(L, boundaries=["a"])
+
+
+def _set(lengths, seed=0, per_step=False):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.normal(size=(n, 3)).astype(np.float32) for n in lengths]
+    if per_step:
+        st_ = [rng.integers(0, 3, n) for n in lengths]
+        return SequenceSet.from_sequences(arrays, step_targets=st_)
+    return SequenceSet.from_sequences(arrays, targets=rng.integers(0, 4, len(lengths)))
+
+
+@pytest.mark.parametrize("per_step", [False, True])
+def test_loader_fills_short_batches_with_masked_zero_weight_rows(per_step):
+    L = np.array([3, 4, 4, 5, 9, 10, 11])
+    seqs = _set(L, per_step=per_step)
+    s = ShapeBucketSampler(L, batch_size=4, n_buckets=2, seed=1)
+    loader = BatchLoader(seqs, s)
+    seen = []
+    for b in loader:
+        rows, T = s.batch_shape(b.index[b.index >= 0])
+        assert b.x.shape == (rows, T, 3) and b.mask.shape == (rows, T)
+        real = b.index >= 0
+        n = int(real.sum())
+        seen.extend(b.index[real].tolist())
+        assert not b.mask[~real].any() and (b.lengths[~real] == 0).all() and (b.x[~real] == 0).all()
+        w = b.sample_weight
+        assert (w[~real] == 0).all()
+        if per_step:
+            np.testing.assert_array_equal(w[real], b.mask[real] * np.float32(rows / n))
+        else:
+            np.testing.assert_allclose(w[real], rows / n)
+            np.testing.assert_array_equal(b.y[real], seqs.targets[b.index[real]])
+        for k in np.flatnonzero(real):
+            i = b.index[k]
+            np.testing.assert_array_equal(b.x[k, :L[i]], seqs[i])
+    assert sorted(seen) == list(range(L.size))
+
+
+def test_loader_batch_checks_indices_but_iteration_reuses_buffers():
+    L = np.array([3, 4, 4, 5])
+    loader = BatchLoader(_set(L), ShapeBucketSampler(L, batch_size=4, n_buckets=1))
+    with pytest.raises(seqfeed.SeqfeedError):
+        loader.batch([0, 9])
+    a = next(iter(loader))
+    assert a.x.shape == (4, 5, 3)

@@ -127,7 +127,9 @@ def test_bad_target_fails_fast_and_never_imports_tensorflow(csv, tmp_path):
     line = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")][0]
     rc, took, imported = re.match(r"RESULT (\[.*\]) ([\d.]+) (\[.*\])", line).groups()
     assert rc == "[2, 2, 2]" and imported == "[]", res.stdout + res.stderr
-    assert float(took) < 1.0
+    # 0.4 s here for all three on a loaded 2-core machine (PyArrow's import is most of it); importing
+    # TensorFlow alone takes 4 s or more, so this bound separates the two even under load
+    assert float(took) < 2.0
     assert len(res.stderr.strip().splitlines()) == 6 and "Traceback" not in res.stderr
 
 
@@ -308,3 +310,16 @@ def test_warnings_are_one_line_with_flags(capsys, tmp_path):
     assert lines[0] == ("seqfeed train: warning: read_table: skipping non-numeric column(s) ['name']; features "
                         "are ['x']. Pass --features to choose the columns and silence this warning.")
     assert lines[1].startswith("seqfeed train: error: target 'label'")
+
+
+def test_an_allocation_that_fails_anyway_is_one_line(capsys, csv, monkeypatch):
+    import seqfeed.cli._inspect as ins
+
+    def boom(args):
+        raise getattr(np, "_core", None)._exceptions._ArrayMemoryError((10**12,), np.dtype("float32"))
+
+    monkeypatch.setattr(ins, "run_inspect", boom)
+    code, _, err = run(capsys, "inspect", csv)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 2 and "Traceback" not in err
+    assert lines[0].startswith("seqfeed inspect: error: out of memory: Unable to allocate 3.64 TiB")

@@ -308,6 +308,12 @@ def main(argv=None) -> int:
             _print_error(args.command, f"{e.strerror or e}: {e.filename}" if e.filename else str(e),
                          "check the path (bundled datasets: japanese_vowels, sunspots)")
             return 2
+        except MemoryError as e:  # the up-front estimate missed (e.g. another process took the memory)
+            if args.debug:
+                raise
+            _print_error(args.command, f"out of memory: {' '.join(str(e).split())[:200] or 'an allocation failed'}",
+                         "free memory, use a machine with more, or read fewer columns with --features")
+            return 2
         except KeyboardInterrupt:
             print(f"\nseqfeed {args.command}: interrupted; nothing half-written was left in place"
                   + (" (resume with --resume)" if args.command == "train" else ""), file=sys.stderr)

@@ -323,3 +323,25 @@ def test_an_allocation_that_fails_anyway_is_one_line(capsys, csv, monkeypatch):
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 2 and "Traceback" not in err
     assert lines[0].startswith("seqfeed inspect: error: out of memory: Unable to allocate 3.64 TiB")
+
+
+def test_a_single_class_is_refused_before_training(capsys, tmp_path):
+    p = tmp_path / "one.csv"
+    p.write_text("id,time,x,label\n" + "".join(f"e{k},{t},{k + t},up\n" for k in range(6) for t in range(3)))
+    code, _, err = run(capsys, "train", p, "--task", "classify", "--target", "label", "--out", tmp_path / "m")
+    lines = assert_user_error(code, err, "train", r"target 'label' of .*one\.csv has a single class \('up'\)")
+    assert "--target" in lines[1]
+
+
+def test_errors_without_a_fix_still_get_a_hint_with_the_flag(capsys, csv, monkeypatch):
+    import seqfeed.cli._inspect as ins
+    from seqfeed import ConfigError
+
+    def fail(args):
+        raise ConfigError("read_table: `target` must be a column name. Received: target=''.", argument="target")
+
+    monkeypatch.setattr(ins, "run_inspect", fail)
+    code, _, err = run(capsys, "inspect", csv)
+    assert code == 2
+    assert err.splitlines() == ["seqfeed inspect: error: read_table: --target must be a column name. Received: "
+                                "--target ''.", "  hint: check --target (see 'seqfeed inspect --help')"]

@@ -224,7 +224,7 @@ def _flag_value(text: str) -> str:
     text = text.strip()
     if text.startswith("["):
         return ",".join(v.strip().strip("'\"") for v in text[1:-1].split(",") if v.strip())
-    return text.strip("'\"")
+    return text.strip("'\"") or "''"
 
 
 def cli_words(text: str) -> str:
@@ -233,6 +233,7 @@ def cli_words(text: str) -> str:
     text = text.replace("pass level='step'", "use --task tag").replace("level='step'", "--task tag")
     text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
     text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
+    text = re.sub(r"`(id|time|target|features|nan|duplicates)`", lambda m: FLAGS[m.group(1)], text)
     text = re.sub(r"`(--[\w-]+)`", r"\1", text)
     return re.sub(r"  +", " ", text).strip()
 
@@ -300,7 +301,11 @@ def main(argv=None) -> int:
             if args.debug:
                 raise
             head, _, fix = str(e).partition(" Fix: ")
-            _print_error(args.command, head, fix or e.fix)
+            fix = fix or e.fix
+            flag = FLAGS.get(e.argument or "", e.argument if (e.argument or "").startswith("-") else None)
+            if not fix and flag:
+                fix = f"check {flag} (see 'seqfeed {args.command} --help')"
+            _print_error(args.command, head, fix)
             return 2
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
             if args.debug:

@@ -446,6 +446,13 @@ def check_targets(loaded: Loaded, task: str) -> None:
     require_targets(loaded, task)
     s = loaded.seqs
     col = loaded.options.get("target") or "the target"
+    if task in ("classify", "tag"):
+        t = np.asarray(s.targets if task == "classify" else s.step_targets)
+        classes = np.unique(t)
+        if classes.size < 2 and t.size:
+            raise DataError(f"seqfeed: target {col!r} of {loaded.source} has a single class "
+                            f"({str(classes[0])!r}); a classifier needs at least two.", argument="--target",
+                            received=str(classes[0]), fix="check --target, or train on data with two or more classes")
     if task == "classify":
         t = np.asarray(s.targets)
         if looks_continuous(t):

@@ -63,6 +63,18 @@ def padding_report(data, *, batch_sizes=(32, 64), token_budgets=(8192, 16384), n
     Returns:
         A :class:`PaddingReport`; ``print()`` it for a table, ``.rows`` for data.
     """
+    from .._errors import ConfigError, check_int
+
+    op = "padding_report"
+    for name, seq in (("batch_sizes", batch_sizes), ("token_budgets", token_budgets)):
+        if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
+            raise ConfigError(f"{op}: `{name}` must be a list of integers >= 1. Received: {name}={seq!r}.",
+                              argument=name, received=seq)
+        for v in seq:
+            check_int(op, name, v, minimum=1)
+    n_buckets = check_int(op, "n_buckets", n_buckets, minimum=1)
+    multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
+    seed = check_int(op, "seed", seed, minimum=0)
     lengths = _lengths_of(data)
     rows = []
     longest = int(lengths.max()) if lengths.size else 0

@@ -29,6 +29,11 @@ def _list_arrays(op: str, sequences):
     lengths.
     """
     if isinstance(sequences, np.ndarray) and sequences.dtype == object:
+        if sequences.ndim != 1:
+            raise ShapeError(f"{op}: an object array of sequences must be 1-D (one sequence per "
+                             f"entry). Received shape {shape_str(sequences.shape)}.",
+                             argument="sequences", received=sequences.shape,
+                             fix="pass a list of (T_i, F) arrays, or a numeric array")
         sequences = list(sequences)
     if not isinstance(sequences, (list, tuple)):
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -60,9 +61,22 @@ def _too_big(op: str, shape: tuple, dt: np.dtype) -> ConfigError:
                             "seqfeed.BatchLoader pads batch by batch), or a smaller dtype")
 
 
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 1 << 62
+
+
 def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
-    """``np.empty``/``np.full`` that reports an impossible size as a ConfigError with the bytes."""
+    """``np.empty``/``np.full`` that reports an impossible size as a ConfigError with the bytes.
+
+    More than the machine's physical memory is refused up front: the allocation itself
+    might succeed (overcommit) and then fail while being filled, killing the process.
+    """
     dt = np.dtype(dt)
+    if math.prod(int(d) for d in shape) * dt.itemsize > _physical_memory():
+        raise _too_big(op, shape, dt)
     try:
         return np.empty(shape, dtype=dt) if fill is None else np.full(shape, fill, dtype=dt)
     except (MemoryError, ValueError) as e:
@@ -72,6 +86,8 @@ def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
 
 
 def _mask(op: str, counts: np.ndarray, T: int, padding: str, dt) -> np.ndarray:
+    if (counts.shape[0] + 8) * T > _physical_memory():
+        raise _too_big(op, (counts.shape[0], T), np.dtype(bool))
     try:
         return length_mask(counts, T, padding)
     except (MemoryError, ValueError):
@@ -81,6 +97,21 @@ def _mask(op: str, counts: np.ndarray, T: int, padding: str, dt) -> np.ndarray:
 def _unshared(arr: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``arr``, or a copy of it when it overlaps the output buffer (``out=`` aliasing input)."""
     return arr.copy() if np.may_share_memory(arr, out) else arr
+
+
+def _check_int_cast(op: str, a: np.ndarray, dt: np.dtype, where: str, index=None) -> None:
+    """Float values cast to an integer dtype must be finite and in range (else NumPy gives garbage)."""
+    if dt.kind not in "iu" or a.dtype.kind != "f" or not a.size:
+        return
+    info = np.iinfo(dt)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(a) | (a < info.min) | (a > info.max)
+    if bad.any():
+        v = a.flat[int(np.argmax(bad.ravel()))]
+        raise DataError(f"{op}: {where} holds {v!r}, which dtype {dt} cannot hold "
+                        f"(range {info.min}..{info.max}); the cast would give an undefined integer.",
+                        argument="dtype", received=float(v), index=index,
+                        fix="pass a float dtype such as dtype='float32', or fill/clip the values first")
 
 
 def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
@@ -166,10 +197,11 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = _check_dtype(op, dtype)
     value = _check_value(op, value, dt)
 
-    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None:
+    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
         return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                          dtype=dt, out=out, multiple_of=multiple_of, op=op)
     seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
+    _check_int_cast(op, np.asarray(seqs.values), dt, "the data")
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)
 
@@ -299,6 +331,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                           f"{type(sequences).__name__}.", argument="sequences",
                           fix="pass a list (e.g. `list(generator)`)")
     try:
+        if dtype is None:
+            raise TypeError
         np_dtype = np.dtype(dtype)
     except TypeError:
         raise ConfigError(f"{op}: `dtype` is not a NumPy dtype. Received: dtype={dtype!r}.",
@@ -365,6 +399,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                 parts.append(np.empty((0, F), dtype=x.dtype))
             continue
         trunc = s[-maxlen:] if truncating == "pre" else s[:maxlen]
+        if isinstance(trunc, np.ndarray):  # (lists that cannot be cast raise below)
+            _check_int_cast(op, trunc, x.dtype, f"`sequences[{i}]`", index=i)
         try:
             arr = np.asarray(trunc, dtype=dtype)
         except (ValueError, TypeError, OverflowError) as e:

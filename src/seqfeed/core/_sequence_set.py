@@ -80,6 +80,11 @@ class SequenceSet:
                 fix="stack every step of every sequence into one (total_steps, features) array",
             )
         _check_numeric(op, "values", values)
+        if values.shape[1] == 0:
+            raise ShapeError(f"{op}: `values` has 0 features per step (shape "
+                             f"{shape_str(values.shape)}); an LSTM needs at least one.",
+                             argument="values", received=values.shape,
+                             fix="give every step at least one feature")
         offsets = np.asarray(offsets)
         if offsets.ndim != 1 or offsets.shape[0] < 1:
             raise ShapeError(
@@ -198,6 +203,9 @@ class SequenceSet:
             )
         _check_numeric(op, "x", x)
         B, T, F = x.shape
+        if F == 0:
+            raise ShapeError(f"{op}: `x` has 0 features per step (shape {shape_str(x.shape)}); an "
+                             f"LSTM needs at least one.", argument="x", received=x.shape)
         if lengths is not None and mask is not None:
             raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask")
         if mask is not None:

@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from .._errors import ConfigError, ShapeError, check_choice, shape_str, warn
+from .._errors import ConfigError, DataError, ShapeError, check_choice, shape_str, warn
 from ..core._batch import Batch
 from ..core._sequence_set import SequenceSet, _check_numeric
 from ._common import as_series_or_set, check_finite
@@ -144,6 +144,33 @@ def _segment_stats(v: np.ndarray, starts: np.ndarray, lens: np.ndarray):
     return mean, np.sqrt(ss / np.maximum(lens, 1)[:, None])
 
 
+def _check_stats(op: str, mean: np.ndarray, std: np.ndarray, names, per=None) -> None:
+    """Statistics that overflowed float64 (values near 1e154 and above) are an error, not inf/NaN."""
+    bad = ~(np.isfinite(mean) & np.isfinite(std))
+    if not bad.any():
+        return
+    where = np.argwhere(bad)[0]
+    f = int(where[-1])
+    feat = repr(names[f]) if names else str(f)
+    unit = f" of {per} {int(where[0])}" if per is not None and bad.ndim == 2 else ""
+    raise DataError(f"{op}: the values of feature {feat}{unit} are too large to standardise: their "
+                    f"mean or variance overflows float64.", argument="data", received=feat,
+                    index=int(where[0]) if unit else None,
+                    fix="rescale the feature first (e.g. divide by a power of 10), or pass "
+                        "transform='signed_log1p'")
+
+
+def _check_out(op: str, z: np.ndarray, row0: int) -> None:
+    """A standardised value that overflows the output dtype is an error, not inf."""
+    if z.size and not np.isfinite(z).all():
+        r, f = (int(a) for a in np.argwhere(~np.isfinite(z))[0])
+        raise DataError(f"{op}: step {row0 + r} (counting real steps), feature {f} becomes "
+                        f"{z[r, f]} once standardised: the value is far outside the fitted data and "
+                        f"overflows {z.dtype}.", argument="data", index=row0 + r,
+                        fix="check the data's units against the training data, or fit on data of "
+                            "the same scale")
+
+
 class Standardizer:
     """Per-feature standardisation ``(f(x) - mean) / std`` fitted on real steps only.
 
@@ -230,11 +257,15 @@ class Standardizer:
                 mb = b.mean(axis=0)
                 d = b - mb
                 m2b = np.einsum("ij,ij->j", d, d)
+                if n == 0:
+                    mean, m2, n = mb, m2b, nb
+                    continue
                 delta = mb - mean
                 tot = n + nb
                 mean = mean + delta * (nb / tot)
                 m2 = m2 + m2b + delta * delta * (n * nb / tot)
                 n = tot
+            _check_stats(op, mean, np.sqrt(m2 / n), r.feature_names)
             self.mean_ = mean
             self.std_ = self._floor_global(np.sqrt(m2 / n), r.feature_names)
         self.n_features_ = r.n_features
@@ -278,12 +309,17 @@ class Standardizer:
             v = r.steps()
             z = np.empty(v.shape, dtype=r.out_dtype)
             for sl in _blocks(v.shape[0], v.shape[1]):
-                z[sl] = (self._forward(v[sl].astype(np.float64)) - self.mean_) / self.std_
+                with np.errstate(over="ignore", invalid="ignore"):
+                    z[sl] = (self._forward(v[sl].astype(np.float64)) - self.mean_) / self.std_
+                _check_out(op, z[sl], sl.start)
         else:
             v = self._forward(r.real())
             mean, std = self._per_sequence(r, v)
             lens = r.segments()[1]
-            z = (v - np.repeat(mean, lens, axis=0)) / np.repeat(std, lens, axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):
+                z = ((v - np.repeat(mean, lens, axis=0)) / np.repeat(std, lens, axis=0)).astype(
+                    r.out_dtype, copy=False)
+            _check_out(op, z, 0)
         return r.rebuild(z)
 
     def fit_transform(self, data):
@@ -293,6 +329,8 @@ class Standardizer:
     def _per_sequence(self, r: _Real, v: np.ndarray):
         starts, lens = r.segments()
         mean, std = _segment_stats(v, starts, lens)
+        _check_stats("Standardizer", mean, std, r.feature_names, per="sequence" if r.kind in
+                     ("set", "series") else "row")
         const = (std <= self.eps) & (lens > 0)[:, None]
         if const.any():
             i, f = (int(a) for a in np.argwhere(const)[0])

@@ -228,7 +228,7 @@ def test_find_season_none_without_a_season():
 @settings(max_examples=30)
 def test_seasonal_naive_forecasts_the_value_one_season_back(seed, season, horizon):
     rng = np.random.default_rng(seed)
-    series = [rng.normal(size=int(rng.integers(10, 20))) for _ in range(2)]
+    series = [rng.normal(size=int(rng.integers(11, 20))) for _ in range(2)]
     cut = [8, 7]
     train = SequenceSet.from_sequences([s[:c] for s, c in zip(series, cut)])
     test = SequenceSet.from_sequences([s[c:] for s, c in zip(series, cut)])

@@ -199,15 +199,12 @@ def _align(op: str, sets, length: int, align: str) -> list[np.ndarray]:
 
 
 def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Squared Euclidean distances ``(len(A), len(B))`` of flattened rows, computed exactly per block."""
-    A = A.reshape(len(A), -1)
-    B = B.reshape(len(B), -1)
-    out = np.empty((len(A), len(B)))
-    step = max(1, int(2e7 // max(1, B.size)))
-    for i in range(0, len(A), step):
-        d = A[i:i + step, None, :] - B[None, :, :]
-        out[i:i + step] = np.einsum("abk,abk->ab", d, d)
-    return out
+    """Squared Euclidean distances ``(len(A), len(B))`` of flattened rows (float64, clipped at 0)."""
+    centre = B.reshape(len(B), -1).mean(axis=0)  # distances do not change; cancellation does
+    A = A.reshape(len(A), -1) - centre
+    B = B.reshape(len(B), -1) - centre
+    d = (A * A).sum(axis=1)[:, None] + (B * B).sum(axis=1)[None, :] - 2.0 * (A @ B.T)
+    return np.maximum(d, 0.0)
 
 
 def _predict_nearest(train: SequenceSet, idx: np.ndarray) -> np.ndarray:
@@ -486,9 +483,11 @@ def ridge_summary(train: SequenceSet, test: SequenceSet, *, alphas=None) -> Base
 def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> int | None:
     """The dominant period of a series: the autocorrelation peak of its first differences.
 
-    The lag (>= 2, <= ``max_lag``, default a third of the length) of the highest local
-    maximum of the sample autocorrelation of ``diff(values)``; None when no local
-    maximum exceeds both ``min_acf`` and ``2 / sqrt(n)`` (no clear season).
+    Among the local maxima of the sample autocorrelation of ``diff(values)`` at lags
+    2 to ``max_lag`` (default a third of the length) that exceed both ``min_acf`` and
+    ``2 / sqrt(n)``, the smallest lag whose autocorrelation is at least 0.8 times the
+    highest (so a multiple of the period is not taken for it); None when there is no
+    such maximum (no clear season).
 
     Example:
         >>> find_season(np.sin(2 * np.pi * np.arange(120) / 12))
@@ -517,7 +516,8 @@ def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> 
     peaks = peaks[acf[peaks] > threshold]
     if peaks.size == 0:
         return None
-    return int(peaks[np.argmax(acf[peaks])])
+    # multiples of the period peak too (sometimes a little higher): take the first strong peak
+    return int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
 
 
 def _forecast_check(op, train, test, horizon, target):

@@ -137,3 +137,15 @@ def test_tensorflow_log_lines_never_reach_stderr(trained):
                           "--json"], capture_output=True, text=True, env=env)
     assert res.returncode == 0 and res.stderr == ""
     assert json.loads(res.stdout)["n"] == 25
+
+
+def test_predict_errors_speak_of_what_predict_accepts(trained, capsys, tmp_path):
+    d, model = trained
+    assert main(["evaluate", str(model / "README.md"), str(d / "test.csv")]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+    text = tmp_path / "text.csv"
+    text.write_text("sensor,t,a,b\ns1,0,1.0,x\ns1,1,2.0,y\n")
+    assert main(["predict", str(model), str(text), "-o", str(tmp_path / "p.csv")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith("seqfeed predict: error: read_table: feature column(s) ['b'] are not numeric")
+    assert lines[1] == "  hint: the feature columns the model was trained on must hold numbers (see its README.md)"

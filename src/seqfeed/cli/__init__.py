@@ -243,6 +243,9 @@ def _print_error(command: str, head: str, hint: str | None) -> None:
     if not hint:
         hint = f"see 'seqfeed {command} --help'"
     print(f"seqfeed {command}: error: {cli_words(head)}", file=sys.stderr)
+    if hint and command in ("evaluate", "predict") and "--features" in cli_words(hint):
+        # these commands read the features the model was trained on; there is no --features to pass
+        hint = "the feature columns the model was trained on must hold numbers (see its README.md)"
     if hint:
         print(f"  hint: {cli_words(' '.join(hint.split()))}", file=sys.stderr)
 

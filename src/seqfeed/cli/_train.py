@@ -366,7 +366,8 @@ def _model_meta(model_dir) -> dict:
     path = Path(model_dir)
     fix = "pass the --out directory of `seqfeed train`"
     if not path.is_dir():
-        raise ConfigError(f"seqfeed: model directory {model_dir} does not exist.", argument="MODEL_DIR",
+        what = "is a file, not a directory" if path.exists() else "does not exist"
+        raise ConfigError(f"seqfeed: model directory {model_dir} {what}.", argument="MODEL_DIR",
                           received=str(model_dir), fix=fix)
     meta_file = path / "seqfeed.json"
     if not meta_file.is_file() or not (path / "model.keras").is_file():

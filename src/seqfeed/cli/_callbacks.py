@@ -220,7 +220,7 @@ class Checkpointer(keras.callbacks.Callback):
         tmp = self.work_dir / f".{CKPT_PREFIX}{n}.tmp"
         if tmp.exists():  # left by a killed run (the caller holds the output's lock)
             shutil.rmtree(tmp)
-        tmp.mkdir()
+        tmp.mkdir(parents=True)
         model = self.model
         groups = {"w": model.get_weights(),
                   "o": [np.asarray(v.numpy()) for v in model.optimizer.variables] if model.optimizer.built else [],

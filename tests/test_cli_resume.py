@@ -1,0 +1,280 @@
+"""`seqfeed train --out/--force/--resume`: output-directory rules, the lock, and exact resumption after kill -9."""
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from seqfeed import ConfigError
+from seqfeed.cli._train import claim_out
+
+
+# ------------------------------------------------------------------ --out rules (no TensorFlow)
+def ns(out, **kw):
+    base = dict(out=str(out), resume=False, force=False, quiet=True, task="classify", data="d.csv", seed=0,
+                epochs=3)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def model_dir(path, text="old model"):
+    path.mkdir(parents=True)
+    (path / "seqfeed.json").write_text(text)
+    return path
+
+
+def claim(out, **kw):
+    got, work, lock = claim_out(ns(out, **kw))
+    lock.release()
+    return got, work
+
+
+def test_existing_file_is_refused_even_with_force(tmp_path):
+    (tmp_path / "out").write_text("user data")
+    for force in (False, True):
+        with pytest.raises(ConfigError, match="is an existing file") as e:
+            claim(tmp_path / "out", force=force)
+        assert e.value.argument == "--out" and "--out" in e.value.fix
+    assert (tmp_path / "out").read_text() == "user data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no lock file, no work dir left behind
+
+
+def test_directory_seqfeed_did_not_write_is_never_replaced(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    for kw in ({}, {"force": True}, {"resume": True}):
+        with pytest.raises(ConfigError, match="seqfeed did not write.*not even with --force"):
+            claim(tmp_path / "out", **kw)
+    assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
+
+
+def test_symlink_is_refused(tmp_path):
+    model_dir(tmp_path / "real")
+    (tmp_path / "out").symlink_to(tmp_path / "real")
+    with pytest.raises(ConfigError, match="symbolic link"):
+        claim(tmp_path / "out", force=True)
+    assert (tmp_path / "real" / "seqfeed.json").read_text() == "old model"
+
+
+@pytest.mark.parametrize("kind", ["model", "empty"])
+def test_existing_output_needs_force_and_is_kept_until_the_end(tmp_path, kind):
+    out = model_dir(tmp_path / "out") if kind == "model" else tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    with pytest.raises(ConfigError, match="already holds a trained seqfeed model" if kind == "model"
+                       else "already exists") as e:
+        claim(out)
+    assert "--force" in e.value.fix
+    got, work = claim(out, force=True)
+    assert got == out and work == tmp_path / "out.partial"
+    assert json.loads((work / "args.json").read_text())["out"] == str(out)
+    assert out.is_dir() and ((out / "seqfeed.json").read_text() == "old model" if kind == "model" else True)
+
+
+def test_second_run_into_one_out_fails_at_once_naming_the_first(tmp_path):
+    _, _, lock = claim_out(ns(tmp_path / "out"))
+    try:
+        with pytest.raises(ConfigError, match=rf"another seqfeed run \(pid {os.getpid()}\b") as e:
+            claim_out(ns(tmp_path / "out", force=True))
+        assert e.value.argument == "--out"
+    finally:
+        lock.release()
+    claim(tmp_path / "out", force=True)  # free again
+
+
+def test_interrupted_run_needs_resume_or_force(tmp_path):
+    out = tmp_path / "out"
+    _, work = claim(out)
+    (work / "ckpt-1").mkdir()
+    with pytest.raises(ConfigError, match="checkpoints of an interrupted run") as e:
+        claim(out)
+    assert "--resume" in e.value.fix and "--force" in e.value.fix
+    with pytest.raises(ConfigError, match="same command.*differences: epochs"):
+        claim(out, resume=True, epochs=4)
+    assert claim(out, resume=True)[1] == work and (work / "ckpt-1").is_dir()
+    claim(out, force=True)  # discards the checkpoints of the interrupted run
+    assert sorted(p.name for p in work.iterdir()) == ["args.json"]
+    shutil.rmtree(work)
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        claim(out, resume=True)
+
+
+def test_work_directory_seqfeed_did_not_write_is_left_alone(tmp_path):
+    (tmp_path / "out.partial").mkdir()
+    (tmp_path / "out.partial" / "data.csv").write_text("x")
+    with pytest.raises(ConfigError, match="not written by seqfeed"):
+        claim(tmp_path / "out", force=True)
+    assert (tmp_path / "out.partial" / "data.csv").read_text() == "x"
+
+
+def test_output_moved_aside_by_a_killed_replace_is_put_back(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    model_dir(tmp_path / f".out.old-{dead}")
+    with pytest.raises(ConfigError, match="already holds a trained seqfeed model"):
+        claim(tmp_path / "out")
+    assert (tmp_path / "out" / "seqfeed.json").read_text() == "old model"
+    assert not (tmp_path / f".out.old-{dead}").exists()
+
+
+# ------------------------------------------------------------------ checkpoints, in process
+def small_set(n=40, seed=0):
+    import seqfeed
+
+    rng = np.random.default_rng(seed)
+    seqs = [rng.normal(size=(int(rng.integers(3, 9)), 2)).astype("float32") for _ in range(n)]
+    y = np.array(["up" if s[-2:, 0].mean() > 0 else "down" for s in seqs])
+    return seqfeed.SequenceSet.from_sequences(seqs, targets=y)
+
+
+def run_with_checkpoints(work, *, epochs, refit, stop_after=None, resume=False, seeds="restore"):
+    """Train a dropout model with a Checkpointer; optionally stop after an epoch or resume from `work`."""
+    import keras
+
+    from seqfeed.cli._callbacks import Checkpointer, seed_states
+    from seqfeed.keras import SequenceModel
+
+    train, val = small_set(), small_set(16, seed=1)
+    # a resumed process has done other work before: its model starts from other weights and dropout seeds
+    keras.utils.set_random_seed(99 if resume else 0)
+    sm = SequenceModel.for_data("classify", train, units=4, dropout=0.3, seed=0, learning_rate=0.02)
+    ck = Checkpointer(work, patience=None if refit else 2, monitor="loss" if refit else "val_loss",
+                      average_from=1 if refit else None, resume=resume, seed=0)
+    ck.set_model(sm.model)
+    initial = 0
+    if ck.resumed:
+        ck.restore()
+        initial = ck.epochs_done
+        if seeds == "fresh":  # what reloading a .keras file gives: new dropout streams
+            for v in seed_states(sm.model):
+                v.assign(np.array([12345, 0], dtype=v.dtype))
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if stop_after is not None and epoch + 1 >= stop_after:
+                self.model.stop_training = True
+
+    if initial < epochs and not ck.stopped_early:
+        sm.fit(train, validation=None if refit else val, epochs=epochs, batch_size=8, seed=0, verbose=0,
+               callbacks=[ck, Stop()], initial_epoch=initial)
+    ck.restore_best()
+    return [w.copy() for w in sm.model.get_weights()], ck
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("refit", [True, False], ids=["refit_averaged", "early_stopping"])
+def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
+    ref, ref_ck = run_with_checkpoints(tmp_path / "ref", epochs=4, refit=refit)
+    run_with_checkpoints(tmp_path / "run", epochs=4, refit=refit, stop_after=2)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["ckpt-2"]
+    shutil.copytree(tmp_path / "run", tmp_path / "run2")
+    got, ck = run_with_checkpoints(tmp_path / "run", epochs=4, refit=refit, resume=True)
+    for a, b in zip(ref, got):
+        np.testing.assert_array_equal(a, b)
+    assert ck.history == ref_ck.history and (ck.best, ck.best_epoch, ck.n_averaged) == \
+        (ref_ck.best, ref_ck.best_epoch, ref_ck.n_averaged)
+    assert ref_ck.n_averaged == (3 if refit else 0)
+    # the dropout streams are part of the state: resuming with fresh ones (as a reloaded .keras file has)
+    # does not reproduce the run
+    bad, _ = run_with_checkpoints(tmp_path / "run2", epochs=4, refit=refit, resume=True, seeds="fresh")
+    assert any(not np.array_equal(a, b) for a, b in zip(ref, bad))
+
+
+# ------------------------------------------------------------------ kill -9 of real training processes
+def write_csv(path, n_ids=48, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = ["sensor,t,a,b,label"]
+    for k in range(n_ids):
+        L = int(rng.integers(4, 12))
+        a, b = rng.normal(size=L), rng.normal(size=L)
+        label = "up" if a[-3:].mean() > 0 else "down"
+        rows += [f"s{k:03d},{t},{a[t]:.5f},{b[t]:.5f},{label}" for t in range(L)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def train(tmp_path, out, *extra, fault=None):
+    args = ["train", str(tmp_path / "train.csv"), "--task", "classify", "--id", "sensor", "--time", "t",
+            "--target", "label", "--test", str(tmp_path / "test.csv"), "--out", str(out), "--epochs", "6",
+            "--units", "4", "--frame", "none", "--normalize", "global", "--dropout", "0.2", "--lr", "0.02",
+            "--seed", "5", "--quiet", *extra]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    env.pop("SEQFEED_FAULT", None)
+    if fault:
+        env["SEQFEED_FAULT"] = fault
+    return subprocess.run([sys.executable, "-m", "seqfeed.cli", *args], capture_output=True, text=True, env=env)
+
+
+def final_weights(out):
+    import h5py
+
+    with zipfile.ZipFile(out / "model.keras") as z:
+        data = z.read("model.weights.h5")
+    arrays = {}
+    with h5py.File(io.BytesIO(data), "r") as f:
+        f.visititems(lambda name, obj: arrays.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return arrays
+
+
+def comparable(out):
+    m = json.loads((out / "metrics.json").read_text())
+    return {k: v for k, v in m.items() if not k.endswith("_seconds")}
+
+
+KILLS = [  # (fault point, what must be on disk right after the kill)
+    ("ckpt:after_arrays:epoch=2", "inside checkpoint 2: arrays written, state not yet"),
+    ("train:batch:epoch=3:batch=2", "in the middle of epoch 3"),
+    ("ckpt:after_rename:epoch=5", "checkpoint 5 in place, checkpoint 4 not yet removed (averaging started)"),
+    ("result:written", "artefacts written, not yet moved to --out"),
+    ("replace:between", "old --out moved aside, new one not yet in place"),
+]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_kill_9_at_five_moments_then_resume_gives_the_uninterrupted_run(tmp_path):
+    write_csv(tmp_path / "train.csv", 48, seed=0)
+    write_csv(tmp_path / "test.csv", 16, seed=1)
+    ref = tmp_path / "ref"
+    res = train(tmp_path, ref)
+    assert res.returncode == 0, res.stderr
+    expected, expected_w = comparable(ref), final_weights(ref)
+    assert expected["epochs_run"] == 6 and expected["averaged_epochs"] == 2
+
+    out, work = tmp_path / "out", tmp_path / "out.partial"
+    shutil.copytree(ref, out)  # an earlier model at --out: replaced with --force only when the new one is whole
+    (out / "seqfeed.json").write_text(json.dumps({"earlier": True}))
+    for k, (fault, moment) in enumerate(KILLS):
+        res = train(tmp_path, out, "--force", *(["--resume"] if k else []), fault=fault)
+        assert res.returncode == -signal.SIGKILL, f"{fault}: not killed\n{res.stderr}"
+        names = sorted(p.name for p in work.iterdir())
+        ckpts = [n for n in names if n.startswith("ckpt-")]
+        if fault.startswith("ckpt:after_arrays"):
+            assert ckpts == ["ckpt-1"] and ".ckpt-2.tmp" in names, (moment, names)
+        elif fault.startswith("train:batch"):
+            assert ckpts == ["ckpt-2"], (moment, names)
+        elif fault.startswith("ckpt:after_rename"):
+            assert ckpts == ["ckpt-4", "ckpt-5"], (moment, names)
+            assert json.loads((work / "ckpt-5" / "state.json").read_text())["n_averaged"] == 1
+        elif fault == "result:written":
+            assert comparable(work / "result") == expected, moment
+        if fault == "replace:between":
+            assert not out.exists()
+            aside = [p for p in tmp_path.iterdir() if p.name.startswith(".out.old-")]
+            assert len(aside) == 1 and json.loads((aside[0] / "seqfeed.json").read_text()) == {"earlier": True}
+        else:  # until the new output is complete, --out is the earlier model, untouched
+            assert json.loads((out / "seqfeed.json").read_text()) == {"earlier": True}, moment
+    res = train(tmp_path, out, "--force", "--resume")
+    assert res.returncode == 0, res.stderr
+    assert comparable(out) == expected
+    got_w = final_weights(out)
+    assert got_w.keys() == expected_w.keys()
+    for name in expected_w:
+        np.testing.assert_array_equal(got_w[name], expected_w[name], err_msg=name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "ref", "test.csv", "train.csv"]

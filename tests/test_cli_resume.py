@@ -186,6 +186,25 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
     assert any(not np.array_equal(a, b) for a, b in zip(ref, bad))
 
 
+@pytest.mark.tf
+def test_model_save_replaces_only_a_seqfeed_directory(tmp_path):
+    from seqfeed.keras import SequenceModel
+
+    sm = SequenceModel.for_data("classify", small_set(8), units=2)
+    (tmp_path / "file").write_text("user data")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "notes.txt").write_text("mine")
+    for target in ("file", "dir"):
+        with pytest.raises(ConfigError, match="not a seqfeed model directory"):
+            sm.save(tmp_path / target)
+    assert (tmp_path / "file").read_text() == "user data" and (tmp_path / "dir" / "notes.txt").exists()
+    sm.save(tmp_path / "m")
+    (tmp_path / "m" / "seqfeed.json").write_text(json.dumps({"stale": True}))
+    sm.save(tmp_path / "m")  # a seqfeed model is replaced
+    assert json.loads((tmp_path / "m" / "seqfeed.json").read_text())["task"] == "classify"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file", "m"]
+
+
 # ------------------------------------------------------------------ kill -9 of real training processes
 def write_csv(path, n_ids=48, seed=0):
     rng = np.random.default_rng(seed)
@@ -203,7 +222,7 @@ def train(tmp_path, out, *extra, fault=None):
     args = ["train", str(tmp_path / "train.csv"), "--task", "classify", "--id", "sensor", "--time", "t",
             "--target", "label", "--test", str(tmp_path / "test.csv"), "--out", str(out), "--epochs", "6",
             "--units", "4", "--frame", "none", "--normalize", "global", "--dropout", "0.2", "--lr", "0.02",
-            "--seed", "5", "--quiet", *extra]
+            "--seed", "5", *extra]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     env.pop("SEQFEED_FAULT", None)
     if fault:
@@ -228,8 +247,8 @@ def comparable(out):
 
 
 KILLS = [  # (fault point, what must be on disk right after the kill)
-    ("ckpt:after_arrays:epoch=2", "inside checkpoint 2: arrays written, state not yet"),
-    ("train:batch:epoch=3:batch=2", "in the middle of epoch 3"),
+    ("train:batch:epoch=1:batch=2", "in the middle of epoch 1, before any checkpoint"),
+    ("ckpt:after_arrays:epoch=3", "inside checkpoint 3: arrays written, state not yet"),
     ("ckpt:after_rename:epoch=5", "checkpoint 5 in place, checkpoint 4 not yet removed (averaging started)"),
     ("result:written", "artefacts written, not yet moved to --out"),
     ("replace:between", "old --out moved aside, new one not yet in place"),
@@ -255,10 +274,10 @@ def test_kill_9_at_five_moments_then_resume_gives_the_uninterrupted_run(tmp_path
         assert res.returncode == -signal.SIGKILL, f"{fault}: not killed\n{res.stderr}"
         names = sorted(p.name for p in work.iterdir())
         ckpts = [n for n in names if n.startswith("ckpt-")]
-        if fault.startswith("ckpt:after_arrays"):
-            assert ckpts == ["ckpt-1"] and ".ckpt-2.tmp" in names, (moment, names)
-        elif fault.startswith("train:batch"):
-            assert ckpts == ["ckpt-2"], (moment, names)
+        if fault.startswith("train:batch"):
+            assert ckpts == [], (moment, names)
+        elif fault.startswith("ckpt:after_arrays"):
+            assert ckpts == ["ckpt-2"] and ".ckpt-3.tmp" in names, (moment, names)
         elif fault.startswith("ckpt:after_rename"):
             assert ckpts == ["ckpt-4", "ckpt-5"], (moment, names)
             assert json.loads((work / "ckpt-5" / "state.json").read_text())["n_averaged"] == 1
@@ -270,6 +289,10 @@ def test_kill_9_at_five_moments_then_resume_gives_the_uninterrupted_run(tmp_path
             assert len(aside) == 1 and json.loads((aside[0] / "seqfeed.json").read_text()) == {"earlier": True}
         else:  # until the new output is complete, --out is the earlier model, untouched
             assert json.loads((out / "seqfeed.json").read_text()) == {"earlier": True}, moment
+        if k == 1:
+            assert "saved no checkpoint yet: starting at epoch 1" in res.stderr
+        if k == 2:
+            assert "resuming at epoch 3" in res.stderr
     res = train(tmp_path, out, "--force", "--resume")
     assert res.returncode == 0, res.stderr
     assert comparable(out) == expected

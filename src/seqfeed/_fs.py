@@ -19,6 +19,7 @@ from pathlib import Path
 from ._errors import ConfigError
 
 OLD_MARK = ".old-"
+TRASH_MARK = ".trash-"
 
 
 def fault_point(name: str, **where) -> None:
@@ -51,9 +52,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _leftovers(dst: Path) -> list[Path]:
-    """``.NAME.old-PID`` siblings of ``dst`` whose writer is dead."""
-    prefix = f".{dst.name}{OLD_MARK}"
+def _leftovers(dst: Path, mark: str = OLD_MARK) -> list[Path]:
+    """``.NAME.old-PID`` (or ``.NAME.trash-PID``) siblings of ``dst`` whose writer is dead."""
+    prefix = f".{dst.name}{mark}"
     found = []
     try:
         entries = list(dst.parent.iterdir())
@@ -71,10 +72,13 @@ def recover_dir(dst) -> str | None:
 
     If ``dst`` is missing, the old directory moved aside (``.NAME.old-PID``) is
     renamed back to ``dst``; if ``dst`` is in place, the moved-aside old one is
-    removed. Only leftovers of dead processes are touched. Returns ``"restored"``,
-    ``"cleaned"`` or None (nothing to do).
+    removed. Half-removed ``.NAME.trash-PID`` directories (see :func:`discard_dir`)
+    are removed too. Only leftovers of dead processes are touched. Returns
+    ``"restored"``, ``"cleaned"`` or None (nothing to do).
     """
     dst = Path(dst)
+    for p in _leftovers(dst, TRASH_MARK):
+        shutil.rmtree(p)
     olds = _leftovers(dst)
     if not olds:
         return None
@@ -114,6 +118,17 @@ def replace_dir(src, dst) -> None:
         shutil.rmtree(old)
     else:
         os.replace(src, dst)
+
+
+def discard_dir(path) -> None:
+    """Remove a directory this program wrote: renamed to ``.NAME.trash-PID`` first, so a kill
+    during the removal never leaves a half-deleted directory under its real name."""
+    path = Path(path)
+    trash = path.with_name(f".{path.name}{TRASH_MARK}{os.getpid()}")
+    if os.path.lexists(trash):
+        shutil.rmtree(trash)
+    os.replace(path, trash)
+    shutil.rmtree(trash)
 
 
 def is_seqfeed_dir(path) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import __version__
 from .._errors import ConfigError, DataError
-from .._fs import DirLock, fault_point, is_seqfeed_dir, recover_dir, replace_dir
+from .._fs import DirLock, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
 from ._data import check_targets, data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
@@ -159,6 +159,7 @@ def _check_out(args, out, op, *, force, resume):
             raise ConfigError(f"{op}: --out {args.out} already exists (an empty directory).", argument="--out",
                               received=args.out, fix="add --force to write the model there, or choose another --out")
     work = out.with_name(out.name + ".partial")
+    recover_dir(work)  # a work directory half-removed by a killed run
     ours = work.is_dir() and not work.is_symlink() and (work / "args.json").is_file()
     if os.path.lexists(work) and not ours:
         raise ConfigError(f"{op}: {work} exists and was not written by seqfeed; seqfeed keeps the checkpoints "
@@ -183,7 +184,7 @@ def _check_out(args, out, op, *, force, resume):
                               argument="--out", received=str(work),
                               fix="add --resume to continue it (same command), or --force to discard it and "
                                   "start over")
-        shutil.rmtree(work)
+        discard_dir(work)
     tmp = work.with_name(f".{work.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
@@ -309,7 +310,7 @@ def _train_into(args, loaded, test_loaded, out, work, t_start) -> int:
     fault_point("result:written")
     replace_dir(result, out)
     fault_point("result:placed")
-    shutil.rmtree(work)
+    discard_dir(work)
     _print_metrics(task, metrics, args.out)
     return 0
 

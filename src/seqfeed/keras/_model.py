@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import metrics as M
-from .._fs import replace_dir
+from .._fs import is_seqfeed_dir, replace_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core._batch import Batch
@@ -378,8 +379,18 @@ class SequenceModel:
         }
 
     def save(self, path) -> Path:
-        """Write ``path/`` = ``model.keras`` + ``seqfeed.json``, atomically (all or nothing)."""
+        """Write ``path/`` = ``model.keras`` + ``seqfeed.json``, atomically (all or nothing).
+
+        An existing seqfeed model directory (or an empty directory) at ``path`` is
+        replaced once the new one is complete; anything else there (a file, a link,
+        a directory seqfeed did not write) is an error and is left alone.
+        """
         path = Path(path)
+        if os.path.lexists(path) and not is_seqfeed_dir(path) and \
+                (path.is_symlink() or not path.is_dir() or any(path.iterdir())):
+            raise ConfigError(f"SequenceModel.save: {path} exists and is not a seqfeed model directory; it is "
+                              f"left alone.", argument="path", received=str(path),
+                              fix="save to a new path, or to a directory written by save()")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         try:

@@ -26,7 +26,8 @@ def add_pack_parser(sub) -> None:
                    help="entity:0.2 (20%% of the ids to test, by a stable hash), entity:0.1,0.2 "
                         "(validation, test) or time:CUTOFF (steps before -> train, the rest -> test)")
     s.add_argument("--engine", choices=["auto", "duckdb", "arrow"], default="auto",
-                   help="duckdb: out-of-core sort; arrow: pure PyArrow range partitions (default auto)")
+                   help="arrow: PyArrow range partitions (auto: the faster by measurement); "
+                        "duckdb: DuckDB's out-of-core sort")
     s.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     s.add_argument("--force", action="store_true", help="replace an existing shards directory at --out")
     s.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -79,7 +79,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
 _SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2, None: 3}
-FILE_BYTES = 128 << 20  # default size of the values of one part file
+FILE_BYTES = 64 << 20  # default size of the values of one part file
 
 
 def is_shards(path) -> bool:
@@ -96,19 +96,22 @@ def empty_moments(n_features: int) -> dict:
             "min": np.full(n_features, np.inf), "max": np.full(n_features, -np.inf)}
 
 
-def moments_of(values: np.ndarray) -> dict:
-    """count, mean, M2 (sum of squared deviations), min, max per column, in float64."""
-    F = values.shape[1]
-    m = empty_moments(F)
-    n = values.shape[0]
-    if n == 0:
-        return m
-    v = values.astype(np.float64, copy=False)
-    m["count"] = n
-    m["mean"] = v.mean(axis=0)
-    m["m2"] = ((v - m["mean"]) ** 2).sum(axis=0)
-    m["min"] = v.min(axis=0)
-    m["max"] = v.max(axis=0)
+def moments_of(values: np.ndarray, block: int = 1 << 16) -> dict:
+    """count, mean, M2 (sum of squared deviations), min, max per column, in float64.
+
+    Computed block by block (two passes over each block, merged exactly), so the cost
+    is a float64 copy of one block, not of ``values``.
+    """
+    m = empty_moments(values.shape[1])
+    for a in range(0, values.shape[0], block):
+        v = values[a:a + block].astype(np.float64)
+        mean = v.mean(axis=0)
+        v -= mean
+        np.square(v, out=v)
+        part = {"count": v.shape[0], "mean": mean, "m2": v.sum(axis=0),
+                "min": values[a:a + block].min(axis=0).astype(np.float64),
+                "max": values[a:a + block].max(axis=0).astype(np.float64)}
+        m = merge_moments(m, part)
     return m
 
 
@@ -214,7 +217,7 @@ class ShardWriter:
     """
 
     def __init__(self, out, *, feature_names, values_dtype="float32", file_bytes: int = FILE_BYTES,
-                 rows_per_file: int | None = None, compression: str = "zstd"):
+                 rows_per_file: int | None = None, compression: str = "lz4"):
         out = os.fspath(out)
         self.out = out
         parent = os.path.dirname(os.path.abspath(out)) or "."
@@ -281,7 +284,8 @@ class ShardWriter:
         self._pending_bytes.pop(split, None)
         if not parts:
             return
-        table = pa.concat_tables(parts)
+        table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        del parts
         step = self.rows_per_file or table.num_rows
         for a in range(0, table.num_rows, step):
             self._write(split, table.slice(a, step))
@@ -291,7 +295,6 @@ class ShardWriter:
 
         name = f"tmp-{len(self._files):06d}.parquet"
         path = os.path.join(self.tmp, name)
-        table = table.combine_chunks()
         pq.write_table(table, path, row_group_size=max(table.num_rows, 1),
                        compression=self.compression,
                        use_dictionary=[c for c in ("id", "split", "target") if c in table.column_names],
@@ -409,18 +412,18 @@ def check_out(op: str, out, force: bool) -> str:
 
 
 def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, split=None,
-                 force: bool = False, compression: str = "zstd") -> dict:
+                 force: bool = False, compression: str = "lz4") -> dict:
     """Write an in-memory :class:`~seqfeed.SequenceSet` as a shards directory.
 
     Args:
         seqs: the sequences (values are stored as their dtype, float32 or float64).
         out: the new directory; it appears whole or not at all.
-        rows_per_file: sequences per part file (default: files of about 128 MiB of values).
+        rows_per_file: sequences per part file (default: files of about 64 MiB of values).
         split: None (no split), one of ``"train"``, ``"validation"``, ``"test"`` for
             every sequence, or a sequence of such names (or None) per sequence.
         force: replace an existing shards directory at ``out``.
-        compression: Parquet compression of the part files (``"zstd"``, ``"lz4"``,
-            ``"snappy"``, ``"none"``).
+        compression: Parquet compression of the part files (``"lz4"``, the default:
+            fast to decode; ``"zstd"``, ``"snappy"``, ``"gzip"``, ``"none"``).
 
     Returns:
         The manifest (also written to ``out/manifest.json``).

@@ -1,0 +1,388 @@
+"""Pack benchmark: a long-format Parquet panel larger than memory budgets -> sequence shards.
+
+Generates its own panel (id int64, time int64, 8 float32 features: 48 bytes per row in
+memory), streaming, entity by entity block, with every entity's rows spread at random
+over ``--files`` Parquet files and shuffled inside each block, so it is never held in
+memory. Then, each in its own subprocess (peak RSS = ``ru_maxrss`` of that child from
+``os.wait4``, imports included):
+
+* ``seqfeed pack --engine duckdb`` and ``seqfeed pack --engine arrow`` with ``--memory``
+  (default 1GiB) on the full panel;
+* Spark local mode (``seqfeed.spark``, when importable; otherwise recorded "not run");
+* pandas (``read_parquet`` + ``sort_values`` + ``np.unique``), with its address space
+  capped (``RLIMIT_AS``, default 6 GiB) so it fails fast instead of exhausting the
+  machine: on the full panel it is expected to fail, and the failure is recorded; all
+  paths also run on a panel ``--small-fraction`` the size where pandas fits.
+
+Every path that finishes is hashed the same way: ``sha256(sha256(ids as int64) ||
+sha256(offsets as int64) || sha256(values as float32, row-major))`` over the sequences
+in id order; the hashes must agree.
+
+Usage:
+    python benchmarks/bench_pack.py            # ~210M rows (10 GB in memory), 8 files
+    python benchmarks/bench_pack.py --quick    # 1.5M rows, < 2 min -> results/quick/
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+RESULTS = HERE / "results" / "pack.json"
+QUICK_RESULTS = HERE / "results" / "quick" / "pack.json"
+ROW_BYTES = 8 + 8 + 4 * 8
+
+
+# --------------------------------------------------------------------------- data
+def make_panel(path: str, *, rows: int, files: int, features: int, mean_len: int, seed: int,
+               block_rows: int = 4_000_000) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    n_ent = max(1, rows // mean_len)
+    lengths = rng.integers(mean_len // 2, mean_len * 3 // 2 + 1, n_ent)
+    lengths[-1] += rows - int(lengths.sum())  # exact row count
+    if lengths[-1] < 1:
+        lengths = np.maximum(lengths, 1)
+    ids_all = (np.arange(n_ent, dtype=np.int64) * 2654435761 + 977) % (1 << 40)  # distinct, scattered
+    os.makedirs(path, exist_ok=True)
+    names = [f"c{j}" for j in range(features)]
+    schema = pa.schema([("id", pa.int64()), ("time", pa.int64())] + [(n, pa.float32()) for n in names])
+    writers = [pq.ParquetWriter(os.path.join(path, f"panel-{k:03d}.parquet"), schema,
+                                compression="snappy") for k in range(files)]
+    t0 = time.perf_counter()
+    e0 = 0
+    total = 0
+    try:
+        while e0 < n_ent:
+            e1 = e0
+            acc = 0
+            while e1 < n_ent and (acc < block_rows or e1 == e0):
+                acc += int(lengths[e1])
+                e1 += 1
+            L = lengths[e0:e1]
+            n = int(L.sum())
+            ids = np.repeat(ids_all[e0:e1], L)
+            starts = np.repeat(np.cumsum(L) - L, L)
+            step = np.arange(n, dtype=np.int64) - starts
+            t = 1_600_000_000 + 60 * step
+            perm = rng.permutation(n)
+            f = rng.integers(0, files, n)
+            f = f[perm]  # file of each (shuffled) row
+            x = rng.standard_normal((n, features), dtype=np.float32)
+            ids, t = ids[perm], t[perm]
+            order = np.argsort(f, kind="stable")
+            bounds = np.searchsorted(f[order], np.arange(files + 1))
+            for k in range(files):
+                sel = order[bounds[k]:bounds[k + 1]]
+                if not sel.size:
+                    continue
+                cols = [pa.array(ids[sel]), pa.array(t[sel])] + \
+                       [pa.array(np.ascontiguousarray(x[sel, j])) for j in range(features)]
+                writers[k].write_table(pa.Table.from_arrays(cols, schema=schema))
+            total += n
+            e0 = e1
+            del ids, t, x, perm, f, order
+    finally:
+        for w in writers:
+            w.close()
+    disk = sum(os.path.getsize(os.path.join(path, p)) for p in os.listdir(path))
+    return {"rows": total, "entities": int(n_ent), "files": files, "features": features,
+            "mean_length": mean_len, "bytes_in_memory": total * (16 + 4 * features),
+            "bytes_on_disk": disk, "generate_s": round(time.perf_counter() - t0, 1)}
+
+
+# --------------------------------------------------------------------------- hashing
+def _digest(h_ids, h_off, h_val) -> str:
+    return hashlib.sha256(h_ids.digest() + h_off.digest() + h_val.digest()).hexdigest()
+
+
+def hash_shards(path: str) -> dict:
+    """The benchmark hash of a shards directory, one part file at a time."""
+    import pyarrow.parquet as pq
+
+    from seqfeed import SequenceSet
+
+    with open(os.path.join(path, "manifest.json")) as fh:
+        m = json.load(fh)
+    h_ids, h_off, h_val = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+    base = 0
+    h_off.update(np.zeros(1, dtype=np.int64).tobytes())
+    n = 0
+    for f in m["files"]:
+        t = pq.read_table(os.path.join(path, f["name"]), memory_map=True)
+        s = SequenceSet.from_arrow(t.column("values"))
+        h_ids.update(np.ascontiguousarray(t.column("id").to_numpy(), dtype=np.int64).tobytes())
+        h_off.update((s.offsets[1:] + base).astype(np.int64).tobytes())
+        h_val.update(np.ascontiguousarray(s.values, dtype=np.float32).tobytes())
+        base += int(s.offsets[-1])
+        n += len(s)
+        del t, s
+    return {"sha256": _digest(h_ids, h_off, h_val), "sequences": n, "steps": base}
+
+
+def hash_arrays(ids, offsets, values) -> str:
+    h = [hashlib.sha256() for _ in range(3)]
+    h[0].update(np.ascontiguousarray(ids, dtype=np.int64).tobytes())
+    h[1].update(np.ascontiguousarray(offsets, dtype=np.int64).tobytes())
+    h[2].update(np.ascontiguousarray(values, dtype=np.float32).tobytes())
+    return _digest(*h)
+
+
+# --------------------------------------------------------------------------- children
+def child_pandas(data: str) -> None:
+    import glob
+
+    import pandas as pd
+
+    files = sorted(glob.glob(os.path.join(data, "*.parquet")))
+    t0 = time.perf_counter()
+    try:
+        df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        df = df.sort_values(["id", "time"], kind="stable", ignore_index=True)
+        feats = [c for c in df.columns if c not in ("id", "time")]
+        values = df[feats].to_numpy(np.float32)
+        ids, counts = np.unique(df["id"].to_numpy(), return_counts=True)
+        offsets = np.zeros(ids.shape[0] + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+    except MemoryError:
+        print(json.dumps({"status": "out of memory"}))
+        sys.exit(3)
+    wall = time.perf_counter() - t0
+    print(json.dumps({"status": "ok", "work_s": round(wall, 2), "sha256": hash_arrays(ids, offsets, values),
+                      "sequences": int(ids.shape[0]), "steps": int(offsets[-1])}))
+
+
+def child_spark(data: str, out: str) -> None:
+    try:
+        import seqfeed.spark as sps
+    except ImportError as e:
+        print(json.dumps({"status": f"not run: seqfeed.spark is not importable ({e})"}))
+        sys.exit(4)
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master("local[2]").appName("bench_pack")
+             .config("spark.driver.memory", "2g").config("spark.sql.shuffle.partitions", "64")
+             .config("spark.ui.enabled", "false").getOrCreate())
+    t0 = time.perf_counter()
+    df = spark.read.parquet(data)
+    feats = [c for c in df.columns if c not in ("id", "time")]
+    sps.write_shards(sps.pack(df, id="id", time="time", features=feats), out)
+    wall = time.perf_counter() - t0
+    spark.stop()
+    print(json.dumps({"status": "ok", "work_s": round(wall, 2)}))
+
+
+def run_child(cmd, *, as_limit: int | None = None, timeout: float | None = None) -> dict:
+    """Run ``cmd``; wall time, peak RSS (bytes) of that process, return code, stdout, stderr tail."""
+    def limit():
+        os.nice(0)
+        if as_limit:
+            resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
+
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
+        p = subprocess.Popen(cmd, stdout=so, stderr=se, preexec_fn=limit)
+        try:
+            _, status, ru = os.wait4(p.pid, 0)
+        except KeyboardInterrupt:
+            p.kill()
+            raise
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        so.seek(0)
+        se.seek(0)
+        out = so.read().decode(errors="replace")
+        err = se.read().decode(errors="replace")
+    return {"rc": p.returncode, "wall_s": round(wall, 2), "peak_rss_bytes": int(ru.ru_maxrss) * 1024,
+            "stdout": out, "stderr_tail": err.strip().splitlines()[-3:] if err.strip() else []}
+
+
+def _last_json(text: str) -> dict:
+    for line in reversed(text.strip().splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    return {}
+
+
+def measure_panel(label: str, data: str, work: str, args) -> list[dict]:
+    runs = []
+    mem_bytes = _bytes(args.memory)
+    for engine in args.engines.split(","):
+        out = os.path.join(work, f"shards-{label}-{engine}")
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "seqfeed.cli", "pack", data, "--out", out, "--engine", engine,
+               "--memory", args.memory, "--quiet"]
+        r = run_child(cmd)
+        rec = {"panel": label, "path": f"seqfeed pack --engine {engine}", "wall_s": r["wall_s"],
+               "peak_rss_bytes": r["peak_rss_bytes"], "memory_budget_bytes": mem_bytes,
+               "status": "ok" if r["rc"] == 0 else f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}",
+               "command": "seqfeed pack DATA --out SHARDS --engine " + engine + f" --memory {args.memory} --quiet"}
+        if r["rc"] == 0:
+            h = run_child([sys.executable, __file__, "--hash-shards", out])
+            rec.update(_last_json(h["stdout"]))
+            rec["within_budget"] = r["peak_rss_bytes"] <= mem_bytes
+            with open(os.path.join(out, "manifest.json")) as fh:
+                m = json.load(fh)
+            rec["part_files"] = len(m["files"])
+            rec["chunks"] = m["created_by"].get("chunks")
+            rec["shards_bytes"] = sum(f["bytes"] for f in m["files"])
+            if not args.keep:
+                shutil.rmtree(out, ignore_errors=True)
+        print(_row(rec), flush=True)
+        runs.append(rec)
+    # Spark
+    out = os.path.join(work, f"shards-{label}-spark")
+    r = run_child([sys.executable, __file__, "--spark-child", data, out])
+    info = _last_json(r["stdout"])
+    rec = {"panel": label, "path": "spark local[2] (seqfeed.spark)", "wall_s": r["wall_s"],
+           "peak_rss_bytes_python_driver": r["peak_rss_bytes"]}
+    if r["rc"] == 0 and info.get("status") == "ok":
+        rec["status"] = "ok"
+        rec["work_s"] = info.get("work_s")
+        h = run_child([sys.executable, __file__, "--hash-shards", out])
+        rec.update(_last_json(h["stdout"]))
+        shutil.rmtree(out, ignore_errors=True)
+    else:
+        rec["status"] = info.get("status") or f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}"
+    print(_row(rec), flush=True)
+    runs.append(rec)
+    # pandas
+    r = run_child([sys.executable, __file__, "--pandas-child", data], as_limit=_bytes(args.pandas_limit))
+    info = _last_json(r["stdout"])
+    rec = {"panel": label, "path": "pandas read_parquet + sort_values + unique", "wall_s": r["wall_s"],
+           "peak_rss_bytes": r["peak_rss_bytes"], "address_space_limit_bytes": _bytes(args.pandas_limit)}
+    if r["rc"] == 0 and info.get("status") == "ok":
+        rec.update(info)
+    else:
+        rec["status"] = (f"out of memory under RLIMIT_AS={args.pandas_limit}"
+                         if info.get("status") == "out of memory" or "MemoryError" in " ".join(r["stderr_tail"])
+                         or "memory" in " ".join(r["stderr_tail"]).lower()
+                         else f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}")
+    print(_row(rec), flush=True)
+    runs.append(rec)
+    return runs
+
+
+def _bytes(s: str) -> int:
+    from seqfeed.sources._pack import parse_memory
+
+    return parse_memory(s)
+
+
+def _row(r: dict) -> str:
+    rss = r.get("peak_rss_bytes", r.get("peak_rss_bytes_python_driver"))
+    rss_s = f"{rss / 2**20:8.0f} MiB" if rss else "       - "
+    sha = (r.get("sha256") or "")[:12]
+    return f"  {r['panel']:<6} {r['path']:<45} {r['wall_s']:9.1f} s {rss_s}  {sha:<12} {r['status'][:70]}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1.5M rows; results to results/quick/")
+    ap.add_argument("--rows", type=int, default=None, help="rows of the full panel (default 210M)")
+    ap.add_argument("--small-fraction", type=float, default=1 / 16,
+                    help="size of the panel on which every path runs, as a fraction of --rows")
+    ap.add_argument("--files", type=int, default=8)
+    ap.add_argument("--features", type=int, default=8)
+    ap.add_argument("--mean-length", type=int, default=2100)
+    ap.add_argument("--memory", default="1GiB")
+    ap.add_argument("--pandas-limit", default="6GiB", help="address-space cap of the pandas child")
+    ap.add_argument("--engines", default="duckdb,arrow")
+    ap.add_argument("--workdir", default=None, help="where the panels and shards go (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated panels and shards")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--hash-shards", help=argparse.SUPPRESS)
+    ap.add_argument("--pandas-child", help=argparse.SUPPRESS)
+    ap.add_argument("--spark-child", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--out", default=None, help="results file (default results/pack.json, or "
+                                                "results/quick/pack.json with --quick)")
+    args = ap.parse_args()
+    if args.hash_shards:
+        print(json.dumps(hash_shards(args.hash_shards)))
+        return
+    if args.pandas_child:
+        child_pandas(args.pandas_child)
+        return
+    if args.spark_child:
+        child_spark(*args.spark_child)
+        return
+    from _machine import machine_facts
+
+    rows = args.rows or (1_500_000 if args.quick else 210_000_000)
+    mean_len = args.mean_length if not args.quick else min(args.mean_length, 500)
+    work = args.workdir or tempfile.mkdtemp(prefix="bench_pack.")
+    os.makedirs(work, exist_ok=True)
+    need = rows * ROW_BYTES * 3
+    free = shutil.disk_usage(work).free
+    if free < need:
+        sys.exit(f"bench_pack: {work} has {free / 1e9:.0f} GB free; {need / 1e9:.0f} GB are needed "
+                 f"(panel, temporary files, shards). Pass --workdir or fewer --rows.")
+    results = {"benchmark": "pack", "machine": machine_facts(),
+               "command": "python benchmarks/bench_pack.py " + " ".join(sys.argv[1:]),
+               "mode": "quick" if args.quick else "full", "memory_budget": args.memory, "panels": {},
+               "runs": []}
+    out_path = Path(args.out) if args.out else (QUICK_RESULTS if args.quick else RESULTS)
+    print(f"bench_pack: work dir {work}; panel {rows:,} rows x ({args.features} float32 features + id + "
+          f"time) = {rows * ROW_BYTES / 1e9:.1f} GB in memory, {args.files} files", flush=True)
+    try:
+        for label, n in (("small", max(10_000, int(rows * args.small_fraction))), ("full", rows)):
+            data = os.path.join(work, f"panel-{label}")
+            shutil.rmtree(data, ignore_errors=True)
+            info = make_panel(data, rows=n, files=args.files, features=args.features, mean_len=mean_len,
+                              seed=args.seed)
+            results["panels"][label] = info
+            print(f"{label}: {info['rows']:,} rows, {info['entities']:,} entities, "
+                  f"{info['bytes_in_memory'] / 1e9:.2f} GB in memory, {info['bytes_on_disk'] / 1e9:.2f} GB "
+                  f"on disk, generated in {info['generate_s']} s", flush=True)
+            results["runs"] += measure_panel(label, data, work, args)
+            if not args.keep:
+                shutil.rmtree(data, ignore_errors=True)
+            _summarise(results)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out_path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(results, indent=1) + "\n")
+            os.replace(tmp, out_path)
+    finally:
+        if not args.workdir and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"bench_pack: results in {out_path}")
+    for k, v in results["summary"].items():
+        print(f"  {k}: {v}")
+
+
+def _summarise(results: dict) -> None:
+    s = {}
+    for label in results["panels"]:
+        runs = [r for r in results["runs"] if r["panel"] == label]
+        hashes = {r["sha256"] for r in runs if r.get("status") == "ok" and r.get("sha256")}
+        s[f"{label}_identical_sequences"] = len(hashes) == 1 if hashes else None
+        s[f"{label}_paths_finished"] = [r["path"] for r in runs if r.get("status") == "ok"]
+        base = {r["path"]: r["wall_s"] for r in runs if r.get("status") == "ok"}
+        if "seqfeed pack --engine duckdb" in base and "seqfeed pack --engine arrow" in base:
+            s[f"{label}_arrow_over_duckdb_wall"] = round(base["seqfeed pack --engine arrow"]
+                                                         / base["seqfeed pack --engine duckdb"], 2)
+        for r in runs:
+            if r["path"].startswith("seqfeed pack") and r.get("status") == "ok":
+                s[f"{label}_{r['path'].split()[-1]}_peak_rss_mib"] = round(r["peak_rss_bytes"] / 2**20)
+    results["summary"] = s
+
+
+if __name__ == "__main__":
+    main()

@@ -304,7 +304,7 @@ def main() -> None:
     ap.add_argument("--mean-length", type=int, default=2100)
     ap.add_argument("--memory", default="1GiB")
     ap.add_argument("--pandas-limit", default="6GiB", help="address-space cap of the pandas child")
-    ap.add_argument("--engines", default="duckdb,arrow")
+    ap.add_argument("--engines", default="arrow,duckdb")
     ap.add_argument("--workdir", default=None, help="where the panels and shards go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated panels and shards")
     ap.add_argument("--seed", type=int, default=0)

@@ -198,3 +198,17 @@ def test_inspect_summarises_a_shards_directory(tmp_path, capsys):
     info = json.loads(capsys.readouterr().out)
     assert info["sequences"] == 3 and info["features"] == 2
     assert info["lengths"]["min"] == 2 and info["lengths"]["max"] == 4
+
+
+def test_a_file_marked_mixed_is_filtered_by_its_split_column(tmp_path):
+    from seqfeed.sources._shards import sequence_table
+
+    s = _set([np.full((k + 1, 1), float(k)) for k in range(6)])
+    m = write_shards(s, tmp_path / "sh")
+    split = ["train", "test", "train", None, "test", "validation"]
+    pq.write_table(sequence_table(s, split), tmp_path / "sh" / "part-00000.parquet")
+    m["files"][0]["split"] = "mixed"
+    (tmp_path / "sh" / "manifest.json").write_text(json.dumps(m))
+    _same(read_shards(tmp_path / "sh", split="test"), s.take([1, 4]))
+    _same(read_shards(tmp_path / "sh", split="train"), s.take([0, 2]))
+    _same(read_shards(tmp_path / "sh"), s)

@@ -24,8 +24,10 @@ column         Arrow type                                  meaning
   buffer, seen as ``(N_steps, F)``, is its ``values``. Each file is written as one
   row group, so a file read with ``pyarrow.parquet.read_table(memory_map=True)`` gives
   single-chunk columns and ``read_shards`` of one file shares its memory with Arrow.
-* Every part file holds one split only, and files are numbered train first, then
-  validation, then test, then unsplit. Within a split, sequences are sorted by id
+* Every part file written by seqfeed holds one split only, and files are numbered
+  train first, then validation, then test, then unsplit. (A writer that cannot
+  group by split may mark a file entry ``"split": "mixed"``; readers then filter its
+  rows by the ``split`` column.) Within a split, sequences are sorted by id
   across files (``seqfeed pack`` with no split gives the order of ``read_table``).
   A time split (``split="time:CUTOFF"``) cuts each entity in two, so an id appears
   once in "train" and once in "test"; an entity split puts each id in one split only.
@@ -78,6 +80,7 @@ FORMAT = "seqfeed-shards"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
+MIXED = "mixed"  # a file entry whose rows may belong to several splits
 _SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2, None: 3}
 FILE_BYTES = 64 << 20  # default size of the values of one part file
 
@@ -521,9 +524,14 @@ def load_manifest(path, op: str = "read_shards") -> dict:
 
 
 def shard_files(path, manifest: dict, split=None) -> list[dict]:
+    """The manifest's file entries holding sequences of ``split`` (all for None).
+
+    A file entry whose ``split`` is ``"mixed"`` (or absent) may hold any split; its rows
+    are filtered by the ``split`` column when read.
+    """
     files = manifest["files"]
     if split is not None:
-        files = [f for f in files if f["split"] == split]
+        files = [f for f in files if f.get("split", MIXED) in (split, MIXED)]
     return files
 
 
@@ -589,6 +597,10 @@ def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
         except (OSError, pa.ArrowInvalid) as e:
             raise DataError(f"{op}: cannot read part file {f['name']!r} ({e}).", argument="path",
                             received=p, fix="the shards are incomplete or damaged; pack them again") from None
+        if split is not None and f.get("split", MIXED) == MIXED:
+            import pyarrow.compute as pc
+
+            t = t.filter(pc.fill_null(pc.equal(t.column("split"), split), False))
         tables.append(t)
     dtype = np.dtype(m.get("values_dtype", "float32"))
     F = len(names)

@@ -220,3 +220,78 @@ class ShapeBucketSampler(Sampler):
     def _config(self):
         return {"shuffle": self.shuffle, "batch_size": self.batch_size, "max_tokens": self.max_tokens,
                 "boundaries": self.boundaries.tolist()}
+
+
+# ---------------------------------------------------------------------------------------------
+# When does XLA pay off? A cost model for one LSTM train step on a CPU.
+# ---------------------------------------------------------------------------------------------
+# Measured on a 2-core x86-64 CPU (TensorFlow 2.21, Keras 3.15), LSTM(64), 8-12 features, one
+# train step (forward + backward + Adam) of a (B, T) batch, in milliseconds:
+#   graph (no XLA):  2.0 + 0.10 * T + 0.0045 * B * T     (e.g. (16, 16): 4.5; (64, 200): 78)
+#   XLA:             1.0 + 0.06 * T + 0.0025 * B * T     (e.g. (16, 16): 2.9; (64, 200): 45)
+#   XLA compilation: ~2 s per distinct (B, T) shape, train step; ~0.4 of that for an
+#                    evaluation step (validation), whatever T (the time loop stays a loop).
+# The B * T term grows with the square of the units (4 gates x units x (features + units));
+# it is scaled by (units / 64) ** 2 * layers. On a loaded machine compilation slows down more
+# than the steps, so the model asks for a clear margin (XLA_MARGIN) before choosing XLA.
+STEP_MS = {"graph": (2.0, 0.10, 0.0045), "xla": (1.0, 0.06, 0.0025)}
+COMPILE_S_PER_SHAPE = 2.0
+EVAL_COMPILE_FRACTION = 0.4
+XLA_MARGIN = 1.25
+XLA_BUCKET_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16)
+
+
+def step_seconds(shapes, kind: str, *, units: int = 64, layers: int = 1) -> float:
+    """Estimated seconds of the train steps of batches with these ``(B, T)`` shapes."""
+    a, b, c = STEP_MS[kind]
+    scale = (max(units, 1) / 64.0) ** 2 * max(layers, 1)
+    return sum(a + b * T + c * scale * B * T for B, T in shapes) / 1e3
+
+
+def xla_plan(lengths, *, batch_size: int, epochs: int, units: int = 64, layers: int = 1,
+             baseline_shapes=None, val_lengths=None, val_batch_size: int = 64) -> dict:
+    """Choose between today's per-batch padding (graph mode) and XLA on bounded shapes.
+
+    For each bucket count in ``XLA_BUCKET_CHOICES`` the XLA estimate is
+    ``compilations + epochs x steps`` (:func:`step_seconds`, ``COMPILE_S_PER_SHAPE``
+    per train shape, ``EVAL_COMPILE_FRACTION`` of it per validation shape); the
+    graph estimate is ``epochs x steps`` of ``baseline_shapes`` (the ``(B, T)`` of
+    one epoch of the sampler used otherwise). XLA is chosen when its best
+    estimate is below the graph estimate by ``XLA_MARGIN``.
+
+    Returns:
+        dict with ``use_xla``, ``n_buckets`` (of the best XLA plan), the estimates in
+        seconds (``xla_s``, ``compile_s``, ``graph_s``), ``shapes`` and ``why``.
+    """
+    L = np.asarray(lengths, dtype=np.int64)
+    graph_s = epochs * step_seconds(baseline_shapes or [], "graph", units=units, layers=layers)
+    best = None
+    for k in XLA_BUCKET_CHOICES:
+        s = ShapeBucketSampler(L, batch_size=batch_size, n_buckets=k, shuffle=False)
+        if best is not None and s.boundaries.size < k:
+            break  # fewer distinct lengths than buckets: nothing more to gain
+        plan = [s.batch_shape(b) for b in s.batches(0)]
+        n_val = 0
+        if val_lengths is not None and len(val_lengths):
+            vs = ShapeBucketSampler(val_lengths, batch_size=val_batch_size,
+                                    boundaries=_val_boundaries(s.boundaries, val_lengths), shuffle=False)
+            n_val = len(vs.shapes())
+        compile_s = COMPILE_S_PER_SHAPE * (len(s.shapes()) + EVAL_COMPILE_FRACTION * n_val)
+        total = compile_s + epochs * step_seconds(plan, "xla", units=units, layers=layers)
+        if best is None or total < best["xla_s"]:
+            best = {"n_buckets": int(s.boundaries.size), "xla_s": total, "compile_s": compile_s,
+                    "shapes": len(s.shapes()), "efficiency": float(L.sum() / max(s.padded_steps(), 1))}
+    best = best or {"n_buckets": 1, "xla_s": float("inf"), "compile_s": 0.0, "shapes": 0, "efficiency": 1.0}
+    use = bool(L.size) and best["xla_s"] * XLA_MARGIN < graph_s
+    why = (f"estimated {best['xla_s']:.1f} s with XLA on {best['shapes']} batch shapes "
+           f"({best['compile_s']:.1f} s of compilation, padding efficiency {best['efficiency']:.2f}) vs "
+           f"{graph_s:.1f} s without, over {epochs} epochs: "
+           + ("XLA" if use else f"no XLA (it must save at least {XLA_MARGIN:g}x)"))
+    return {"use_xla": use, **best, "graph_s": graph_s, "why": why}
+
+
+def _val_boundaries(train_boundaries: np.ndarray, val_lengths) -> np.ndarray:
+    """The training boundaries, extended by the longest validation length if needed."""
+    m = int(np.max(val_lengths))
+    b = np.asarray(train_boundaries, dtype=np.int64)
+    return b if b.size and b[-1] >= m else np.append(b, m)

@@ -206,8 +206,14 @@ class SequenceModel:
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
             batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
-            verbose="auto", initial_epoch: int = 0, crop: float | None = None):
+            verbose="auto", initial_epoch: int = 0, crop: float | None = None, jit_compile="auto"):
         """Train on ``train`` (SequenceSet, raw sequences with targets, one Batch, or sequence shards).
+
+        ``jit_compile``: ``"auto"`` (default) compiles the train step with XLA, on
+        batches of a few fixed shapes (:class:`~seqfeed.ShapeBucketSampler`), when the
+        estimated compilation cost is repaid by faster steps over these epochs; True
+        forces that, False keeps per-batch padding without XLA. The decision and its
+        estimate are in ``self.info["compilation"]``.
 
         Shards (a shards directory or a :class:`~seqfeed.ShardDataset`) are streamed through a
         bounded shuffle window, never read whole; a model without a scaler is given the one of
@@ -248,16 +254,22 @@ class SequenceModel:
                               argument="crop")
         loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed,
                              crop=crop)
+        va = None
+        if validation is not None and not isinstance(validation, Batch):
+            va = self.prepare(validation, op="SequenceModel.fit")
+        from ._xla import choose_compilation  # XLA on a few fixed batch shapes when it pays off
+
+        loader, val_loader = choose_compilation(self, tr, loader, va, jit_compile=jit_compile,
+                                                epochs=max(epochs - initial_epoch, 1), batch_size=batch_size,
+                                                seed=seed, crop=crop)
         loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
         ds = to_tf_dataset(loader)
         val = None
         if isinstance(validation, Batch):
             _check_nonempty(validation, "SequenceModel.fit")
             val = batch_to_keras(validation)
-        elif validation is not None:
-            va = self.prepare(validation, op="SequenceModel.fit")
-            val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
-                                            shuffle=False))
+        elif va is not None:
+            val = to_tf_dataset(val_loader(va))
         return self.model.fit(ds, validation_data=val, epochs=epochs, verbose=verbose,
                               callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
 

@@ -241,3 +241,22 @@ def test_cli_pack_writes_shards_then_refuses_to_overwrite(tmp_path, capsys):
     ref = read_table(t, target="y")
     got = read_shards(str(tmp_path / "sh"))
     assert sorted(got.ids.tolist()) == ref.ids.tolist()
+
+
+def test_an_error_while_duckdb_reads_the_stream_keeps_its_type(tmp_path, monkeypatch):
+    from seqfeed.sources import _pack
+
+    t = _long_table(7, n_ids=5, max_len=5, F=1, str_ids=False, target=False)
+    data = _write_files(t, str(tmp_path / "in"), 2, "parquet")
+    real = _pack._Inputs.batches
+
+    def failing(self, schema, with_row=True):
+        for k, b in enumerate(real(self, schema, with_row)):
+            if k == 1:
+                raise DataError("pack: cannot parse 'part01.parquet'", argument="source")
+            yield b
+
+    monkeypatch.setattr(_pack._Inputs, "batches", failing)
+    with pytest.raises(DataError, match=r"^pack: cannot parse 'part01.parquet'"):
+        pack(data, out=str(tmp_path / "o"), engine="duckdb", progress=False)
+    assert sorted(os.listdir(tmp_path)) == ["in"]

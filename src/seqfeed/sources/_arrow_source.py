@@ -83,6 +83,12 @@ class CsvSource:
             raise self._error(e, 0) from None
         self.schema = reader.schema
         reader.close()
+        try:
+            self.schema.names
+        except UnicodeDecodeError as e:
+            raise DataError(f"{op}: the header of {os.path.basename(path)!r} is not UTF-8 text "
+                            f"(byte {e.object[e.start:e.start + 1]!r}).", argument="source", received=path,
+                            fix="re-save the file as UTF-8") from None
         self.num_rows = None
 
     def _chunk_size(self, batch_size: int) -> int:

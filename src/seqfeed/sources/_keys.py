@@ -132,6 +132,15 @@ def read_keys(op, src, *, id, time, target, features, drop_nan: bool) -> Keys:
         if int_ids:
             ids.add(_int_ids(idcol))
         else:
+            if is_stringlike(idcol.type) and idcol.null_count < len(idcol):
+                blank = pc.fill_null(pc.match_substring_regex(idcol, r"^\s*$"), False) if \
+                    pa.types.is_string(idcol.type) or pa.types.is_large_string(idcol.type) else \
+                    pc.fill_null(pc.equal(pc.binary_length(idcol), 0), False)
+                if pc.any(blank).as_py():
+                    r = int(np.flatnonzero(np.asarray(blank))[0])
+                    raise DataError(f"{op}: the id column {id!r} is empty at row {row0 + r}.", argument=id,
+                                    index=row0 + r, received=idcol[r].as_py(),
+                                    fix="drop or fill the rows without an id first")
             ids.add(id_enc.encode(idcol))
         if time is not None:
             tcol = plain(batch.column(time))

@@ -259,7 +259,6 @@ def _chunks_duckdb(inputs, schema, id, chunk_rows, memory, tmp, threads, progres
                           fix="pip install 'seqfeed[pack]' (or duckdb>=1.1), or pass "
                               "engine='arrow'") from None
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     limit = max(int(memory), 32 << 20)
     con = duckdb.connect(config={"memory_limit": f"{limit // (1 << 20)}MiB",
@@ -268,45 +267,65 @@ def _chunks_duckdb(inputs, schema, id, chunk_rows, memory, tmp, threads, progres
     try:
         total = inputs.num_rows
         seen = [0]
+        failed: list = []
 
         def feed():
-            for b in inputs.batches(schema):
-                seen[0] += b.num_rows
-                progress.update("sorting", seen[0], total)
-                yield b
+            try:
+                for b in inputs.batches(schema):
+                    seen[0] += b.num_rows
+                    progress.update("sorting", seen[0], total)
+                    yield b
+            except SeqfeedError as e:  # DuckDB would turn it into its own error type
+                failed.append(e)
+                raise
 
         reader = pa.RecordBatchReader.from_batches(schema.append(pa.field(ROW, pa.int64())), feed())
         con.register("seqfeed_rows", reader)
         q = f'SELECT * FROM seqfeed_rows ORDER BY "{id}", "{ROW}"'
-        out = _duckdb_reader(con.sql(q), max(1024, min(1 << 16, chunk_rows // 4)))
-        pending: list = []
-        n_pending = 0
-        done = 0
-        for b in out:
-            if b.num_rows == 0:
-                continue
-            pending.append(b)
-            n_pending += b.num_rows
-            if n_pending < chunk_rows:
-                continue
-            t = pa.Table.from_batches(pending)
-            ids = t.column(id)
-            last = ids[-1]
-            same = pc.equal(ids, last) if last.is_valid else pc.is_null(ids)
-            cut = t.num_rows - int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
-            if cut == 0:  # one entity larger than a chunk: keep reading
-                continue
-            head, rest = t.slice(0, cut), t.slice(cut)
-            pending = rest.to_batches()
-            n_pending = rest.num_rows
-            done += head.num_rows
-            progress.update("packing", done, total)
-            yield head
-            del head, t
-        if pending:
-            yield pa.Table.from_batches(pending)
+        try:
+            out = _duckdb_reader(con.sql(q), max(1024, min(1 << 16, chunk_rows // 4)))
+            yield from _cut_at_entities(out, id, chunk_rows, total, progress)
+        except SeqfeedError:
+            raise
+        except Exception:
+            if failed:
+                raise failed[0] from None
+            raise
     finally:
         con.close()
+
+
+def _cut_at_entities(out, id, chunk_rows, total, progress):
+    """Tables of whole entities (about ``chunk_rows`` rows) from batches sorted by id."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pending: list = []
+    n_pending = 0
+    done = 0
+    for b in out:
+        if b.num_rows == 0:
+            continue
+        pending.append(b)
+        n_pending += b.num_rows
+        if n_pending < chunk_rows:
+            continue
+        t = pa.Table.from_batches(pending)
+        ids = t.column(id)
+        last = ids[-1]
+        same = pc.equal(ids, last) if last.is_valid else pc.is_null(ids)
+        cut = t.num_rows - int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
+        if cut == 0:  # one entity larger than a chunk: keep reading
+            continue
+        head, rest = t.slice(0, cut), t.slice(cut)
+        pending = rest.to_batches()
+        n_pending = rest.num_rows
+        done += head.num_rows
+        progress.update("packing", done, total)
+        yield head
+        del head, t
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def _sample_boundaries(inputs, schema, id, k, progress):

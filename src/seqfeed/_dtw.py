@@ -136,7 +136,18 @@ def _kernels():
             best_d[t] = bd
         return best_i, best_d, computed
 
-    _KERNELS = (dtw_pair, nearest_loop)
+    @numba.njit(cache=True, nogil=True)
+    def matrix_loop(xv, xo, yv, yo, window):
+        out = np.empty((xo.shape[0] - 1, yo.shape[0] - 1))
+        for i in range(xo.shape[0] - 1):
+            a = xv[xo[i]:xo[i + 1]]
+            for j in range(yo.shape[0] - 1):
+                b = yv[yo[j]:yo[j + 1]]
+                r = int(np.floor(window * max(a.shape[0], b.shape[0]) + 1e-9))
+                out[i, j] = dtw_pair(a, b, r, np.inf)
+        return out
+
+    _KERNELS = (dtw_pair, nearest_loop, matrix_loop)
     return _KERNELS
 
 
@@ -158,14 +169,7 @@ def distance_matrix(xv, xo, yv, yo, window: float, engine: str) -> np.ndarray:
     """``(n_x, n_y)`` DTW distances between the sequences of two ragged sets."""
     xv, yv = _f64(xv), _f64(yv)
     if engine == "numba":
-        pair = _kernels()[0]
-        out = np.empty((len(xo) - 1, len(yo) - 1))
-        for i in range(len(xo) - 1):
-            a = xv[xo[i]:xo[i + 1]]
-            for j in range(len(yo) - 1):
-                b = yv[yo[j]:yo[j + 1]]
-                out[i, j] = pair(a, b, radius(window, len(a), len(b)), np.inf)
-        return out
+        return _kernels()[2](xv, np.asarray(xo, np.int64), yv, np.asarray(yo, np.int64), float(window))
     return _matrix_numpy(xv, xo, yv, yo, window)
 
 

@@ -31,12 +31,14 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _dtw
+from ._baseline_common import (BaselineResult, _check_pair, _check_set, _check_window, _engine, _metrics,
+                               _regression_targets, _task_of)
 from ._errors import ConfigError, DataError, ShapeError, check_choice
+from ._forecast_baselines import _forecast_check, find_season, naive_forecast, seasonal_naive_forecast
 from .core._sequence_set import SequenceSet
 
 __all__ = [
@@ -57,125 +59,6 @@ __all__ = [
 ]
 
 _TASKS = ("classify", "regress", "forecast")
-_ENGINES = ("auto", "numba", "numpy")
-
-
-@dataclass
-class BaselineResult:
-    """What a baseline predicted on the test set.
-
-    Attributes:
-        name: the baseline (e.g. ``"nn_dtw"``).
-        task: ``"classify"``, ``"regress"`` or ``"forecast"``.
-        predictions: one per test sequence (classify/regress), or ``(n_windows, horizon)``
-            for forecasting (series by series, in time order).
-        metrics: ``{"accuracy"}`` (classify) or ``{"rmse", "mae"}`` (regress, forecast)
-            when the test targets are known, else empty.
-        seconds: wall time of the baseline.
-        info: details (window, season, alpha, pairs computed, ...).
-    """
-
-    name: str
-    task: str
-    predictions: np.ndarray
-    metrics: dict = field(default_factory=dict)
-    seconds: float = 0.0
-    info: dict = field(default_factory=dict)
-
-    def score(self) -> float | None:
-        """The headline metric: accuracy (higher is better) or rmse/mae (lower is better)."""
-        key = {"classify": "accuracy", "regress": "rmse", "forecast": "mae"}[self.task]
-        return self.metrics.get(key)
-
-
-# ----------------------------------------------------------------------------- checks
-def _check_set(op: str, name: str, s, *, targets: bool) -> SequenceSet:
-    if not isinstance(s, SequenceSet):
-        raise ConfigError(f"{op}: `{name}` must be a SequenceSet. Received a {type(s).__name__}.",
-                          argument=name, received=type(s).__name__,
-                          fix="build one with seqfeed.SequenceSet.from_sequences(...) or seqfeed.as_sequence_set(...)")
-    if len(s) == 0:
-        raise DataError(f"{op}: `{name}` holds no sequences.", argument=name, received=0,
-                        fix=f"pass a non-empty {name} set")
-    empty = np.flatnonzero(s.lengths == 0)
-    if empty.size:
-        i = int(empty[0])
-        raise DataError(f"{op}: `{name}` sequence {i} is empty (0 steps).", argument=name, received=0, index=i,
-                        fix="drop empty sequences first (e.g. s.take(s.lengths > 0))")
-    if s.values.dtype.kind not in "biuf":  # pragma: no cover - SequenceSet already checks
-        raise DataError(f"{op}: `{name}` values must be numbers.", argument=name, received=str(s.values.dtype))
-    bad = ~np.isfinite(s.values) if s.values.dtype.kind == "f" else None
-    if bad is not None and bad.any():
-        step = int(np.flatnonzero(bad.any(axis=1))[0])
-        i = int(np.searchsorted(s.offsets, step, side="right") - 1)
-        raise DataError(f"{op}: `{name}` sequence {i} holds NaN or inf (step {step - int(s.offsets[i])}).",
-                        argument=name, received="NaN/inf", index=i,
-                        fix="fill or drop missing values first (e.g. the CLI's --nan ffill)")
-    if targets and s.targets is None:
-        raise DataError(f"{op}: `{name}` has no targets; a baseline predicts the training targets.",
-                        argument=name, received=None, fix=f"give {name} targets (SequenceSet(..., targets=y))")
-    return s
-
-
-def _check_pair(op: str, train, test, *, task: str | None = None):
-    train = _check_set(op, "train", train, targets=task != "forecast")
-    test = _check_set(op, "test", test, targets=False)
-    if train.n_features != test.n_features:
-        raise ShapeError(f"{op}: `test` has {test.n_features} features, `train` has {train.n_features}.",
-                         argument="test", received=test.n_features,
-                         fix="give both sets the same features in the same order")
-    if task == "regress":
-        _regression_targets(op, train.targets, "train")
-    return train, test
-
-
-def _regression_targets(op, y, name):
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise DataError(f"{op}: `{name}` targets must be numbers for regression. Received dtype {y.dtype}.",
-                        argument=name, received=str(y.dtype), fix="use a classification baseline for labels")
-    y = y.astype(np.float64)
-    if not np.all(np.isfinite(y)):
-        i = int(np.flatnonzero(~np.isfinite(y.reshape(len(y), -1)).any(axis=1))[0])
-        raise DataError(f"{op}: `{name}` target {i} is NaN or inf.", argument=name, index=i,
-                        received="NaN/inf", fix="drop the sequences whose target is missing")
-    return y
-
-
-def _check_window(op: str, window) -> float:
-    if isinstance(window, bool) or not isinstance(window, numbers.Real) or not (0 <= float(window) <= 1):
-        raise ConfigError(f"{op}: `window` must be a fraction of the longer sequence's length in [0, 1]. "
-                          f"Received: window={window!r}.", argument="window", received=window,
-                          fix="pass e.g. window=0.1 (10%), 0 for no warping, 1 for unconstrained DTW")
-    return float(window)
-
-
-def _engine(op: str, engine) -> str:
-    check_choice(op, "engine", engine, _ENGINES)
-    if engine == "numpy":
-        return "numpy"
-    if _dtw.have_numba():
-        return "numba"
-    if engine == "numba":
-        raise ConfigError(f"{op}: engine='numba' needs the numba package, which is not installed.",
-                          argument="engine", received=engine,
-                          fix="pip install 'seqfeed[fast]', or pass engine='auto' to use the NumPy engine")
-    return "numpy"
-
-
-def _metrics(task: str, test: SequenceSet, predictions) -> dict:
-    if test.targets is None:
-        return {}
-    from . import metrics as M
-
-    if task == "classify":
-        return {"accuracy": M.accuracy(np.asarray(test.targets), predictions)}
-    y = _regression_targets("baseline", test.targets, "test")
-    return {"rmse": M.rmse(y, predictions), "mae": M.mae(y, predictions)}
-
-
-def _task_of(train: SequenceSet) -> str:
-    return "classify" if np.asarray(train.targets).dtype.kind not in "fc" else "regress"
 
 
 # ----------------------------------------------------------------------------- nearest neighbours
@@ -477,143 +360,6 @@ def ridge_summary(train: SequenceSet, test: SequenceSet, *, alphas=None) -> Base
     pred = pred2 if y.ndim == 2 else pred2[:, 0]
     return BaselineResult(op, "regress", pred, _metrics("regress", test, pred), time.perf_counter() - t0,
                           {"alpha": alpha, "features": names})
-
-
-# ----------------------------------------------------------------------------- forecasting
-def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> int | None:
-    """The dominant period of a series: the autocorrelation peak of its first differences.
-
-    Among the local maxima of the sample autocorrelation of ``diff(values)`` at lags
-    2 to ``max_lag`` (default a third of the length) that exceed both ``min_acf`` and
-    ``2 / sqrt(n)``, the smallest lag whose autocorrelation is at least 0.8 times the
-    highest (so a multiple of the period is not taken for it); None when there is no
-    such maximum (no clear season).
-
-    Example:
-        >>> find_season(np.sin(2 * np.pi * np.arange(120) / 12))
-        12
-    """
-    op = "find_season"
-    x = np.asarray(values, dtype=np.float64).reshape(-1)
-    if not np.all(np.isfinite(x)):
-        raise DataError(f"{op}: `values` holds NaN or inf.", argument="values", received="NaN/inf",
-                        fix="fill or drop missing values first")
-    d = np.diff(x)
-    n = d.size
-    if n < 8:
-        return None
-    max_lag = min(n // 3 if max_lag is None else int(max_lag), n - 2)
-    if max_lag < 3:
-        return None
-    d = d - d.mean()
-    var = float(d @ d)
-    if var <= 0:
-        return None
-    acf = np.array([float(d[:n - k] @ d[k:]) / var for k in range(max_lag + 2)])
-    lags = np.arange(2, max_lag + 1)
-    peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1])]
-    threshold = max(min_acf, 2.0 / math.sqrt(n))
-    peaks = peaks[acf[peaks] > threshold]
-    if peaks.size == 0:
-        return None
-    # multiples of the period peak too (sometimes a little higher): take the first strong peak
-    return int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
-
-
-def _forecast_check(op, train, test, horizon, target):
-    train, test = _check_pair(op, train, test, task="forecast")
-    if len(train) != len(test):
-        raise ShapeError(f"{op}: `test` must hold the continuation of each training series: {len(test)} test "
-                         f"series for {len(train)} training series.", argument="test", received=len(test),
-                         fix="split each series at a cutoff: train = steps before it, test = steps from it on")
-    from ._errors import check_int
-
-    horizon = check_int(op, "horizon", horizon, minimum=1)
-    target = check_int(op, "target", target, minimum=0)
-    if target >= train.n_features:
-        raise ConfigError(f"{op}: `target` {target} is not a feature index (the series have {train.n_features}).",
-                          argument="target", received=target, fix=f"pass 0..{train.n_features - 1}")
-    short = np.flatnonzero(test.lengths < horizon)
-    if short.size:
-        i = int(short[0])
-        raise DataError(f"{op}: test series {i} has {int(test.lengths[i])} steps, fewer than horizon={horizon}.",
-                        argument="horizon", received=horizon, index=i, fix="use a smaller horizon")
-    return train, test, horizon, target
-
-
-def _seasonal(train, test, horizon, target, seasons):
-    """Forecasts of every window whose first target lies in the test part, with true history."""
-    preds, ys = [], []
-    for i in range(len(train)):
-        h = np.asarray(train[i][:, target], dtype=np.float64)
-        f = np.asarray(test[i][:, target], dtype=np.float64)
-        full = np.concatenate([h, f])
-        c = h.size
-        s = seasons[i]
-        starts = np.arange(c, full.size - horizon + 1)
-        k = np.arange(horizon)
-        # the value one season (or more, for k >= s) before each forecast step, known at time start - 1
-        back = s * (k // s + 1)
-        src = starts[:, None] + k[None, :] - back[None, :]
-        preds.append(full[src])
-        ys.append(full[starts[:, None] + k[None, :]])
-    return np.concatenate(preds), np.concatenate(ys)
-
-
-def _forecast_result(name, train, test, horizon, target, seasons, t0, info):
-    pred, y = _seasonal(train, test, horizon, target, seasons)
-    from . import metrics as M
-
-    metrics = {"mae": M.mae(y, pred), "rmse": M.rmse(y, pred)}
-    return BaselineResult(name, "forecast", pred, metrics, time.perf_counter() - t0, info)
-
-
-def naive_forecast(train: SequenceSet, test: SequenceSet, *, horizon: int = 1, target: int = 0) -> BaselineResult:
-    """The last observed value, repeated over the horizon.
-
-    ``test[i]`` continues ``train[i]``. Forecasts are made from every origin whose
-    first forecast step lies in the test part (one window per step, true history up
-    to the origin), as ``seqfeed train --task forecast`` evaluates: ``predictions``
-    ``(n_windows, horizon)``, series by series in time order.
-    """
-    op = "naive_forecast"
-    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
-    t0 = time.perf_counter()
-    return _forecast_result(op, train, test, horizon, target, [1] * len(train), t0, {"horizon": horizon})
-
-
-def seasonal_naive_forecast(train: SequenceSet, test: SequenceSet, *, season: int | None = None,
-                            horizon: int = 1, target: int = 0) -> BaselineResult:
-    """The value one season earlier (the same step of the last season seen before the origin).
-
-    Args:
-        season: period in steps; None: :func:`find_season` on each training series
-            (a series without a clear season falls back to the naive forecast, season 1).
-
-    ``info["seasons"]`` lists the season used for each series.
-    """
-    op = "seasonal_naive_forecast"
-    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
-    if season is not None:
-        from ._errors import check_int
-
-        season = check_int(op, "season", season, minimum=1)
-        short = np.flatnonzero(train.lengths < season)
-        if short.size:
-            i = int(short[0])
-            raise DataError(f"{op}: training series {i} has {int(train.lengths[i])} steps, fewer than one "
-                            f"season ({season}).", argument="season", received=season, index=i,
-                            fix="pass a shorter season, or season=None to detect it")
-    t0 = time.perf_counter()
-    if season is None:
-        seasons = []
-        for i in range(len(train)):
-            s = find_season(train[i][:, target])
-            seasons.append(s if s is not None and s <= train.lengths[i] else 1)
-    else:
-        seasons = [season] * len(train)
-    return _forecast_result(op, train, test, horizon, target, seasons, t0,
-                            {"horizon": horizon, "seasons": seasons})
 
 
 # ----------------------------------------------------------------------------- cost and choice

@@ -258,7 +258,6 @@ def _load_table(path: Path, spec: str, task, o: dict) -> Loaded:
         # forecasting: the target is a feature whose future is forecast; it stays among the inputs
         if task == "forecast" and features is not None and o["target"] and o["target"] not in features:
             features = features + [o["target"]]
-        target = None
         if o.get("no_target") and features is None and o["target"] in names:
             features = [c for c in _numeric_columns(path) if c not in roles]
         seqs = read_table(path, id=o["id"], time=o["time"], target=None, features=features, nan=o["nan"],

@@ -47,7 +47,8 @@ def _load_with_findings(args, *, details: bool = False):
                 elif "varies within" in low and task is None:
                     task = "tag"
                     head += " (read here as one target per step, as --task tag does)"
-                elif ("repeats" in low or "duplicate" in low) and opts.get("duplicates", "error") == "error":
+                elif ("repeats" in low or "duplicate" in low) and "column name" not in low \
+                        and opts.get("duplicates", "error") == "error":
                     opts["duplicates"] = "first"
                     head += " (worked around here: the first of the repeated rows kept, as --duplicates first does)"
                 else:

@@ -301,3 +301,38 @@ def test_kill_9_at_five_moments_then_resume_gives_the_uninterrupted_run(tmp_path
     for name in expected_w:
         np.testing.assert_array_equal(got_w[name], expected_w[name], err_msg=name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "ref", "test.csv", "train.csv"]
+
+
+# ------------------------------------------------------------------ the CLI: refused before TensorFlow is imported
+CLI_NO_TF = """
+import sys
+from seqfeed.cli import main
+rc = main(sys.argv[1:])
+print("exit", rc, "tensorflow imported:", "tensorflow" in sys.modules)
+"""
+
+
+def cli_without_training(tmp_path, out):
+    write_csv(tmp_path / "train.csv", 12, seed=0)
+    args = ["train", str(tmp_path / "train.csv"), "--task", "classify", "--id", "sensor", "--time", "t",
+            "--target", "label", "--out", str(out), "--epochs", "2"]
+    return subprocess.run([sys.executable, "-c", CLI_NO_TF, *args], capture_output=True, text=True)
+
+
+def test_cli_refuses_an_existing_file_before_tensorflow(tmp_path):
+    (tmp_path / "out").write_text("user data")
+    res = cli_without_training(tmp_path, tmp_path / "out")
+    assert "exit 2 tensorflow imported: False" in res.stdout, res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 2 and "is an existing file" in lines[0] and lines[1].startswith("  hint:")
+    assert (tmp_path / "out").read_text() == "user data"
+
+
+def test_cli_second_run_into_one_out_exits_2_naming_the_first(tmp_path):
+    from seqfeed._fs import DirLock
+
+    with DirLock(tmp_path / ".out.lock"):  # the first run holds the lock
+        res = cli_without_training(tmp_path, tmp_path / "out")
+    assert "exit 2 tensorflow imported: False" in res.stdout, res.stdout + res.stderr
+    assert f"another seqfeed run (pid {os.getpid()}" in res.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()

@@ -345,3 +345,12 @@ def test_errors_without_a_fix_still_get_a_hint_with_the_flag(capsys, csv, monkey
     assert code == 2
     assert err.splitlines() == ["seqfeed inspect: error: read_table: --target must be a column name. Received: "
                                 "--target ''.", "  hint: check --target (see 'seqfeed inspect --help')"]
+
+
+def test_a_test_file_without_a_training_feature_is_refused_before_training(capsys, csv, tmp_path):
+    test = tmp_path / "test.csv"
+    test.write_text(csv.read_text().replace("sensor,t,a,b,label,y", "sensor,t,a,bee,label,y", 1))
+    code, _, err = run(capsys, "train", csv, *TRAIN, "--features", "a,b", "--test", test, "--out", tmp_path / "m")
+    lines = assert_user_error(code, err, "train", r".*test\.csv has no column 'b'; the training data .*train\.csv "
+                                                 r"has the features 'a', 'b' \(matched by name, in any order\)")
+    assert lines[1] == "  hint: give both files the same feature columns"

@@ -239,10 +239,11 @@ def _expected_features(path, spec, o, names) -> list[str] | None:
     if missing:
         raise DataError(
             f"seqfeed: {spec} has no column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(map(repr, missing))}; the model was trained on the features "
+            f"{', '.join(map(repr, missing))}; {o.get('features_source') or 'the model was trained on the features'} "
             f"{', '.join(map(repr, expected))} (matched by name, in any order). Columns in the file: {names}.",
             argument="data", received=missing,
-            fix="rename the columns of the new data to the names the model was trained on")
+            fix="rename the columns of the new data to the names the model was trained on"
+            if not o.get("features_source") else "give both files the same feature columns")
     return list(expected)
 
 
@@ -288,7 +289,8 @@ def _load_table(path: Path, spec: str, task, o: dict) -> Loaded:
 
 def _saved(o: dict) -> dict:
     """The reading options recorded with a model (not the per-run ones)."""
-    return {k: v for k, v in o.items() if k not in ("model_features", "missing_targets", "no_target")}
+    return {k: v for k, v in o.items() if k not in ("model_features", "missing_targets", "no_target",
+                                                 "features_source")}
 
 
 def _numeric_columns(path) -> list[str]:

@@ -80,7 +80,12 @@ def run_train(args) -> int:
     opts = data_options(args)
     task = args.task
     loaded = load(args.data, task=task, options=opts)
-    test_loaded = load(args.test, task=task, options=opts) if args.test else None
+    test_loaded = None
+    if args.test:  # the test file's features matched by name with the training data's, before any training
+        names = loaded.seqs.feature_names
+        test_loaded = load(args.test, task=task, options={
+            **opts, "model_features": list(names) if names else None,
+            "features_source": f"the training data {args.data} has the features"})
     if task != "forecast":
         for part in (loaded, test_loaded):
             if part is not None:

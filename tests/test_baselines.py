@@ -262,22 +262,40 @@ def test_dtw_cost_grows_with_size_and_window():
     assert c(2, 2, 100, 0.1, engine="numpy") == pytest.approx(4 * (2100 * 110e-9 + 5e-6))
 
 
-def test_choose_baseline_picks_by_budget_and_task():
+def test_choose_baseline_picks_by_budget_and_training_leave_one_out():
     rng = np.random.default_rng(0)
-    seqs = [rng.normal(size=(30, 1)) + k % 2 * 3 for k in range(20)]
-    train = labelled(seqs[:10], [str(k % 2) for k in range(10)])
-    test = labelled(seqs[10:], [str(k % 2) for k in range(10)])
-    big = B.choose_baseline(train, test, "classify", 1e6)
-    small = B.choose_baseline(train, test, "classify", 1e-9)
-    assert big.name == "nn_dtw" and small.name == "nn_summary"
+    t = np.arange(40)
+    # one bump against two bumps, each at a random place: DTW wins leave-one-out, Euclidean cannot
+    bump = lambda c: np.exp(-0.5 * ((t - c) / 1.5) ** 2)  # noqa: E731
+    seqs = []
+    for k in range(24):
+        c = int(rng.integers(6, 24))
+        seqs.append(bump(c) + (k % 2) * bump(c + 10) + 0.01 * rng.normal(size=40))
+    labels = [str(k % 2) for k in range(24)]
+    train, test = labelled(seqs[:16], labels[:16]), labelled(seqs[16:], labels[16:])
+    big = B.choose_baseline(train, test, "classify", 1e6, window=0.3)
+    small = B.choose_baseline(train, test, "classify", 1e-9, window=0.3)
+    assert big.name == "nn_dtw" and big.info["choice"]["loo_accuracy"]["nn_dtw"] == 1.0
     assert big.metrics["accuracy"] == 1.0
-    assert big.info["estimated_seconds"] == small.info["estimated_seconds"] > 0
-    reg = B.choose_baseline(train.with_targets(np.arange(10.0)), test.with_targets(np.arange(10.0)), "regress", 1.0)
+    assert "nn_dtw" not in small.info["choice"]["loo_accuracy"] and small.name in ("nn_euclidean", "nn_summary")
+    loo = small.info["choice"]["loo_accuracy"]
+    assert loo[small.name] == max(loo.values())
+    assert big.info["choice"]["dtw_estimated_seconds"] == small.info["choice"]["dtw_estimated_seconds"] > 0
+    reg = B.choose_baseline(train.with_targets(np.arange(16.0)), test.with_targets(np.arange(8.0)), "regress", 1.0)
     assert reg.name == "ridge_summary"
+
+
+def test_choose_baseline_forecast_backtests_the_season():
     t = np.arange(120)
     x = np.sin(2 * np.pi * t / 10)
     fc = B.choose_baseline(SequenceSet.from_sequences([x[:100]]), SequenceSet.from_sequences([x[100:]]), "forecast", 1)
     assert fc.name == "seasonal_naive_forecast" and fc.metrics["mae"] < 1e-9
+    assert fc.info["choice"]["seasons"] == [10]
+    # a random walk has no season: naive
+    walk = np.cumsum(np.random.default_rng(3).normal(size=120))
+    fc = B.choose_baseline(SequenceSet.from_sequences([walk[:100]]), SequenceSet.from_sequences([walk[100:]]),
+                           "forecast", 1)
+    assert fc.name == "naive_forecast"
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -396,18 +396,50 @@ def dtw_cost_seconds(n_train: int, n_test: int, length: int, window: float = 0.1
     return float(n_train * n_test * (cells * (a + b * (n_features - 1)) + c) + compile_s)
 
 
+def _loo_accuracy(d: np.ndarray, y: np.ndarray) -> float:
+    """Leave-one-out 1-NN accuracy from a square training distance matrix (self excluded, ties: first)."""
+    d = np.array(d, dtype=np.float64)
+    np.fill_diagonal(d, np.inf)
+    return float(np.mean(y[np.argmin(d, axis=1)] == y))
+
+
+def _backtest_mae(train: SequenceSet, horizon: int, seasons) -> float:
+    """One-step(-horizon) MAE over the final fifth of each training series (its own history only)."""
+    from ._forecast_baselines import _seasonal
+
+    cut = np.maximum(np.maximum(np.asarray(seasons), 1), (0.8 * train.lengths).astype(np.int64))
+    cut = np.minimum(cut, train.lengths - horizon)
+    if np.any(cut < 1):
+        return float("inf")
+    head = SequenceSet.from_sequences([train[i][:cut[i]] for i in range(len(train))])
+    tail = SequenceSet.from_sequences([train[i][cut[i]:] for i in range(len(train))])
+    pred, y = _seasonal(head, tail, horizon, 0, list(seasons))
+    return float(np.mean(np.abs(pred - y)))
+
+
 def choose_baseline(train: SequenceSet, test: SequenceSet, task: str, budget_seconds: float, *,
                     window: float = 0.1, horizon: int = 1) -> BaselineResult:
-    """The strongest cheap baseline that fits ``budget_seconds``, run on the test set.
+    """The strongest cheap baseline that fits ``budget_seconds``, chosen on the training data only, run on the test set.
 
-    * ``"classify"``: 1-NN DTW (``window``) when :func:`dtw_cost_seconds` fits the
-      budget, else 1-NN on summary features;
+    * ``"classify"``: among 1-NN DTW (``window``; only when :func:`dtw_cost_seconds` for
+      the test set plus the leave-one-out pass fits the budget), 1-NN Euclidean and 1-NN
+      on summary features, the one with the best leave-one-out accuracy on the
+      training set (ties in that order);
     * ``"regress"``: ridge on summary features (the mean when there are fewer than 3
       training sequences);
-    * ``"forecast"``: seasonal naive when a season is found in every training series,
-      else naive (``test`` continues ``train``).
+    * ``"forecast"``: seasonal naive when every training series has a season and
+      seasonal naive has the lower error when backtested on the final fifth of the
+      training series, else naive (``test`` continues ``train``).
 
-    ``info["estimated_seconds"]`` holds the DTW estimate for classification.
+    ``info["choice"]`` records what the choice was based on.
+
+    Example:
+        >>> t = np.arange(60.0)
+        >>> x = np.sin(2 * np.pi * t / 6)
+        >>> r = choose_baseline(SequenceSet.from_sequences([x[:48]]), SequenceSet.from_sequences([x[48:]]),
+        ...                     "forecast", 1.0)
+        >>> r.name, r.info["choice"]["seasons"], round(r.metrics["mae"], 6)
+        ('seasonal_naive_forecast', [6], 0.0)
     """
     op = "choose_baseline"
     check_choice(op, "task", task, _TASKS)
@@ -416,21 +448,47 @@ def choose_baseline(train: SequenceSet, test: SequenceSet, task: str, budget_sec
         raise ConfigError(f"{op}: `budget_seconds` must be a number > 0. Received: budget_seconds={budget_seconds!r}.",
                           argument="budget_seconds", received=budget_seconds, fix="pass e.g. budget_seconds=30")
     window = _check_window(op, window)
+    t0 = time.perf_counter()
     if task == "forecast":
         train, test, horizon, _ = _forecast_check(op, train, test, horizon, 0)
         seasons = [find_season(train[i][:, 0]) for i in range(len(train))]
+        choice = {"seasons": seasons}
+        res = None
         if all(s is not None and s > 1 for s in seasons):
-            return seasonal_naive_forecast(train, test, horizon=horizon)
-        return naive_forecast(train, test, horizon=horizon)
+            choice["backtest_mae"] = {"seasonal_naive_forecast": _backtest_mae(train, horizon, seasons),
+                                      "naive_forecast": _backtest_mae(train, horizon, [1] * len(train))}
+            if choice["backtest_mae"]["seasonal_naive_forecast"] < choice["backtest_mae"]["naive_forecast"]:
+                res = seasonal_naive_forecast(train, test, horizon=horizon)
+        if res is None:
+            res = naive_forecast(train, test, horizon=horizon)
+        res.info["choice"] = choice
+        res.seconds = time.perf_counter() - t0
+        return res
     train, test = _check_pair(op, train, test, task=task)
     if task == "regress":
-        return ridge_summary(train, test) if len(train) >= 3 else mean_regressor(train, test)
+        res = ridge_summary(train, test) if len(train) >= 3 else mean_regressor(train, test)
+        res.info["choice"] = {"n_train": len(train)}
+        return res
     length = max(1, int(round(float(np.mean(np.concatenate([train.lengths, test.lengths]))))))
-    est = dtw_cost_seconds(len(train), len(test), length, window, n_features=train.n_features)
-    if est <= budget_seconds:
-        res = nn_dtw(train, test, window=window)
+    est = (dtw_cost_seconds(len(train), len(test), length, window, n_features=train.n_features)
+           + dtw_cost_seconds(len(train), len(train), length, window, n_features=train.n_features))
+    y = np.asarray(train.targets)
+    choice = {"dtw_estimated_seconds": est, "budget_seconds": float(budget_seconds), "loo_accuracy": {}}
+    loo = choice["loo_accuracy"]
+    if len(train) >= 2:
+        if est <= budget_seconds:
+            loo["nn_dtw"] = _loo_accuracy(dtw_distances(train, train, window=window), y)
+        length_all = int(max(train.lengths.max(), test.lengths.max()))
+        (A,) = _align(op, (train,), length_all, "pad")
+        loo["nn_euclidean"] = _loo_accuracy(_sq_dist(A, A), y)
+        S, _, _ = _standardised(train, train)
+        loo["nn_summary"] = _loo_accuracy(_sq_dist(S, S), y) if S.shape[1] else 0.0
+        best = max(loo, key=lambda k: loo[k])  # dict order = preference on ties
     else:
-        res = nn_summary(train, test)
-    res.info["estimated_seconds"] = est
-    res.info["budget_seconds"] = float(budget_seconds)
+        best = "nn_dtw" if est <= budget_seconds else "nn_euclidean"
+    run = {"nn_dtw": lambda: nn_dtw(train, test, window=window), "nn_euclidean": lambda: nn_euclidean(train, test),
+           "nn_summary": lambda: nn_summary(train, test)}[best]
+    res = run()
+    res.info["choice"] = choice
+    res.seconds = time.perf_counter() - t0
     return res

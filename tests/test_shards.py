@@ -212,3 +212,15 @@ def test_a_file_marked_mixed_is_filtered_by_its_split_column(tmp_path):
     _same(read_shards(tmp_path / "sh", split="test"), s.take([1, 4]))
     _same(read_shards(tmp_path / "sh", split="train"), s.take([0, 2]))
     _same(read_shards(tmp_path / "sh"), s)
+
+
+def test_writer_cuts_one_large_table_into_files_of_about_file_bytes(tmp_path):
+    from seqfeed.sources._shards import ShardWriter, sequence_table
+
+    s = _set([np.full((5, 2), float(k)) for k in range(40)])  # 40 bytes of values per sequence
+    w = ShardWriter(tmp_path / "sh", feature_names=s.feature_names, file_bytes=400)
+    w.add(sequence_table(s))
+    m = w.finish({})
+    assert len(m["files"]) >= 4 and all(5 <= f["sequences"] <= 10 for f in m["files"][:-1])
+    assert sum(f["sequences"] for f in m["files"]) == 40
+    _same(read_shards(tmp_path / "sh"), s)

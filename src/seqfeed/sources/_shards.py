@@ -289,7 +289,11 @@ class ShardWriter:
             return
         table = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
         del parts
-        step = self.rows_per_file or table.num_rows
+        step = self.rows_per_file
+        if step is None:  # pieces of about file_bytes of values
+            nbytes = table.column("values").nbytes
+            step = table.num_rows if nbytes <= 1.5 * self.file_bytes else \
+                max(1, int(table.num_rows * self.file_bytes / nbytes))
         for a in range(0, table.num_rows, step):
             self._write(split, table.slice(a, step))
 

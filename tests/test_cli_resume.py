@@ -203,6 +203,12 @@ def test_model_save_replaces_only_a_seqfeed_directory(tmp_path):
     sm.save(tmp_path / "m")  # a seqfeed model is replaced
     assert json.loads((tmp_path / "m" / "seqfeed.json").read_text())["task"] == "classify"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file", "m"]
+    # a save killed between its two renames: the previous model is aside; load puts it back
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    os.replace(tmp_path / "m", tmp_path / f".m.old-{dead}")
+    assert SequenceModel.load(tmp_path / "m").task == "classify"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file", "m"]
 
 
 # ------------------------------------------------------------------ kill -9 of real training processes

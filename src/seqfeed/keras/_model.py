@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import metrics as M
-from .._fs import is_seqfeed_dir, replace_dir
+from .._fs import is_seqfeed_dir, recover_dir, replace_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core._batch import Batch
@@ -421,6 +421,8 @@ class SequenceModel:
 
         path = Path(path)
         meta_file = path / "seqfeed.json"
+        if not os.path.lexists(path):
+            recover_dir(path)  # a save killed between its renames left the previous model aside: put it back
         if not path.exists():
             raise ConfigError(f"SequenceModel.load: {path} does not exist.", argument="path",
                               fix="pass the directory written by save() or `seqfeed train --out`")

@@ -84,7 +84,7 @@ DATASETS = {
     "Lynx": ("forecast", SUITE / "lynx.csv.gz", None),
     "ShampooSales": ("forecast", SUITE / "shampoo_sales.csv.gz", None),
 }
-QUICK = ["GunPoint", "ItalyPowerDemand", "Coffee", "Covid3Month", "Airline"]
+QUICK = ["ItalyPowerDemand", "GunPoint", "Covid3Month", "Airline"]
 DTW_WINDOW = 0.1
 CHOICE_BUDGET = 30.0  # seconds: ~10% of a 5-minute training run
 
@@ -193,10 +193,11 @@ def _setup_summary(meta: dict) -> dict:
         for k in ("batch", "epochs", "refit"):
             if k in tr:
                 out[k] = tr[k]
-    for k in ("units", "layers", "bidirectional", "pooling", "cell", "dropout"):
-        for src in (meta, meta.get("model", {}) if isinstance(meta.get("model"), dict) else {}):
-            if k in src and not isinstance(src[k], (dict, list)):
-                out[k] = src[k]
+    model = choice.get("model")
+    if isinstance(model, dict):
+        for k, v in model.items():
+            if not isinstance(v, (dict, list)):
+                out[f"model_{k}"] = v
     return out
 
 
@@ -229,6 +230,7 @@ def run_train(name: str, timeout: float) -> dict:
         meta = json.loads((out / "seqfeed.json").read_text())
         rec["metrics"] = {k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}
         rec["setup"] = _setup_summary(meta)
+        rec["choice"] = (meta.get("info") or {}).get("choice")  # the whole search record, as the run saved it
         rec["printed"] = stdout.strip().splitlines()[-1][:300] if stdout.strip() else ""
         return rec
 

@@ -918,3 +918,293 @@ def test_metrics(y_true, y_pred, n_classes):
     fuzz_call(lambda: metrics.log_loss(y_true, proba), inputs=[y_true, proba],
               verify=lambda r: math.isclose(r, math.log(3)) if t.size else math.isnan(r),
               expect_error=None if ll_ok else "bad labels")
+
+
+# --------------------------------------------------------------------------- more entry points
+@st.composite
+def arrow_columns(draw):
+    """Arrow list columns: list<number>, list<fixed_size_list>, nulls, nested variable lists, strings."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n = draw(st.integers(0, 5))
+    F = draw(st.integers(1, 3))
+    kind = draw(st.sampled_from(["flat", "fixed", "fixed", "null_row", "null_value", "nested", "strings",
+                                 "large", "chunked", "table", "sliced"]))
+    seqs = [rng.normal(size=(int(rng.integers(0, 4)), F)).round(3) for _ in range(n)]
+    if kind == "flat":
+        seqs = [a[:, :1] for a in seqs]
+        col = pa.array([a[:, 0].tolist() for a in seqs], pa.list_(pa.float64()))
+    elif kind in ("fixed", "null_row", "null_value", "large", "chunked", "sliced"):
+        typ = pa.list_(pa.list_(pa.float64(), F)) if kind != "large" else pa.large_list(pa.list_(pa.float64(), F))
+        rows = [a.tolist() for a in seqs]
+        if kind == "null_row" and n:
+            rows[0] = None
+        if kind == "null_value" and n and len(rows[-1]):
+            rows[-1][0][0] = None
+        col = pa.array(rows, typ)
+        if kind == "chunked":
+            col = pa.chunked_array([col, col])
+            seqs = seqs + seqs
+        if kind == "sliced" and n > 1:
+            col = col.slice(1)
+            seqs = seqs[1:]
+    elif kind == "nested":
+        col = pa.array([[[1.0], [1.0, 2.0]]], pa.list_(pa.list_(pa.float64())))
+    elif kind == "strings":
+        col = pa.array([["a", "b"]], pa.list_(pa.string()))
+    else:
+        col = pa.table({"x": pa.array([[1.0]])})
+    return col, kind, seqs, F
+
+
+@FUZZ_SETTINGS
+@given(arg=arrow_columns(), padding=st.sampled_from(["post", "pre"]))
+def test_arrow_inputs(arg, padding):
+    col, kind, seqs, F = arg
+    n = len(seqs)
+    bad = kind in ("nested", "strings", "table") or (kind == "null_row" and n) or (
+        kind == "null_value" and n and len(seqs[-1]))
+    F_ = 1 if kind == "flat" else F
+    arrs = [a[:, :F_] for a in seqs]
+    s, _ = fuzz_call(lambda: sf.as_sequence_set(col), inputs=[], verify=lambda s: check_set(s, arrs, F_),
+                     expect_error="bad arrow column" if bad else None)
+    fuzz_call(lambda: sf.SequenceSet.from_arrow(col), verify=lambda s: check_set(s, arrs, F_),
+              expect_error="bad arrow column" if bad else None)
+    if s is not None:
+        ref = ref_pad(arrs, F_, maxlen=None, padding=padding, truncating="pre", value=0.0, dtype="float32")
+        fuzz_call(lambda: sf.pad(col, padding=padding), verify=lambda b: check_batch(b, *ref))
+        fuzz_call(lambda: sf.SequenceSet.from_arrow(s.to_arrow()), verify=lambda t: check_set(t, arrs, F_))
+        d = sf.explain(col)
+        assert isinstance(d, sf.Diagnosis)
+
+
+@FUZZ_SETTINGS
+@given(lengths=st.lists(st.integers(0, 9), min_size=1, max_size=12), kind=st.sampled_from(SAMPLERS),
+       state=st.sampled_from(["same", "other_seed", "not_dict", "missing_epoch", "bad_position", "future",
+                              "negative", "str_epoch", "other_kind"]), steps=st.integers(0, 5))
+def test_sampler_state_resume(lengths, kind, state, steps):
+    L = np.array(lengths, dtype=np.int64)
+    a = make_sampler(kind, L, 3 if kind != "token" else 12, 1, False)
+    it = iter(a)
+    taken = [next(it).tolist() for _ in range(min(steps, len(a)))]
+    st_ = a.state_dict()
+    b = make_sampler(kind, L, 3 if kind != "token" else 12, 1, False)
+    bad = state != "same"
+    if state == "other_seed":
+        st_ = dict(st_, seed=st_["seed"] + 1)
+    elif state == "not_dict":
+        st_ = list(st_.items())
+    elif state == "missing_epoch":
+        st_ = {k: v for k, v in st_.items() if k != "epoch"}
+    elif state == "bad_position":
+        st_ = dict(st_, position=10**6)
+    elif state == "future":
+        st_ = dict(st_, epoch=3)
+        bad = False
+    elif state == "negative":
+        st_ = dict(st_, position=-1)
+    elif state == "str_epoch":
+        st_ = dict(st_, epoch="1")
+    elif state == "other_kind":
+        st_ = dict(st_, kind="nope")
+
+    def verify(_):
+        rest = [x.tolist() for x in b.batches(b.epoch)[b.position:]]
+        if state == "same":
+            assert taken + rest == [x.tolist() for x in a.batches(0)][:len(taken) + len(rest)]
+            assert rest == [x.tolist() for x in a.batches(a.epoch)[a.position:]]
+
+    fuzz_call(lambda: b.load_state_dict(st_), inputs=[st_], verify=verify,
+              expect_error="bad state" if bad else None)
+
+
+@FUZZ_SETTINGS
+@given(seqs=messy_sequences(), crop=st.sampled_from([None, 0.5, 1.0, 0.0, 1.5, "x", True]),
+       balance=st.booleans(), value=VALUES, multiple_of=st.sampled_from([None, 1, 4, 0, 2.0]))
+def test_batch_loader_options(seqs, crop, balance, value, multiple_of):
+    try:
+        arrs, F = ref_sequences(seqs)
+    except Invalid:
+        fuzz_call(lambda: sf.BatchLoader(seqs, sf.FixedSampler([1], batch_size=1)), inputs=[seqs])
+        return
+    if not arrs or any(a.shape[0] == 0 for a in arrs):
+        return
+    s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
+    sampler = sf.FixedSampler(s.lengths, batch_size=2, seed=0)
+    bad = (crop is not None and (isinstance(crop, (bool, str)) or not 0 < crop <= 1)) or \
+        not ref_value_ok(value, np.dtype("float32")) or not valid_int(multiple_of, 1)
+    loader, _ = fuzz_call(lambda: sf.BatchLoader(s, sampler, crop=crop, balance=balance, value=value,
+                                                 multiple_of=multiple_of),
+                          expect_error="bad option" if bad else None)
+    if loader is None:
+        return
+    for idx in sampler.batches(0):
+        def verify(b, idx=idx):
+            assert b.x.shape[0] == idx.size and b.x.shape[2] == F
+            assert np.array_equal(b.mask, np.arange(b.x.shape[1]) < b.lengths[:, None])
+            for r, i in enumerate(idx.tolist()):
+                k = int(b.lengths[r])
+                assert 1 <= k <= arrs[i].shape[0]
+                if crop is None or crop == 1.0:
+                    assert k == arrs[i].shape[0]
+                # the real steps are a contiguous run of the sequence
+                src = arrs[i].astype(np.float32)
+                starts = [p for p in range(src.shape[0] - k + 1) if same(src[p:p + k], b.x[r, :k])]
+                assert starts, "a row is not a contiguous part of its sequence"
+                assert same(b.x[r, k:], np.full_like(b.x[r, k:], np.float32(value)))
+            if multiple_of:
+                assert b.x.shape[1] % multiple_of == 0
+            if balance:
+                assert b.sample_weight is not None and np.isfinite(b.sample_weight).all()
+
+        fuzz_call(lambda: loader.batch(idx), verify=verify)
+
+
+@FUZZ_SETTINGS
+@given(seqs=messy_sequences(), form=st.sampled_from(["batch", "pair", "series", "bad_pair", "bad_mask"]),
+       values=st.sampled_from(["ok", "wrong_F", "nan", "huge"]),
+       d=st.sampled_from(["ok", "no_format", "bad_mean", "neg_std", "wrong_len", "str_F", "not_dict"]))
+def test_standardizer_forms_and_persistence(seqs, form, values, d):
+    try:
+        arrs, F = ref_sequences(seqs)
+    except Invalid:
+        return
+    if not arrs or not sum(a.shape[0] for a in arrs):
+        return
+    arrs = [a.astype(np.float64) for a in arrs]
+    s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
+    st_, err = fuzz_call(lambda: sf.Standardizer().fit(s), inputs=[s])
+    if st_ is None:
+        return
+    v = np.concatenate(arrs)
+    ref = ref_pad(arrs, F, maxlen=None, padding="post", truncating="pre", value=0.0, dtype="float64")
+    x, mask = ref[0], ref[1]
+    if form == "batch":
+        data = sf.pad(s, dtype="float64")
+    elif form == "pair":
+        data = (x, mask)
+    elif form == "series":
+        data = v
+    elif form == "bad_pair":
+        data = (x, mask, mask)
+    else:
+        data = (x, mask.astype(np.int8))
+
+    def verify(out):
+        if form == "batch":
+            got = out.x[out.mask]
+        elif form == "pair":
+            got = out[0][mask]
+        else:
+            got = out
+        want = (v - st_.mean_) / st_.std_
+        assert np.allclose(np.asarray(got, np.float64), want, rtol=1e-6, atol=1e-9)
+
+    fuzz_call(lambda: st_.transform(data), inputs=[data], verify=verify,
+              expect_error="bad form" if form in ("bad_pair", "bad_mask") else None)
+    vals = {"ok": v[:3], "wrong_F": np.zeros((2, F + 1)), "nan": np.full((1, F), np.nan),
+            "huge": np.full((1, F), 1e308)}[values]
+    fuzz_call(lambda: st_.transform_values(vals), inputs=[vals],
+              verify=lambda z: np.allclose(z, (vals - st_.mean_) / st_.std_) if values == "ok" else None,
+              expect_error="wrong width" if values == "wrong_F" else None)
+    dd = st_.to_dict()
+    if d == "no_format":
+        dd.pop("format")
+    elif d == "bad_mean":
+        dd["mean"] = ["a"] * F
+    elif d == "neg_std":
+        dd["std"] = [-1.0] * F
+    elif d == "wrong_len":
+        dd["mean"] = dd["mean"] + [0.0]
+    elif d == "str_F":
+        dd["n_features"] = "two"
+    elif d == "not_dict":
+        dd = [dd]
+    r, _ = fuzz_call(lambda: sf.Standardizer.from_dict(dd), inputs=[dd],
+                     verify=lambda r: (np.testing.assert_array_equal(r.mean_, st_.mean_),
+                                       np.testing.assert_array_equal(r.std_, st_.std_)),
+                     expect_error=None if d == "ok" else d)
+
+
+@FUZZ_SETTINGS
+@given(seqs=messy_sequences(), length=st.integers(1, 4), j=st.one_of(st.integers(-12, 12),
+                                                                     st.sampled_from([1.5, "0", None])),
+       idx=st.one_of(st.lists(st.integers(-12, 12), max_size=4), st.sampled_from([[0.5], [[0]], "a"])))
+def test_windows_methods(seqs, length, j, idx):
+    try:
+        arrs, F = ref_sequences(seqs)
+    except Invalid:
+        return
+    if not arrs:
+        return
+    arrs = [a.astype(np.float64) for a in arrs]
+    s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
+    w = sf.sliding_windows(s, length, target=None)
+    n = len(w)
+    ok_j = isinstance(j, int) and not isinstance(j, bool) and -n <= j < n
+
+    def win(k):
+        k %= n
+        return arrs[int(w.source[k])][int(w.start[k]):int(w.start[k]) + length]
+
+    fuzz_call(lambda: w[j], verify=lambda a: same(np.asarray(a), win(j)), expect_error=None if ok_j else "bad j")
+    a = np.asarray(idx)
+    ok = a.ndim == 1 and (a.size == 0 or (a.dtype.kind in "iu" and a.min() >= -n and a.max() < n))
+
+    def verify(b):
+        want = [win(int(k)) for k in a.tolist()] if a.size else []
+        assert b.x.shape == (len(want), length, F)
+        for r, v in enumerate(want):
+            assert same(b.x[r].astype(np.float64), v.astype(np.float32).astype(np.float64))
+
+    fuzz_call(lambda: w.batch(idx), inputs=[idx], verify=verify, expect_error=None if ok else "bad indices")
+    fuzz_call(lambda: w.take(idx), inputs=[idx], verify=lambda t: len(t) == a.size,
+              expect_error=None if ok else "bad indices")
+
+
+@FUZZ_SETTINGS
+@given(seqs=messy_sequences(), extra=st.sampled_from(["none", "targets", "str_targets", "ids", "names"]),
+       compress=st.booleans())
+def test_write_then_read_round_trips(seqs, extra, compress):
+    import os
+    import tempfile
+
+    from seqfeed.sources import read_npz, read_table, write_long_csv, write_npz
+
+    try:
+        arrs, F = ref_sequences(seqs)
+    except Invalid:
+        return
+    if not arrs:
+        return
+    arrs = [a.astype(np.float64) for a in arrs]
+    n = len(arrs)
+    kw = {}
+    if extra == "targets":
+        kw["targets"] = np.arange(n) % 3
+    elif extra == "str_targets":
+        kw["targets"] = np.array([f"c{i % 2}" for i in range(n)])
+    elif extra == "ids":
+        kw["ids"] = np.arange(n) * 10
+    elif extra == "names":
+        kw["feature_names"] = [f"f{j}" for j in range(F)]
+    s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64, **kw)
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "s.npz")
+        fuzz_call(lambda: write_npz(s, p, compress=compress), inputs=[s])
+        fuzz_call(lambda: read_npz(p), verify=lambda r: (check_set(r, arrs, F),
+                                                         same(r.targets, s.targets) or r.targets is s.targets))
+        c = os.path.join(d, "s.csv.gz" if compress else "s.csv")
+        _, err = fuzz_call(lambda: write_long_csv(s, c, target="target" if s.targets is not None else None)
+                           if s.targets is not None else write_long_csv(s, c), inputs=[s])
+        if err is None:
+            keep = [a for a in arrs if a.shape[0]]
+
+            def verify(r):
+                assert r.n_features == F and len(r) == len(keep)
+                for i, a in enumerate(keep):
+                    assert np.allclose(np.asarray(r[i], np.float64), a.astype(np.float32), rtol=1e-6)
+
+            fuzz_call(lambda: read_table(c, target="target" if s.targets is not None else None), verify=verify)
+        fuzz_call(lambda: write_npz(seqs, p), inputs=[seqs], expect_error="not a set")

@@ -359,3 +359,100 @@ def test_float_lengths_name_lengths():
         sf.pad(np.zeros((2, 3, 1)), lengths=np.array([1.5, 2.0]))
     assert e.value.argument == "lengths"
     assert sf.pad(np.zeros((2, 3, 1)), lengths=np.array([1.0, 2.0])).lengths.tolist() == [1, 2]
+
+
+# --------------------------------------------------------------------------- found by the fuzz tests
+def test_metrics_check_shapes_and_labels():
+    from seqfeed import metrics as M
+
+    with pytest.raises(sf.ShapeError, match=r"`y_true` has shape \(2,\) but `y_pred` has \(0,\)"):
+        M.accuracy([0.5, 1.0], [])
+    with pytest.raises(DataError, match=r"`y_true\[0\]`=-1 is not a class label"):
+        M.confusion_matrix([-1, 0], [0, 0], 2)
+    with pytest.raises(ConfigError, match=r"`n_classes` must be >= 1"):
+        M.confusion_matrix([], [], -1)
+    with pytest.raises(DataError, match=r"`y_true` must hold numbers"):
+        M.mae(["a", "b"], [0.5, 1.0])
+    # (n,) against (n, 1) compares row by row, not as an (n, n) broadcast
+    assert M.mae(np.array([1.0, 2.0]), np.array([[1.0], [4.0]])) == 1.0
+    assert M.accuracy(np.array([1, 1, 2]), np.array(1)) == pytest.approx(2 / 3)
+    assert M.confusion_matrix([0, 1, 1], [0, 1, 0], 2).tolist() == [[1, 0], [1, 1]]
+
+
+def test_standardizer_refuses_statistics_that_overflow():
+    s = sf.SequenceSet.from_sequences([np.array([[1e200], [-3e200]])])
+    with pytest.raises(DataError, match=r"too large to standardise"):
+        sf.Standardizer().fit(s)
+    with pytest.raises(DataError, match=r"too large to standardise"):
+        sf.Standardizer(method="per_sequence").transform(s)
+    # one huge step: its mean is itself, std 0 (constant): centred to exactly 0, not NaN
+    with pytest.warns(sf.SeqfeedWarning):
+        z = sf.Standardizer().fit_transform(sf.SequenceSet.from_sequences([np.array([[1e200]])]))
+    assert z.values.tolist() == [[0.0]]
+
+
+def test_standardizer_output_overflow_is_an_error():
+    st = sf.Standardizer().fit(sf.SequenceSet.from_sequences([np.array([[0.0], [2e-7]])]))
+    with pytest.raises(DataError, match=r"overflows float32"):
+        st.transform(sf.SequenceSet.from_sequences([np.array([[1e32]], dtype=np.float32)]))
+    ok = st.transform(sf.SequenceSet.from_sequences([np.array([[3e-7]], dtype=np.float32)]))
+    assert ok.values[0, 0] == pytest.approx(2.0, rel=1e-5)
+
+
+def test_padding_report_checks_its_options():
+    with pytest.raises(ConfigError, match=r"`multiple_of` must be >= 1"):
+        sf.padding_report(np.array([3, 4]), multiple_of=0)
+    with pytest.raises(ConfigError, match=r"`batch_sizes` must be an integer"):
+        sf.padding_report(np.array([3, 4]), batch_sizes=("a",))
+
+
+@pytest.mark.parametrize("fn", [lambda: sf.pad([np.array([np.nan, 1.0])], dtype="int32"),
+                                lambda: sf.pad_sequences([np.array([1e20, 1.0])]),
+                                lambda: sf.pad_sequences([np.array([np.inf])], dtype="int64")])
+def test_float_data_an_integer_dtype_cannot_hold(fn):
+    with pytest.raises(DataError, match=r"which dtype int(32|64) cannot hold"):
+        fn()
+
+
+def test_zero_features_and_object_arrays_of_other_shapes():
+    with pytest.raises(sf.ShapeError, match=r"0 features per step"):
+        sf.as_lstm_input(np.zeros((2, 3, 0)))
+    with pytest.raises(sf.ShapeError, match=r"object array of sequences must be 1-D"):
+        sf.as_sequence_set(np.array(1.5, dtype=object))
+
+
+def test_sampler_state_is_validated():
+    s = sf.FixedSampler(np.arange(1, 7), batch_size=2, seed=3)
+    with pytest.raises(ConfigError, match=r"`state\['epoch'\]` must be an integer"):
+        s.load_state_dict({**s.state_dict(), "epoch": "1"})
+    with pytest.raises(ConfigError, match=r"past the 3 batches"):
+        s.load_state_dict({**s.state_dict(), "position": 4})
+    with pytest.raises(ConfigError, match=r"`state` must be the dict"):
+        s.load_state_dict([("epoch", 0)])
+    s.load_state_dict({**s.state_dict(), "epoch": 2, "position": 1})
+    assert (s.epoch, s.position) == (2, 1)
+
+
+def test_windows_index_errors_are_seqfeed_errors():
+    w = sf.sliding_windows(np.arange(5.0), 2, target=None)
+    with pytest.raises(SeqfeedError) as e:
+        w[7]
+    assert isinstance(e.value, IndexError) and e.value.index == 7
+    with pytest.raises(ConfigError, match=r"takes one integer"):
+        w[1.5]
+    assert w[-1][:, 0].tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("change,match", [({"mean": ["a"]}, "finite numbers"), ({"std": [-1.0]}, "std > 0"),
+                                          ({"n_features": "two"}, "n_features")])
+def test_standardizer_from_dict_is_validated(change, match):
+    d = sf.Standardizer().fit(sf.SequenceSet.from_sequences([[1.0, 2.0]])).to_dict()
+    with pytest.raises(ConfigError, match=match):
+        sf.Standardizer.from_dict({**d, **change})
+
+
+def test_empty_string_id_is_an_error(tmp_path):
+    p = _write(tmp_path / "a.csv", b"id,time,x\na,0,1\n,1,2\n")
+    with pytest.raises(DataError, match=r"the id column 'id' is empty at row 1") as e:
+        read_table(p)
+    assert e.value.index == 1

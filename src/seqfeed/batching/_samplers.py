@@ -136,6 +136,9 @@ class Sampler:
                 "n": int(self.lengths.size), "config": self._config()}
 
     def load_state_dict(self, state: dict) -> None:
+        if not isinstance(state, dict):
+            raise ConfigError(f"sampler: `state` must be the dict state_dict() returned. Received type "
+                              f"{type(state).__name__}.", argument="state", received=type(state).__name__)
         if state.get("kind") != self.kind or state.get("config") != self._config() or \
                 state.get("n") != int(self.lengths.size) or state.get("seed") != self.seed:
             raise ConfigError(
@@ -143,8 +146,12 @@ class Sampler:
                 f"{state.get('config')}, n={state.get('n')}, seed={state.get('seed')}); this one is "
                 f"{self.kind}, {self._config()}, n={self.lengths.size}, seed={self.seed}.",
                 argument="state", fix="build the sampler with the same data and options before resuming")
-        self.epoch = int(state["epoch"])
-        self.position = int(state["position"])
+        epoch = check_int("sampler", "state['epoch']", state.get("epoch"), minimum=0)
+        position = check_int("sampler", "state['position']", state.get("position"), minimum=0)
+        if position > len(self.batches(epoch)):
+            raise ConfigError(f"sampler: state['position']={position} is past the {len(self.batches(epoch))} "
+                              f"batches of epoch {epoch}.", argument="state", received=position)
+        self.epoch, self.position = epoch, position
 
     def _config(self) -> dict:
         return {"shuffle": self.shuffle, "drop_last": self.drop_last}

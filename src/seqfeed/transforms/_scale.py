@@ -10,7 +10,7 @@ import tempfile
 
 import numpy as np
 
-from .._errors import ConfigError, DataError, ShapeError, check_choice, shape_str, warn
+from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ..core._batch import Batch
 from ..core._sequence_set import SequenceSet, _check_numeric
 from ._common import as_series_or_set, check_finite
@@ -528,12 +528,29 @@ class Standardizer:
                               fix="upgrade seqfeed to read files written by a newer version")
         st = cls(method=d.get("method"), transform=d.get("transform"), eps=d.get("eps", 1e-8))
         F = d.get("n_features")
+        if F is not None:
+            F = check_int(op, "n_features", F, minimum=1)
         names = d.get("feature_names")
         mean, std = d.get("mean"), d.get("std")
+
+        def numbers_of(v):
+            try:
+                a = np.asarray(v, dtype=np.float64)
+            except (ValueError, TypeError):
+                return None
+            return a if a.ndim == 1 and np.isfinite(a).all() else None
+
+        if mean is not None:
+            mean, std = numbers_of(mean), (None if std is None else numbers_of(std))
+            if mean is None or std is None or (std <= 0).any():
+                raise ConfigError(f"{op}: `mean`/`std` must both be lists of finite numbers (std > 0).",
+                                  argument="mean")
         if (mean is None) != (std is None) or (mean is not None and (
                 F is None or len(mean) != F or len(std) != F)):
             raise ConfigError(f"{op}: `mean`/`std` must both be lists of n_features={F!r} numbers.",
                               argument="mean")
+        if names is not None and (isinstance(names, (str, bytes)) or not hasattr(names, "__len__")):
+            raise ConfigError(f"{op}: `feature_names` must be a list of names.", argument="feature_names")
         if names is not None and (F is None or len(names) != F):
             raise ConfigError(f"{op}: `feature_names` must have n_features={F!r} entries.",
                               argument="feature_names")
@@ -573,6 +590,9 @@ class Standardizer:
             except json.JSONDecodeError as e:
                 raise ConfigError(f"Standardizer.load: the file is not valid JSON ({e.msg} at line {e.lineno}).",
                                   argument="path") from None
+            except UnicodeDecodeError as e:
+                raise ConfigError(f"Standardizer.load: the file is not UTF-8 text (byte offset {e.start}).",
+                                  argument="path", fix="pass a file written by Standardizer.save") from None
         return cls.from_dict(d)
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._errors import ConfigError, ShapeError, check_choice, check_int, shape_str
+from .._errors import ConfigError, IndexRangeError, ShapeError, check_choice, check_int, shape_str
 from ..core._batch import Batch
 from ..core._copy import length_mask
 from ..core._sequence_set import SequenceSet, _check_numeric
@@ -240,9 +240,11 @@ class Windows:
         """Window ``j`` as a read-only ``(lengths[j], F)`` view of the source values."""
         n = len(self)
         if not isinstance(j, numbers.Integral) or isinstance(j, bool):
-            raise TypeError("Windows[j] takes one integer; use .take(indices) for a subset")
+            raise ConfigError(f"Windows[j] takes one integer. Received {type(j).__name__}.", argument="j",
+                              received=type(j).__name__, fix="use .take(indices) for a subset")
         if not -n <= j < n:
-            raise IndexError(f"window {j} is out of range for {n} windows")
+            raise IndexRangeError(f"Windows: window {j} is out of range for {n} windows.", argument="j",
+                                  received=int(j), index=int(j), fix=f"use an index in -{n}..{n - 1}")
         j = int(j) % n
         v = self.seqs.values
         g, k = int(self.global_start[j]), int(self.lengths[j])
@@ -354,7 +356,9 @@ class Windows:
                               f"dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
         if idx.min() < -n or idx.max() >= n:
             bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
-            raise IndexError(f"Windows: indices[{bad}]={int(idx[bad])} is out of range for {n} windows")
+            raise IndexRangeError(f"Windows: indices[{bad}]={int(idx[bad])} is out of range for {n} windows.",
+                                  argument="indices", received=int(idx[bad]), index=bad,
+                                  fix=f"use window indices in -{n}..{n - 1}")
         return np.where(idx < 0, idx + n, idx).astype(np.int64)
 
     def __repr__(self) -> str:

@@ -1,21 +1,27 @@
 """Copy kernels: ragged steps into a padded ``(B, T, F)`` buffer.
 
-Two kernels, chosen by the average length of the rows (the crossover is
-measured by ``benchmarks/bench_padding.py --kernels``):
+The kernel is chosen per call, i.e. per batch when a loader pads batch by batch
+(the crossover is measured by ``benchmarks/bench_padding.py --kernels``):
 
+* ``compiled``: one call of a numba-compiled loop over the rows
+  (:mod:`seqfeed.core._kernels`; whole-word slice copies, no Python per row),
+  used whenever numba is installed and the source already has the output dtype.
 * ``rows``: one ``memoryview`` slice copy per row for the real steps and one for
   the padding. ``memoryview`` slice assignment is a plain ``memcpy`` with far less
   per-call overhead than NumPy slicing, so long rows run near memory bandwidth.
 * ``scatter``: fill the buffer with the padding value, then one boolean-mask
   assignment ``out[mask] = steps`` with each step viewed as one opaque element
   (``np.void`` of ``F * itemsize`` bytes). No Python loop at all, which wins when
-  rows are short (token ids) and per-row overhead would dominate.
+  rows are short (token ids) and per-row overhead would dominate. Chosen by the
+  bytes per row (below ``SCATTER_BELOW_BYTES``), not by the steps: 300 steps of 8
+  float32 features are long rows, 300 token ids are short ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import compiled_available, fill_rows
 from ._sequence_set import _gather_index
 
 # From a contiguous ragged array: rows shorter than this many steps on average go
@@ -64,7 +70,14 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
     total = int(counts.sum())
     itemsize = out.dtype.itemsize
     if kernel is None:
-        kernel = "scatter" if total < SCATTER_BELOW_STEPS * B else "rows"
+        # chosen per call (per batch): the compiled kernel when it can read `values` in place,
+        # else by the bytes per row (scatter for short rows, where a Python loop would dominate)
+        if values.dtype == out.dtype and values.flags.c_contiguous and compiled_available(out.nbytes):
+            kernel = "compiled"
+        else:
+            kernel = "scatter" if total * F * itemsize < SCATTER_BELOW_BYTES * B else "rows"
+    if kernel == "compiled":
+        return fill_rows(values, starts, counts, out, post=padding == "post", value=value, compiled=True)
 
     contiguous = bool(B == 1 or np.array_equal(starts[1:], starts[:-1] + counts[:-1]))
     if contiguous:
@@ -92,10 +105,7 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
             steps = values
     elif steps.dtype != out.dtype or not steps.flags.c_contiguous:
         steps = np.ascontiguousarray(steps, dtype=out.dtype)
-    step_bytes = F * itemsize
-    src = memoryview(steps.reshape(-1)).cast("B") if steps.size else memoryview(b"")
-    _copy_rows(out, ((int(a) * step_bytes, int(n) * step_bytes) for a, n in
-                     zip(starts.tolist(), counts.tolist())), src=src, padding=padding, value=value)
+    fill_rows(steps, starts, counts, out, post=padding == "post", value=value)  # compiled when available
     return kernel
 
 

@@ -505,11 +505,12 @@ class ShardDataset:
         self.position = int(state["position"])
 
     # ------------------------------------------------------------------ adapters
-    def to_tf_dataset(self, *, with_targets: bool = True):
-        """A ``tf.data.Dataset``: each pass is one epoch (see :func:`seqfeed.keras.shard_tf_dataset`)."""
+    def to_tf_dataset(self, *, with_targets: bool = True, repeat: bool = False):
+        """A ``tf.data.Dataset``: one epoch per pass, or endless with ``repeat=True`` (then pass
+        ``steps_per_epoch=len(ds)`` to Keras); see :func:`seqfeed.keras.shard_tf_dataset`."""
         from ..keras._stream_data import shard_tf_dataset
 
-        return shard_tf_dataset(self, with_targets=with_targets)
+        return shard_tf_dataset(self, with_targets=with_targets, repeat=repeat)
 
     def to_py_dataset(self, *, with_targets: bool = True):
         """A Keras ``PyDataset`` (see :class:`seqfeed.keras.ShardPyDataset`)."""

@@ -98,5 +98,6 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
 
             va = sm.prepare(validation, op=op)
             val = to_tf_dataset(sm.loader(va, batching="bucket", batch_size=max(batch_size, 64), shuffle=False))
-    return sm.model.fit(ds.to_tf_dataset(), validation_data=val, epochs=epochs, verbose=verbose,
-                        callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
+    return sm.model.fit(ds.to_tf_dataset(repeat=True), steps_per_epoch=len(ds), validation_data=val,
+                        epochs=epochs, verbose=verbose, callbacks=list(callbacks), shuffle=False,
+                        initial_epoch=initial_epoch)

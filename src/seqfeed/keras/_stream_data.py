@@ -27,24 +27,52 @@ def _signature(ds, with_targets: bool):
     return sig
 
 
-def shard_tf_dataset(ds, *, with_targets: bool = True):
-    """A ``tf.data.Dataset`` over a :class:`~seqfeed.ShardDataset`; each pass is one epoch.
+def shard_tf_dataset(ds, *, with_targets: bool = True, repeat: bool = False):
+    """A ``tf.data.Dataset`` over a :class:`~seqfeed.ShardDataset`.
 
-    A pass continues the dataset's current epoch (from its position, for resumed
-    runs) and moves to the next epoch when it ends. The cardinality is the number of
-    batches per epoch (equal on every worker with ``equal_steps``), and the
-    dataset's auto-sharding is off: each worker already reads its own shards.
+    ``repeat=False``: each pass serves one epoch, the dataset's current one (from its
+    position, for a resumed run), and leaves the dataset where it was; the
+    cardinality is the number of batches per epoch. Good for evaluation.
+
+    ``repeat=True`` (training): one endless pass, epoch after epoch, from the
+    dataset's epoch and position; give Keras ``steps_per_epoch=len(ds)``. Keras keeps
+    one iterator for the whole ``fit``, so the epoch and position advance with the
+    batches handed over (a few batches ahead of training, by the prefetch). If
+    Keras opens a pass and drops it (multi-worker ``fit`` does, prefetching a few
+    batches), the latest pass is the one that counts: earlier ones change nothing.
+
+    Auto-sharding is off: each worker already reads its own shards.
     """
     sig = _signature(ds, with_targets)
+    passes = {"latest": 0}
 
     def gen():
-        for batch in ds:
-            if batch.index is None or batch.index.size == 0 or batch.index[0] >= 0:
-                _check_nonempty(batch, "ShardDataset")
-            yield batch_to_keras(batch, with_targets=len(sig) > 1)
+        passes["latest"] += 1
+        me = passes["latest"]
+        epoch, start = ds.epoch, ds.position
+        if start and start >= len(ds):
+            epoch, start = epoch + 1, 0
+        while True:
+            served = []
+            pos = start
+            for batch in ds._epoch(epoch, start):
+                if batch.index is None or batch.index.size == 0 or batch.index[0] >= 0:
+                    _check_nonempty(batch, "ShardDataset")
+                pos += 1
+                if repeat and passes["latest"] == me:
+                    ds.epoch, ds.position = epoch, pos
+                    served.append(batch.index)
+                    on_pass = getattr(ds, "on_pass_end", None)
+                    if pos == len(ds) and on_pass is not None:  # e.g. a log of what each worker used
+                        on_pass(epoch, served)
+                yield batch_to_keras(batch, with_targets=len(sig) > 1)
+            if not repeat:
+                return
+            epoch, start = epoch + 1, 0
 
     out = tf.data.Dataset.from_generator(gen, output_signature=sig)
-    out = out.apply(tf.data.experimental.assert_cardinality(len(ds)))
+    card = tf.data.INFINITE_CARDINALITY if repeat else len(ds)
+    out = out.apply(tf.data.experimental.assert_cardinality(card))
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
     return out.with_options(options).prefetch(1)

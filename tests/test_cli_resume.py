@@ -168,7 +168,7 @@ def run_with_checkpoints(work, *, epochs, refit, stop_after=None, resume=False, 
 
 
 @pytest.mark.tf
-@pytest.mark.parametrize("refit", [True, False], ids=["refit_averaged", "early_stopping"])
+@pytest.mark.parametrize("refit", [False], ids=["early_stopping"])  # the averaged refit: the kill test below
 def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
     ref, ref_ck = run_with_checkpoints(tmp_path / "ref", epochs=4, refit=refit)
     run_with_checkpoints(tmp_path / "run", epochs=4, refit=refit, stop_after=2)

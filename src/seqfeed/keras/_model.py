@@ -259,9 +259,10 @@ class SequenceModel:
             va = self.prepare(validation, op="SequenceModel.fit")
         from ._xla import choose_compilation  # XLA on a few fixed batch shapes when it pays off
 
+        # decided on the run's full epoch count, so that a resumed run (initial_epoch > 0) makes the same
+        # choice and sees the same batches as the uninterrupted run
         loader, val_loader = choose_compilation(self, tr, loader, va, jit_compile=jit_compile,
-                                                epochs=max(epochs - initial_epoch, 1), batch_size=batch_size,
-                                                seed=seed, crop=crop)
+                                                epochs=epochs, batch_size=batch_size, seed=seed, crop=crop)
         loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
         ds = to_tf_dataset(loader)
         val = None

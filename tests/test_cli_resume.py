@@ -342,3 +342,23 @@ def test_cli_second_run_into_one_out_exits_2_naming_the_first(tmp_path):
     assert "exit 2 tensorflow imported: False" in res.stdout, res.stdout + res.stderr
     assert f"another seqfeed run (pid {os.getpid()}" in res.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+
+
+@pytest.mark.parametrize("checkpointed", [False, True])
+def test_user_error_before_the_first_checkpoint_leaves_no_work_directory(tmp_path, monkeypatch, checkpointed):
+    from seqfeed.cli import _train, build_parser
+
+    def failing(args, loaded, test_loaded, out, work, t_start):
+        if checkpointed:
+            (work / "ckpt-1").mkdir()
+        raise ConfigError("seqfeed train: --refit yes is for sequence tasks.", argument="--refit")
+
+    monkeypatch.setattr(_train, "_train_into", failing)
+    write_csv(tmp_path / "train.csv", 12, seed=0)
+    args = build_parser().parse_args(["train", str(tmp_path / "train.csv"), "--task", "classify", "--id", "sensor",
+                                      "--time", "t", "--target", "label", "--out", str(tmp_path / "out")])
+    with pytest.raises(ConfigError, match="--refit yes"):
+        _train.run_train(args)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # the lock is released either way; checkpoints of a run that trained are kept for --resume
+    assert left == (["out.partial", "train.csv"] if checkpointed else ["train.csv"])

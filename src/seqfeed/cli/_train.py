@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from .._errors import ConfigError, DataError
+from .._errors import ConfigError, DataError, SeqfeedError
 from .._fs import DirLock, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
 from ._data import check_targets, data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
@@ -94,6 +94,12 @@ def run_train(args) -> int:
     out, work, lock = claim_out(args)  # before TensorFlow is imported, before any training
     try:
         return _train_into(args, loaded, test_loaded, out, work, t_start)
+    except SeqfeedError:
+        # a bad option or data found before the first checkpoint: nothing to resume, so the rerun
+        # with the corrected command needs no --force
+        if work.is_dir() and not any(p.name.startswith("ckpt-") for p in work.iterdir()):
+            discard_dir(work)
+        raise
     finally:
         lock.release()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,24 @@ def reading(spec: str):
             raise DataError(f"seqfeed: {spec} holds Python objects (pickled arrays); seqfeed never loads "
                             f"pickles, as they can run code.", argument="data", received=spec,
                             fix="save plain numeric arrays (numpy.savez with float/int arrays)") from None
+        if isinstance(e, zipfile.BadZipFile) or _from_numpy_io(e):
+            raise DataError(f"seqfeed: cannot read {spec}: {_reason(e)}.", argument="data", received=spec,
+                            fix=_READ_FIX) from None
         raise
+
+
+def _from_numpy_io(e: BaseException) -> bool:
+    """True when ``e`` was raised inside the code that decodes a file's bytes: NumPy's .npy/.npz
+    format code or the standard zip/gzip modules (a damaged archive, not a bug of ours)."""
+    tb = e.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    last = (last or "").replace("\\", "/")
+    if last.endswith(("/zipfile.py", "/gzip.py", "/zipfile/__init__.py")):
+        return True
+    return "/numpy/" in last and any(k in last for k in ("_format_impl", "/format.py", "_npyio_impl", "npyio"))
 
 
 def _reason(e: BaseException) -> str:
@@ -189,13 +207,7 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
         if name.endswith(".npy"):
             _check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
-            try:
-                arr = np.load(path, allow_pickle=False)
-            except ValueError as e:
-                if "pickle" in str(e).lower():
-                    raise
-                raise DataError(f"seqfeed: cannot read {spec}: {_reason(e)}.", argument="data", received=spec,
-                                fix=_READ_FIX) from None
+            arr = load_npy(path, spec)
             from ..core._convert import as_sequence_set
 
             return _match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
@@ -205,6 +217,21 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
     raise ConfigError(f"seqfeed: cannot tell the format of {spec!r} from its name.", argument="data",
                       received=spec, fix="use a .csv, .csv.gz, .parquet, .npz, .npy or .ts file, or a bundled "
                                          f"dataset ({', '.join(BUNDLED)})")
+
+
+def load_npy(path: Path, spec: str) -> np.ndarray:
+    """``np.load`` of a .npy file (no pickles); a damaged header or body is a DataError naming it."""
+    import tokenize
+
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, SyntaxError, tokenize.TokenError, TypeError, EOFError, MemoryError) as e:
+        if "pickle" in str(e).lower():
+            raise DataError(f"seqfeed: {spec} holds Python objects (a pickled array); seqfeed never loads "
+                            f"pickles, as they can run code.", argument="data", received=spec,
+                            fix="save a plain numeric array (numpy.save with a float/int array)") from None
+        raise DataError(f"seqfeed: cannot read {spec}: {_reason(e)}.", argument="data", received=spec,
+                        fix=_READ_FIX) from None
 
 
 def _npz_bytes(path: Path) -> int:

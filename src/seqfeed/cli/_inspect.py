@@ -226,7 +226,9 @@ def run_doctor(args) -> int:
 
 def _load_array_file(path: Path):
     if path.suffix == ".npy":
-        return np.load(path, allow_pickle=False)
+        from ._data import load_npy
+
+        return load_npy(path, str(path))
     with np.load(path, allow_pickle=False) as z:
         if "values" in z and "offsets" in z:
             from ..core._sequence_set import SequenceSet

@@ -26,6 +26,8 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q -m "not tf"
 
+# quick mode (the default BENCH_ARGS) writes to benchmarks/results/quick/ (not committed), never over the
+# committed full results; `make bench BENCH_ARGS=` runs the full benchmarks.
 bench: install
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b $(BENCH_ARGS) || exit 1; done
 

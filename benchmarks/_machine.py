@@ -52,3 +52,20 @@ def machine_facts() -> dict:
         "memory_gb": mem_gb,
         "os": f"{platform.system()} {platform.machine()}",
     }
+
+
+def results_path(name: str, *, quick: bool, out=None) -> Path:
+    """Where a benchmark writes its JSON: ``out`` if given; quick runs go to
+    ``benchmarks/results/quick/`` (not committed), full runs to ``benchmarks/results/``."""
+    if out is not None:
+        return Path(out)
+    base = REPO / "benchmarks" / "results"
+    return (base / "quick" / name) if quick else (base / name)
+
+
+def command_line(script: str, argv=None) -> str:
+    """The command that reproduces this run (script path relative to the repository)."""
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    return " ".join(["python", f"benchmarks/{script}"] + args)

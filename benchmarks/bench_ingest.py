@@ -150,7 +150,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pandas-variant", choices=("split", "loop"), default="split")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="JSON results file (default: results/ingest.json "
-                                                "for a full run, none for --quick)")
+                                                "for a full run, results/quick/ingest.json for --quick)")
     ap.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -160,7 +160,7 @@ def main(argv=None) -> int:
     rows = args.rows or (2_000_000 if args.quick else 20_000_000)
     ids = args.ids or (10_000 if args.quick else 100_000)
     repeat = args.repeat or (2 if args.quick else 3)
-    out_path = Path(args.out) if args.out else (None if args.quick else RESULTS)
+    out_path = Path(args.out) if args.out else (RESULTS.parent / "quick" / RESULTS.name if args.quick else RESULTS)
 
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     tmp = tempfile.mkdtemp(prefix="seqfeed-bench-")

@@ -15,10 +15,14 @@ model card), and the published 1-NN DTW (about 0.64).
 
 Usage::
 
-    python benchmarks/bench_long.py            # every configuration, 2 seeds
+    python benchmarks/bench_long.py            # every configuration, 2 seeds, 40 epochs each
     python benchmarks/bench_long.py --quick    # the automatic choice only, 12 epochs (a few minutes on 2 cores)
 
-Writes ``benchmarks/results/long.json``.
+Equal budgets: every configuration of a table trains the same number of epochs
+(``--epochs``, passed to every run) with the same seeds, so the plain LSTM is not
+compared at 15 epochs against others at their automatic epoch count.
+
+Writes ``benchmarks/results/long.json`` (``--quick``: ``benchmarks/results/quick/long.json``).
 """
 
 from __future__ import annotations
@@ -77,20 +81,25 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer configurations, epochs and seeds")
     p.add_argument("--seeds", type=int, default=None, help="seeds per configuration (default 2; quick 1)")
-    p.add_argument("--auto-seeds", type=int, default=None,
-                   help="seeds for the automatic choice on ACSF1 (default: --seeds)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="epochs of every configuration (default 40; quick 12): equal budgets")
+    p.add_argument("--out", type=Path, default=None,
+                   help="JSON results (default results/long.json; --quick: results/quick/long.json)")
     args = p.parse_args(argv)
+    from _machine import command_line, machine_facts, results_path
+
+    args.out = results_path("long.json", quick=args.quick, out=args.out)
     seeds = args.seeds or (1 if args.quick else 2)
+    budget = args.epochs or (12 if args.quick else 40)
     from seqfeed.sources import read_ts
 
     train_f, test_f = DATA / "acsf1_train.ts.gz", DATA / "acsf1_test.ts.gz"
     nn = one_nn_euclidean(read_ts(train_f), read_ts(test_f))
     base = ["train", str(train_f), "--task", "classify", "--test", str(test_f)]
-    epochs = ["--epochs", "12"] if args.quick else []
+    epochs = ["--epochs", str(budget)]  # the same for every configuration
     configs = [("automatic (default: --frame auto)", [])]
     if not args.quick:
-        configs += [("plain LSTM on raw steps (--frame none)", ["--frame", "none", "--epochs", "15"]),
+        configs += [("plain LSTM on raw steps (--frame none)", ["--frame", "none"]),
                     ("frames of 23 (--frame frame:23)", ["--frame", "frame:23"]),
                     ("frame summaries (--frame summary:23)", ["--frame", "summary:23"]),
                     ("mean pooling (--frame pool:23)", ["--frame", "pool:23"]),
@@ -99,7 +108,7 @@ def main(argv=None) -> int:
     print(f"ACSF1: 1-NN Euclidean {nn:.3f} (published 1-NN DTW ~0.64); {seeds} seed(s) per configuration")
     print(f"{'configuration':<42}{'accuracy':>9}{'min-max':>13}{'wall s':>8}{'fit s':>7}  chosen")
     for name, extra in configs:
-        n_seeds = (args.auto_seeds or seeds) if not extra else seeds
+        n_seeds = seeds  # the same seeds for every configuration
         res = [run_train(base + extra + epochs + ["--seed", str(s)]) for s in range(n_seeds)]
         accs = [r["accuracy"] for r in res]
         row = {"dataset": "ACSF1", "configuration": name, "args": extra, "accuracy_median": statistics.median(accs),
@@ -109,7 +118,7 @@ def main(argv=None) -> int:
         print(f"{name:<42}{row['accuracy_median']:>9.3f}{min(accs):>6.2f}-{max(accs):<6.2f}"
               f"{row['wall_s_median']:>8.0f}{row['fit_s_median']:>7.0f}  {res[0]['chosen']}", flush=True)
     jv = []
-    jv_epochs = ["--epochs", "15"] if args.quick else []
+    jv_epochs = ["--epochs", str(budget)]
     for name, extra in (("automatic (default)", []), ("--frame none", ["--frame", "none"])):
         res = [run_train(["train", "japanese_vowels", "--task", "classify"] + extra + jv_epochs
                          + ["--seed", str(s)]) for s in range(seeds)]
@@ -124,10 +133,9 @@ def main(argv=None) -> int:
     import tensorflow as tf
 
     doc = {"benchmark": "long_sequences", "mode": "quick" if args.quick else "full", "seeds": seeds,
-           "auto_seeds": args.auto_seeds or seeds, "command": "python benchmarks/bench_long.py " + " ".join(argv or sys.argv[1:]),
+           "epochs_per_configuration": budget, "command": command_line("bench_long.py", argv),
            "acsf1_1nn_euclidean": nn, "acsf1": rows, "japanese_vowels": jv,
-           "machine": {"date_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                       "cpu_count": os.cpu_count(), "numpy": np.__version__, "tensorflow": tf.__version__}}
+           "machine": {**machine_facts(), "tensorflow": tf.__version__}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\nresults written to {args.out.name}")

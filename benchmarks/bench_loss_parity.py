@@ -49,8 +49,12 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=None, help="epochs per run (default 8; quick 2)")
     p.add_argument("--seeds", type=int, default=None, help="sampler seeds per strategy (default 3; quick 2)")
     p.add_argument("--n", type=int, default=None, help="synthetic sequences (default 4096; quick 512)")
-    p.add_argument("--out", type=Path, default=bt.REPO / "benchmarks" / "results" / "loss_parity.json")
+    p.add_argument("--out", type=Path, default=None,
+                   help="JSON results (default results/loss_parity.json; --quick: results/quick/)")
     args = p.parse_args(argv)
+    from _machine import results_path
+
+    args.out = results_path("loss_parity.json", quick=args.quick, out=args.out)
     q = args.quick
     args.epochs = args.epochs or (2 if q else 8)
     args.seeds = args.seeds or (2 if q else 3)

@@ -52,7 +52,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
 
 import numpy as np
-from _machine import machine_facts
+from _machine import command_line, machine_facts, results_path
 
 import seqfeed
 
@@ -217,6 +217,11 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
                      "outputs are checked against the NumPy loop and no ratios are given")
         ref, ref_name = numpy_loop(), "numpy_loop"
 
+    # 1b. seqfeed.pad_sequences: the Keras drop-in, same call
+    if pad_sequences is not None:
+        measure("seqfeed_pad_sequences", "seqfeed.pad_sequences(list) (Keras drop-in)",
+                lambda: seqfeed.pad_sequences(seqs, dtype=dtype, padding="post"))
+
     # 2. seqfeed.pad(list) into a fresh array
     measure("seqfeed_list", "seqfeed.pad(list)",
             lambda: seqfeed.pad(seqs, dtype=dtype, padding="post"), check_batch=check_seqfeed_batch)
@@ -289,6 +294,115 @@ def _print_table(title, n, shape, dtype, nbytes, repeats, results, notes):
         print(f"note: {note}")
 
 
+# ------------------------------------------------------------------------------------ case 3
+def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> dict:
+    """Case 3: one epoch of per-batch assembly, as training does it.
+
+    50,000 float32 sequences (``--quick``: 10,000), lengths 10..500, 8 features, in the
+    length-bucketed batches of 64 of ``BucketSampler(seed=0)`` epoch 0; every method
+    pads the same batches, each to its own longest member, post, with 0. Methods are
+    interleaved within each repeat (one epoch each, in turn) so that load from other
+    processes hits them alike; each epoch is timed whole (including building the
+    per-batch list that the list-based methods need). ``ratio_to_keras`` = Keras
+    median / method median; ``ratio_to_numpy`` likewise against the NumPy loop.
+    """
+    n = 10_000 if quick else 50_000
+    F = 8
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(10, 501, size=n, dtype=np.int64)
+    flat = rng.standard_normal((int(lengths.sum()), F), dtype=np.float32)
+    seqs = [part.copy() for part in np.split(flat, np.cumsum(lengths)[:-1])]
+    del flat
+    sset = seqfeed.SequenceSet.from_sequences(seqs)
+    sampler = seqfeed.BucketSampler(lengths, batch_size=64, seed=0)
+    loader = seqfeed.BatchLoader(sset, sampler)
+    plan = sampler.batches(0)
+    out_bytes = sum(int(b.size) * int(lengths[b].max()) * F * 4 for b in plan)
+
+    def keras_epoch():
+        for b in plan:
+            pad_sequences([seqs[i] for i in b], dtype="float32", padding="post")
+
+    def numpy_epoch():
+        for b in plan:
+            out = np.zeros((b.size, int(lengths[b].max()), F), dtype=np.float32)
+            for k, i in enumerate(b.tolist()):
+                out[k, :lengths[i]] = seqs[i]
+
+    def loader_epoch():
+        sampler.set_epoch(0)
+        for _ in loader:
+            pass
+
+    def drop_in_epoch():
+        for b in plan:
+            seqfeed.pad_sequences([seqs[i] for i in b], dtype="float32", padding="post")
+
+    def pad_list_epoch():
+        for b in plan:
+            seqfeed.pad([seqs[i] for i in b])
+
+    methods = [("keras_per_batch", "keras.utils.pad_sequences per batch", keras_epoch),
+               ("numpy_loop_per_batch", "NumPy zeros + row copies per batch", numpy_epoch),
+               ("seqfeed_batchloader", "seqfeed.BatchLoader epoch (reused buffers)", loader_epoch),
+               ("seqfeed_pad_sequences_per_batch", "seqfeed.pad_sequences per batch", drop_in_epoch),
+               ("seqfeed_pad_list_per_batch", "seqfeed.pad(list) per batch", pad_list_epoch)]
+    if pad_sequences is None:
+        methods = methods[1:]
+    # correctness: the first batches of every method equal the NumPy reference
+    for b in plan[:3]:
+        ref = np.zeros((b.size, int(lengths[b].max()), F), dtype=np.float32)
+        for k, i in enumerate(b.tolist()):
+            ref[k, :lengths[i]] = seqs[i]
+        got = {"loader": loader.batch(b).x, "drop_in": seqfeed.pad_sequences([seqs[i] for i in b], dtype="float32",
+                                                                            padding="post"),
+               "pad": seqfeed.pad([seqs[i] for i in b]).x}
+        if pad_sequences is not None:
+            got["keras"] = pad_sequences([seqs[i] for i in b], dtype="float32", padding="post")
+        for name, arr in got.items():
+            _check_equal(f"case 3 {name}", arr, ref)
+    print(f"\nCase 3: one epoch of per-batch assembly: {n:,} float32 sequences, lengths 10..500, 8 features, "
+          f"{len(plan)} bucketed batches of 64 ({out_bytes / 1e9:.3f} GB of output), methods interleaved, "
+          f"median of {repeats}")
+    from seqfeed.core import _kernels
+
+    # seqfeed loads its compiled kernel (numba, when installed) once a process has padded 256 MB; a
+    # training job gets there in its first epochs. Load it now so no timed epoch pays the import.
+    _kernels._compiled()
+    for _, _, fn in methods:  # warm-up: first-use costs (buffers, lazy imports, compiled kernels)
+        fn()
+    times = {k: [] for k, _, _ in methods}
+    for _ in range(repeats):
+        for key, _, fn in methods:
+            _free()
+            gc.disable()
+            try:
+                t0 = time.perf_counter()
+                fn()
+                times[key].append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    rows = []
+    head = f"{'method':<48} {'median s':>9} {'min s':>8} {'max s':>8} {'GB/s':>6} {'x Keras':>8} {'x NumPy':>8}"
+    print(head)
+    print("-" * len(head))
+    for key, label, _ in methods:
+        r = {"method": key, "label": label, "median_s": med[key], "min_s": min(times[key]),
+             "max_s": max(times[key]), "times_s": times[key], "gb_per_s": out_bytes / med[key] / 1e9,
+             "ratio_to_keras": (med["keras_per_batch"] / med[key]) if "keras_per_batch" in med else None,
+             "ratio_to_numpy": med["numpy_loop_per_batch"] / med[key]}
+        rows.append(r)
+        rk = f"{r['ratio_to_keras']:.2f}" if r["ratio_to_keras"] is not None else "-"
+        print(f"{label:<48} {r['median_s']:>9.4f} {r['min_s']:>8.4f} {r['max_s']:>8.4f} {r['gb_per_s']:>6.2f} "
+              f"{rk:>8} {r['ratio_to_numpy']:>8.2f}")
+    from seqfeed.core._kernels import compiled_available
+
+    return {"title": "Case 3: one epoch of per-batch assembly", "n_sequences": n, "features": F,
+            "length_range": [10, 500], "batch_size": 64, "batches": len(plan), "output_nbytes": out_bytes,
+            "compiled_kernel": compiled_available(), "methods": rows}
+
+
 # ------------------------------------------------------------------------------------ kernels
 def kernel_crossover(repeats: int) -> list[dict]:
     """Time seqfeed's two copy kernels on the same ragged data over a range of row lengths.
@@ -334,9 +448,11 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smaller data and 3 repeats (< 60 s)")
     p.add_argument("--repeats", type=int, default=None, help="timed calls per method (default 5; quick 3)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+    p.add_argument("--out", type=Path, default=None,
                    help="JSON results file (default benchmarks/results/padding.json)")
     p.add_argument("--seed", type=int, default=SEED, help=f"NumPy seed (default {SEED})")
+    p.add_argument("--no-per-batch", action="store_true",
+                   help="skip case 3 (one epoch of per-batch assembly)")
     p.add_argument("--kernels", action="store_true",
                    help="also time seqfeed's two copy kernels across row lengths (the crossover)")
     args = p.parse_args(argv)
@@ -360,6 +476,9 @@ def main(argv=None) -> int:
         print(f"\nABORT: output check failed: {e}", file=sys.stderr)
         return 1
 
+    per_batch = None
+    if not args.no_per_batch:
+        per_batch = per_batch_epoch(quick=args.quick, repeats=repeats, seed=args.seed, pad_sequences=pad_sequences)
     kernels = kernel_crossover(repeats) if args.kernels else None
     total_s = time.perf_counter() - t_start
     info["peak_rss_gb"] = round(_peak_rss_gb(), 2)
@@ -376,9 +495,11 @@ def main(argv=None) -> int:
         "machine": info,
         "total_wall_s": total_s,
         "cases": cases,
+        "per_batch_epoch": per_batch,
         "kernels": kernels,
+        "command": command_line("bench_padding.py", argv),
     }
-    out = args.out
+    out = results_path("padding.json", quick=args.quick, out=args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\ntotal {total_s:.1f} s, peak RSS {info['peak_rss_gb']} GB; results written to "

@@ -460,16 +460,32 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
     try:
         if set(map(type, sequences)) != {np.ndarray}:
             return None
-        # raises for mixed ranks or step shapes, and for 0-d arrays: the general path explains those
-        values = np.concatenate(sequences)
-    except (TypeError, ValueError):
+        lens = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
+    except TypeError:  # a 0-d array has no len()
         return None
-    if values.dtype != dt or values.ndim == 0:
-        return None  # some element needs a cast (possibly lossy): the general path warns about it
-    step_shape = values.shape[1:]
-    lens = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
     if not lens.any():
         return None  # every sequence empty: the general path keeps Keras' shape rules
+    first = sequences[int(np.argmax(lens > 0))]
+    long_rows = float(lens.mean()) * first.itemsize * (first.size // len(first)) >= SCATTER_BELOW_BYTES
+    if long_rows:
+        # few, long rows: check each array and copy straight from it (a concatenation would be
+        # one more full copy of the data)
+        kinds = {(a.dtype, a.shape[1:]) for a in sequences}
+        if len(kinds) != 1:
+            return None
+        sdt, step_shape = next(iter(kinds))
+        if sdt != dt:
+            return None  # a cast (possibly lossy): the general path warns about it
+        values = None
+    else:
+        try:
+            # raises for mixed ranks or step shapes: the general path explains those
+            values = np.concatenate(sequences)
+        except (TypeError, ValueError):
+            return None
+        if values.dtype != dt:
+            return None  # some element needs a cast (possibly lossy): the general path warns about it
+        step_shape = values.shape[1:]
     T = int(lens.max()) if maxlen is None else maxlen
     x = _alloc(op, (n, T) + step_shape, dt)
     if isinstance(value, float) and not float(value).is_integer() and dt.kind in "iub":
@@ -478,8 +494,12 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
     if x.size == 0:
         return x
     F = int(np.prod(step_shape)) if step_shape else 1
-    values = values.reshape(-1, F)
     counts = np.minimum(lens, T)
+    if values is None:
+        fill_padded_from_arrays(sequences, counts, x.reshape(n, T, F), padding=padding, truncating=truncating,
+                                value=value)
+        return x
+    values = values.reshape(-1, F)
     starts = np.cumsum(lens) - lens
     if truncating == "pre":
         starts += lens - counts

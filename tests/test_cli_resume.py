@@ -100,6 +100,9 @@ def test_interrupted_run_needs_resume_or_force(tmp_path):
     assert claim(out, resume=True)[1] == work and (work / "ckpt-1").is_dir()
     claim(out, force=True)  # discards the checkpoints of the interrupted run
     assert sorted(p.name for p in work.iterdir()) == ["args.json"]
+    (work / "setup.json").write_text("{}")
+    claim(out)  # killed before its first checkpoint: nothing to keep, no flag needed
+    assert sorted(p.name for p in work.iterdir()) == ["args.json"]
     shutil.rmtree(work)
     with pytest.raises(ConfigError, match="nothing to resume"):
         claim(out, resume=True)

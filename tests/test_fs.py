@@ -165,3 +165,13 @@ def test_fault_point_fires_only_on_its_name_and_conditions(monkeypatch):
     res = run_py("from seqfeed._fs import fault_point\nfault_point('ckpt:after_arrays', epoch=2)\nprint('alive')",
                  env={"SEQFEED_FAULT": "replace:between,ckpt:after_arrays:epoch=2"})
     assert res.returncode == -signal.SIGKILL and "alive" not in res.stdout
+
+
+def test_recover_removes_dead_writers_trash_and_temporaries_only(tmp_path):
+    dead = run_py("import os; print(os.getpid())").stdout.strip()
+    make_dir(tmp_path / "out", "current")
+    for name in (f".out.trash-{dead}", f".out.tmp-{dead}", f".out.tmp-{os.getpid()}", ".out.tmp-x"):
+        make_dir(tmp_path / name, "leftover")
+    assert recover_dir(tmp_path / "out") is None  # nothing to restore or clean among old outputs
+    assert hidden(tmp_path) == sorted([".out.tmp-x", f".out.tmp-{os.getpid()}"])
+    assert content(tmp_path / "out") == ("current", b"currentcurrentcurrent")

@@ -20,6 +20,7 @@ from ._errors import ConfigError
 
 OLD_MARK = ".old-"
 TRASH_MARK = ".trash-"
+TMP_MARK = ".tmp-"
 
 
 def fault_point(name: str, **where) -> None:
@@ -73,11 +74,11 @@ def recover_dir(dst) -> str | None:
     If ``dst`` is missing, the old directory moved aside (``.NAME.old-PID``) is
     renamed back to ``dst``; if ``dst`` is in place, the moved-aside old one is
     removed. Half-removed ``.NAME.trash-PID`` directories (see :func:`discard_dir`)
-    are removed too. Only leftovers of dead processes are touched. Returns
-    ``"restored"``, ``"cleaned"`` or None (nothing to do).
+    and unfinished ``.NAME.tmp-PID`` ones are removed too. Only leftovers of dead
+    processes are touched. Returns ``"restored"``, ``"cleaned"`` or None (nothing to do).
     """
     dst = Path(dst)
-    for p in _leftovers(dst, TRASH_MARK):
+    for p in _leftovers(dst, TRASH_MARK) + _leftovers(dst, TMP_MARK):
         shutil.rmtree(p)
     olds = _leftovers(dst)
     if not olds:

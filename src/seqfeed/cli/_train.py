@@ -190,7 +190,8 @@ def _check_out(args, out, op, *, force, resume):
                                                      if saved.get(k) != record.get(k))) + ")")
         return work
     if ours:
-        if not force:
+        # a run killed before its first checkpoint trained nothing worth keeping
+        if not force and any(p.name.startswith("ckpt-") for p in work.iterdir()):
             raise ConfigError(f"{op}: {work} holds the checkpoints of an interrupted run into --out {args.out}.",
                               argument="--out", received=str(work),
                               fix="add --resume to continue it (same command), or --force to discard it and "

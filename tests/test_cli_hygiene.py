@@ -108,6 +108,10 @@ def test_cli_words_turns_keyword_arguments_into_flags():
     assert cli_words("column 'x' (option `id`) is missing. Received duplicates='error'.") == \
         "column 'x' (--id) is missing."
     assert cli_words("pass level='step' for one target per time step") == "use --task tag for one target per time step"
+    assert cli_words("parse it first (e.g. pandas.to_datetime), or pass time=None to keep the order") == \
+        "parse it first (e.g. pandas.to_datetime)"
+    assert cli_words("name at least one, or pass features=None for every numeric column") == \
+        "name at least one, or leave out --features for every numeric column"
 
 
 def test_bad_target_fails_fast_and_never_imports_tensorflow(csv, tmp_path):

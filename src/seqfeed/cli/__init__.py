@@ -231,6 +231,8 @@ def cli_words(text: str) -> str:
     """Python keyword arguments in a message (``target=``, ``nan='drop'``) as CLI flags."""
     text = re.sub(r"Received:? (nan|duplicates|level)='[^']*'\.", "", text)  # the defaults, not user input
     text = text.replace("pass level='step'", "use --task tag").replace("level='step'", "--task tag")
+    text = re.sub(r",? or pass time=None[^.;]*", "", text)  # the CLI always has a time column
+    text = text.replace("pass features=None", "leave out --features").replace("features=None", "no --features")
     text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
     text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
     text = re.sub(r"`(id|time|target|features|nan|duplicates)`", lambda m: FLAGS[m.group(1)], text)

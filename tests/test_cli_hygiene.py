@@ -358,3 +358,13 @@ def test_a_test_file_without_a_training_feature_is_refused_before_training(capsy
     lines = assert_user_error(code, err, "train", r".*test\.csv has no column 'b'; the training data .*train\.csv "
                                                  r"has the features 'a', 'b' \(matched by name, in any order\)")
     assert lines[1] == "  hint: give both files the same feature columns"
+
+
+@pytest.mark.parametrize("argv, first", [
+    (["--batch-size", "0"], "seqfeed inspect: error: --batch-size must be between 1 and 1,000,000. Received 0."),
+    (["--features", ","], "seqfeed inspect: error: read_table: --features is empty. Received: --features ''."),
+    (["--features", "a,a"], "seqfeed inspect: error: read_table: --features names ['a'] more than once."),
+])
+def test_inspect_option_errors(capsys, csv, argv, first):
+    code, _, err = run(capsys, "inspect", csv, "--id", "sensor", "--time", "t", *argv)
+    assert code == 2 and err.splitlines()[0] == first and len(err.splitlines()) == 2

@@ -223,7 +223,7 @@ _KWARG = re.compile(r"\b(id|time|target|features|nan|duplicates)=(\[[^\]]*\]|'[^
 def _flag_value(text: str) -> str:
     text = text.strip()
     if text.startswith("["):
-        return ",".join(v.strip().strip("'\"") for v in text[1:-1].split(",") if v.strip())
+        return ",".join(v.strip().strip("'\"") for v in text[1:-1].split(",") if v.strip()) or "''"
     return text.strip("'\"") or "''"
 
 

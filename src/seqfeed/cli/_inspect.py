@@ -178,6 +178,12 @@ def _print_text(info):
 
 
 def run_inspect(args) -> int:
+    if not 1 <= args.batch_size <= 1_000_000:
+        from .._errors import ConfigError
+
+        raise ConfigError(f"seqfeed inspect: --batch-size must be between 1 and 1,000,000. Received "
+                          f"{args.batch_size}.", argument="--batch-size", received=args.batch_size,
+                          fix="pass --batch-size 32, the batch size you mean to train with")
     info = inspect_data(args)
     boundaries = info.pop("_boundaries")
     if args.plot:

@@ -839,14 +839,16 @@ def test_split_by_time(seqs, cutoff, gap):
     s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
     n = len(arrs)
     cut = np.arange(n, dtype=np.int64) if cutoff == "per_seq" else cutoff
-    ok_cut = cutoff == "per_seq" or valid_int(cutoff, 0, False)
+    per_seq = cutoff == "per_seq" or (isinstance(cutoff, list) and len(cutoff) == n and all(
+        valid_int(c, 0, False) for c in cutoff))
+    ok_cut = per_seq or valid_int(cutoff, 0, False)
     bad = not ok_cut or not valid_int(gap, 0, False)
 
     def verify(out):
         tr, te = out
         assert len(tr) == len(te) == n
         for i, a in enumerate(arrs):
-            k = int(cut[i]) if cutoff == "per_seq" else cutoff
+            k = int(cut[i]) if per_seq else cutoff
             assert same(np.asarray(tr[i]), a[:min(k, len(a))])
             assert same(np.asarray(te[i]), a[min(k + gap, len(a)):])
 

@@ -328,9 +328,10 @@ def _cut_at_entities(out, id, chunk_rows, total, progress):
         yield pa.Table.from_batches(pending)
 
 
-def _sample_boundaries(inputs, schema, id, k, progress):
-    """Row-weighted id quantiles splitting the input into ``k`` ranges (and the row count)."""
+def _sample_ids(inputs, schema, id, progress):
+    """(rows, a sorted sample of the ids of at most ~2**18 rows, every k-th row)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from ._arrow_source import plain
 
@@ -338,7 +339,6 @@ def _sample_boundaries(inputs, schema, id, k, progress):
     stride = 1
     kept = 0
     n = 0
-    target = 1 << 17
     for b in inputs.batches(pa.schema([schema.field(id)]), with_row=False):
         col = plain(b.column(0)).drop_null()
         start = (-n) % stride
@@ -348,23 +348,27 @@ def _sample_boundaries(inputs, schema, id, k, progress):
         kept += len(take)
         n += b.num_rows
         progress.update("sampling", n)
-        if kept > 2 * target:  # decimate
+        if kept > 1 << 18:  # decimate
             allv = pa.concat_arrays(sample)
             allv = allv.take(pa.array(np.arange(0, len(allv), 2, dtype=np.int64)))
             sample = [allv]
             kept = len(allv)
             stride *= 2
-    if not sample:
+    if not sample or kept == 0:
         return n, None
     arr = pa.concat_arrays(sample)
-    if len(arr) == 0:
-        return n, None
+    return n, arr.take(pc.sort_indices(arr))
+
+
+def _boundaries(sorted_sample, k):
+    """Ids splitting the rows into ``k`` ranges of about equal row counts."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = arr.take(pc.sort_indices(arr))
-    pos = [int(i * len(arr) / k) for i in range(1, k)]
-    bounds = pc.unique(arr.take(pa.array(pos, pa.int64()))) if pos else arr.slice(0, 0)
-    return n, bounds
+    if sorted_sample is None or k <= 1:
+        return None
+    pos = [int(i * len(sorted_sample) / k) for i in range(1, k)]
+    return pc.unique(sorted_sample.take(pa.array(pos, pa.int64())))
 
 
 def _range_of(ids, bounds) -> np.ndarray:
@@ -388,12 +392,9 @@ def _chunks_arrow(inputs, schema, id, chunk_rows, tmp, progress):
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    n_est = inputs.num_rows
-    k0 = max(1, math.ceil((n_est or 0) * 1.3 / chunk_rows)) if n_est is not None else 1
-    if n_est is None:  # CSV: count while sampling, then choose k
-        n_est, _ = _sample_boundaries(inputs, schema, id, 1, progress)
-        k0 = max(1, math.ceil(n_est * 1.3 / chunk_rows))
-    n, bounds = _sample_boundaries(inputs, schema, id, k0, progress) if k0 > 1 else (n_est, None)
+    n, sample = _sample_ids(inputs, schema, id, progress)
+    bounds = _boundaries(sample, max(1, math.ceil(n * 1.3 / chunk_rows)))
+    del sample
     full = schema.append(pa.field(ROW, pa.int64()))
     if bounds is None or len(bounds) == 0:
         k = 1

@@ -207,9 +207,9 @@ def _native_stderr_silenced(enabled: bool):
         yield
     finally:
         try:
+            # flushed, not closed: a logging handler created meanwhile (TensorFlow's) may still hold it
             sys.stderr.flush()
-            sys.stderr.close()
-        except OSError:  # pragma: no cover
+        except (OSError, ValueError):  # pragma: no cover
             pass
         sys.stderr = old_stderr
         os.dup2(saved, 2)

@@ -456,3 +456,17 @@ def test_empty_string_id_is_an_error(tmp_path):
     with pytest.raises(DataError, match=r"the id column 'id' is empty at row 1") as e:
         read_table(p)
     assert e.value.index == 1
+
+
+def test_out_of_memory_while_reading_keys_names_the_file_size(tmp_path, monkeypatch):
+    from seqfeed.sources import _keys
+
+    p = _write(tmp_path / "a.csv", CSV)
+
+    def no_memory(self, a):
+        raise MemoryError()
+
+    monkeypatch.setattr(_keys._Column, "add", no_memory)
+    with pytest.raises(DataError, match=rf"does not fit in memory \(a {len(CSV)}-byte file") as e:
+        read_table(p)
+    assert e.value.received == len(CSV)

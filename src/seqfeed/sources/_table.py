@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
+import os
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_float_dtype, check_int, warn
 from ..core._sequence_set import SequenceSet
@@ -110,9 +111,12 @@ def read_table(source, *, id: str = "id", time: str | None = "time", target: str
 def _memory_error(size, dt) -> DataError:
     rows, F = size.get("rows"), size.get("features")
     if rows is None:
-        return DataError(f"{OP}: the table does not fit in memory.", argument="source",
-                         fix="read a part of it (fewer rows or features=...) or use a machine "
-                             "with more memory")
+        nbytes = size.get("file_bytes")
+        what = f" (a {nbytes:,}-byte file; reading needs about as many bytes again per pass)" if nbytes else ""
+        return DataError(f"{OP}: the table does not fit in memory{what}.", argument="source",
+                         received=nbytes,
+                         fix="read a part of it (fewer rows or features=...), pack it into sequence "
+                             "shards first (seqfeed.sources.pack), or use a machine with more memory")
     need = rows * ((F or 1) * dt.itemsize + 8)
     return DataError(
         f"{OP}: the table does not fit in memory: {rows:,} rows x {F} features of {dt} need about "
@@ -127,6 +131,8 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
     from ._keys import read_keys
 
     src = open_source(OP, source, opts["batch_size"])
+    if isinstance(source, (str, os.PathLike)):
+        size["file_bytes"] = os.path.getsize(source)
     try:
         feats = _resolve_columns(src.schema, id, time, target, opts["features"], src=src)
     except DataError as e:

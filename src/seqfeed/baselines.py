@@ -12,8 +12,10 @@ predictions and, when the test set has targets, its metrics:
   (metrics ``mae`` and ``rmse``); here ``test`` holds the continuation of each
   training series (``test[i]`` follows ``train[i]``).
 
-:func:`choose_baseline` picks the strongest of them that fits a time budget, using
-:func:`dtw_cost_seconds` for 1-NN DTW. Only NumPy is imported with this module;
+:func:`choose_baseline` picks, on the training data alone, the strongest of them that
+fits a time budget (:func:`dtw_cost_seconds` estimates 1-NN DTW). Classification
+targets are the labels of any non-float dtype; float targets make the nearest
+neighbours regressors. Only NumPy is imported with this module;
 numba (the ``fast`` extra) is imported on the first DTW call, and without it a
 NumPy engine computes the same distances more slowly.
 

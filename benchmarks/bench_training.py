@@ -16,8 +16,9 @@ gets an explicit ``mask`` input built from the lengths):
 1. ``global``: random batches (``FixedSampler``), each padded with
    ``seqfeed.pad(..., maxlen=global_max)`` to the longest sequence of the whole
    set: the anchor every ratio is taken against;
-2. ``tf.data bucket``: ``Dataset.from_generator`` over the sequences in a fresh
-   random order each epoch, then ``Dataset.bucket_by_sequence_length`` with the
+2. ``tf.data bucket``: the fastest form tf.data offers: a ``tf.RaggedTensor``
+   sliced with ``Dataset.from_tensor_slices`` (no Python per sequence), shuffled
+   with a seed each epoch, then ``Dataset.bucket_by_sequence_length`` with the
    length deciles as boundaries, padded to each batch's longest member, and
    ``mask = tf.sequence_mask(lengths, T)`` mapped after batching;
 3. ``seqfeed bucket``: ``BucketSampler(batch_size=64)`` + ``BatchLoader`` +
@@ -40,9 +41,8 @@ More sampler settings (bucket counts, other budgets, other overheads) are
 evaluated without training, for padding and LSTM iterations only (``plan_only``
 in the JSON).
 
-Every input pipeline ends the same way (``from_generator`` with free batch and
-time axes, ``assert_cardinality``, ``prefetch(1)``), so Keras traces its train
-step once per model and the strategies differ only in which sequences share a
+Every input pipeline ends the same way (free batch and time axes,
+``assert_cardinality``, ``prefetch(1)``), so Keras traces its train step once per model and the strategies differ only in which sequences share a
 batch and how far each batch is padded.
 
 Protocol, per dataset: ``keras.utils.set_random_seed(0)``, one model from
@@ -83,11 +83,24 @@ bucket and the default adaptive sampler, to show their own spread.
 
 Usage::
 
-    python benchmarks/bench_training.py            # full run: 3 repeats, 2 epochs
+    python benchmarks/bench_training.py            # full run: 3 repeats, 2 epochs, then the XLA table
     python benchmarks/bench_training.py --quick    # 512 synthetic sequences, 1 repeat, < 60 s
+    python benchmarks/bench_training.py --xla-only # only the 20-epoch XLA table
+
+XLA table (``xla`` in the JSON): total wall time of 20 epochs (``--xla-epochs``) on
+2,048 synthetic sequences (``--xla-n``), each configuration with a freshly built
+model (same seed, so the same initial weights), its trace and XLA compilation
+included in the total and also shown apart (first epoch minus the median later
+epoch): today's default (``BucketSampler`` batches of 64 padded per batch, no
+XLA), tf.data ``bucket_by_sequence_length`` from a ``RaggedTensor``, seqfeed's
+default as ``SequenceModel.fit(jit_compile="auto")`` decides it (the estimate is
+printed; when it declines XLA the row is today's default), and XLA forced on
+``ShapeBucketSampler`` batches. The loss tolerance is the spread of today's
+default over sampler seeds 0..``--noise-seeds`` at the same 20 epochs.
 
 Writes every figure and some machine facts to ``benchmarks/results/training.json``
-(``--out`` to change).
+(``--quick``: ``benchmarks/results/quick/``; ``--xla-only``: ``training_xla.json``;
+``--out`` to change).
 """
 
 from __future__ import annotations
@@ -107,7 +120,8 @@ import numpy as np
 from _machine import machine_facts
 
 import seqfeed
-from seqfeed import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, SequenceSet, TokenBudgetSampler
+from seqfeed import (AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, SequenceSet, ShapeBucketSampler,
+                     TokenBudgetSampler)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "training.json"
@@ -228,48 +242,52 @@ def global_strategy(seqs, tf, *, per_batch: bool = False) -> Strategy:
     return Strategy("global", "global", f"batch {BATCH}, T={T}", make_ds, plan)
 
 
+def _dense_row(x, n, y):
+    import tensorflow as tf
+
+    return (x.to_tensor() if isinstance(x, tf.RaggedTensor) else x), n, y
+
+
 def tfdata_strategy(seqs, tf) -> Strategy:
+    """tf.data's fastest bucketing: a ``tf.RaggedTensor`` sliced into elements (no Python per
+    sequence), shuffled with a seed each epoch, ``bucket_by_sequence_length`` on the length deciles,
+    each batch padded to its longest member, the mask built in the graph."""
     L = seqs.lengths
     F = seqs.n_features
-    y_all = np.asarray(seqs.targets)
+    y_all = np.asarray(seqs.targets).astype(np.int64)
     bounds = [int(b) for b in np.unique(np.round(np.quantile(L, np.arange(1, 10) / 10)).astype(np.int64))
               if b > L.min()]
     bucket_of = np.searchsorted(np.asarray(bounds), L, side="right")  # bounds[i-1] <= len < bounds[i]
     n_batches = int(sum(-(-int(np.sum(bucket_of == k)) // BATCH) for k in range(len(bounds) + 1)))
-
-    def order(epoch, seed):
-        return np.random.default_rng([seed, epoch]).permutation(L.size)
+    rt = tf.RaggedTensor.from_row_lengths(np.asarray(seqs.values, dtype=np.float32), L)
+    lens = L.astype(np.int32)
 
     def make_ds(seed=SEED):
-        state = {"epoch": 0}
-
-        def gen():
-            e = state["epoch"]
-            state["epoch"] += 1
-            for i in order(e, seed):
-                yield seqs[i], np.int32(L[i]), y_all[i]
-
-        sig = (tf.TensorSpec((None, F), tf.float32), tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.int64))
-        ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+        ds = tf.data.Dataset.from_tensor_slices((rt, lens, y_all))
+        ds = ds.shuffle(L.size, seed=seed, reshuffle_each_iteration=True)
+        ds = ds.map(_dense_row)  # a row of a ragged tensor arrives as a ragged value of ragged rank 0
         ds = ds.bucket_by_sequence_length(
             element_length_func=lambda x, n, y: n, bucket_boundaries=bounds,
             bucket_batch_sizes=[BATCH] * (len(bounds) + 1), padded_shapes=([None, F], [], []),
             pad_to_bucket_boundary=False)
-        ds = ds.map(lambda x, n, y: ({"x": x, "mask": tf.sequence_mask(n, tf.shape(x)[1])}, y))
+        ds = ds.map(lambda x, n, y: ({"x": x, "mask": tf.sequence_mask(n, tf.shape(x)[1])}, y),
+                    num_parallel_calls=tf.data.AUTOTUNE)
         return _finish(tf, ds, n_batches)
 
-    def plan(epoch, seed=SEED):
-        # group_by_window emits a bucket's batch when it holds BATCH elements, then flushes the rest
-        out, held = [], {}
-        for i in order(epoch, seed):
-            k = int(bucket_of[i])
-            held.setdefault(k, []).append(int(L[i]))
-            if len(held[k]) == BATCH:
-                out.append((BATCH, max(held.pop(k))))
-        out.extend((len(v), max(v)) for v in held.values() if v)
-        return out
+    cache = {}
 
-    return Strategy("tfdata_bucket", "tf.data bucket", f"batch {BATCH}, {len(bounds)} decile bounds",
+    def plan(epoch, seed=SEED):
+        # tf.data's shuffle order is not reproducible outside TensorFlow: read the batch shapes
+        # off the pipeline itself (pass `epoch` of one dataset instance)
+        key = (seed, epoch)
+        if key not in cache:
+            ds = make_ds(seed)
+            for e in range(epoch + 1):
+                shapes = [(int(el[0]["x"].shape[0]), int(el[0]["x"].shape[1])) for el in ds]
+                cache[(seed, e)] = shapes
+        return cache[key]
+
+    return Strategy("tfdata_bucket", "tf.data bucket", f"RaggedTensor, batch {BATCH}, {len(bounds)} decile bounds",
                     make_ds, plan)
 
 
@@ -554,6 +572,89 @@ def run_dataset(key, title, seqs, n_classes, *, epochs, repeats, anchor_repeats,
             "cost_model": cost_fit(rows), "plan_only": plan_only_rows(seqs, epochs)}
 
 
+# ------------------------------------------------------------------------------------ XLA table
+def xla_table(seqs, n_classes, *, epochs, noise_seeds, tf, keras, log) -> dict:
+    """Total wall time of ``epochs`` epochs per configuration, compile included (see the docstring)."""
+    from seqfeed.batching._shapes import xla_plan
+    from seqfeed.keras import to_tf_dataset
+
+    L = seqs.lengths
+    tfdata = tfdata_strategy(seqs, tf)
+    base = [(int(b.size), int(L[b].max())) for b in BucketSampler(L, batch_size=BATCH, seed=SEED).batches(0)]
+    plan = xla_plan(L, batch_size=BATCH, epochs=epochs, baseline_shapes=base)
+    log(f"\nXLA table: {len(seqs):,} sequences, {epochs} epochs per configuration, a fresh model each "
+        f"(trace and XLA compilation included in the totals)")
+    log(f"  SequenceModel.fit(jit_compile='auto') would decide: {plan['why']}")
+
+    def run(key, name, make_ds, jit, seed=SEED):
+        keras.backend.clear_session()
+        model = _build(keras, seqs.n_features, n_classes)
+        model.jit_compile = jit
+        timer = _make_timer(keras)()
+        t0 = time.perf_counter()
+        hist = model.fit(make_ds(seed), epochs=epochs, verbose=0, callbacks=[timer])
+        total = time.perf_counter() - t0
+        ep = timer.times
+        steady = statistics.median(ep[1:]) if len(ep) > 1 else ep[0]
+        row = {"key": key, "configuration": name, "jit_compile": jit, "sampler_seed": seed, "total_s": total,
+               "first_epoch_s": ep[0], "steady_s_per_epoch": steady,
+               "compile_s": max(ep[0] - steady, 0.0), "epoch_s": ep, "final_loss": float(hist.history["loss"][-1]),
+               "loss_curve": [float(v) for v in hist.history["loss"]]}
+        log(f"  {name:<58} total {total:7.1f} s, first epoch {ep[0]:6.1f} s, then {steady:5.2f} s/epoch, "
+            f"loss {row['final_loss']:.4f}")
+        return row
+
+    def shape_ds(n_buckets):
+        return lambda seed: to_tf_dataset(BatchLoader(seqs, ShapeBucketSampler(L, batch_size=BATCH,
+                                                                              n_buckets=n_buckets, seed=seed)))
+
+    def bucket_ds(seed):
+        return to_tf_dataset(BatchLoader(seqs, BucketSampler(L, batch_size=BATCH, seed=seed)))
+
+    rows = {}
+    rows["today"] = run("today", "today's default (BucketSampler 64, per-batch padding, no XLA)", bucket_ds, False)
+    rows["tfdata"] = run("tfdata", "tf.data bucket_by_sequence_length from a RaggedTensor", tfdata.make_ds, False)
+    shapes = ShapeBucketSampler(L, batch_size=BATCH, n_buckets=plan["n_buckets"]).shapes()
+    forced = run("xla_forced", f"XLA forced, ShapeBucketSampler ({len(shapes)} shapes)",
+                 shape_ds(plan["n_buckets"]), True)
+    rows["xla_forced"] = forced
+    if plan["use_xla"]:
+        rows["seqfeed_default"] = {**forced, "key": "seqfeed_default",
+                                   "configuration": "seqfeed default (auto: XLA chosen; the forced run)"}
+    else:
+        rows["seqfeed_default"] = {**rows["today"], "key": "seqfeed_default",
+                                   "configuration": "seqfeed default (auto: XLA declined = today's default)"}
+    noise = [rows["today"]["final_loss"]]
+    for sd in range(SEED + 1, SEED + noise_seeds + 1):
+        noise.append(run(f"today_seed{sd}", f"today's default, sampler seed {sd} (loss noise)", bucket_ds, False,
+                         seed=sd)["final_loss"])
+    spread = max(noise) - min(noise)
+    today, tfd = rows["today"]["total_s"], rows["tfdata"]["total_s"]
+    for r in rows.values():
+        r["x_today"] = today / r["total_s"]
+        r["x_tfdata"] = tfd / r["total_s"]
+        r["loss_delta_vs_today"] = r["final_loss"] - rows["today"]["final_loss"]
+        r["loss_within_noise"] = min(noise) - 1e-12 <= r["final_loss"] <= max(noise) + 1e-12 or \
+            abs(r["loss_delta_vs_today"]) <= spread
+    head = f"{'configuration':<60}{'total s':>9}{'compile s':>10}{'s/epoch':>9}{'loss':>8}{'x today':>9}{'x tf.data':>10}"
+    log("")
+    log(head)
+    log("-" * len(head))
+    for r in rows.values():
+        log(f"{r['configuration']:<60}{r['total_s']:>9.1f}{r['compile_s']:>10.1f}{r['steady_s_per_epoch']:>9.2f}"
+            f"{r['final_loss']:>8.4f}{r['x_today']:>8.2f}x{r['x_tfdata']:>9.2f}x")
+    log(f"loss over sampler seeds 0..{noise_seeds} of today's default: {', '.join(f'{v:.4f}' for v in noise)} "
+        f"(spread {spread:.4f})")
+    d = rows["seqfeed_default"]
+    log(f"targets: seqfeed default {d['x_today']:.2f}x today's default [>= 2: "
+        f"{'met' if d['x_today'] >= 2 else 'missed'}], {d['x_tfdata']:.2f}x tf.data [>= 3: "
+        f"{'met' if d['x_tfdata'] >= 3 else 'missed'}], loss "
+        f"{'within' if d['loss_within_noise'] else 'outside'} the seed noise")
+    return {"n_sequences": len(seqs), "epochs": epochs, "batch_size": BATCH, "decision": plan,
+            "shapes": shapes, "rows": rows, "noise_losses": noise, "noise_spread": spread,
+            "step_cost_model": "seqfeed/batching/_shapes.py (STEP_MS, COMPILE_S_PER_SHAPE)"}
+
+
 # ------------------------------------------------------------------------------------ output
 def print_table(res, log):
     rows = res["rows"]
@@ -609,8 +710,12 @@ def main(argv=None) -> int:
                    help="repeats of the slow global-padding anchor (default 2, at most --repeats)")
     p.add_argument("--noise-seeds", type=int, default=None,
                    help="extra sampler seeds for the loss-noise runs (default 4; quick 1)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+    p.add_argument("--out", type=Path, default=None,
                    help="JSON results file (default benchmarks/results/training.json)")
+    p.add_argument("--xla-only", action="store_true", help="only the XLA table (writes training_xla.json)")
+    p.add_argument("--no-xla", action="store_true", help="skip the XLA table")
+    p.add_argument("--xla-n", type=int, default=None, help="sequences in the XLA table (default 2048; quick 256)")
+    p.add_argument("--xla-epochs", type=int, default=None, help="epochs in the XLA table (default 20; quick 3)")
     args = p.parse_args(argv)
     q = args.quick
     repeats = args.repeats if args.repeats is not None else (1 if q else 3)
@@ -635,10 +740,19 @@ def main(argv=None) -> int:
         f"{info['keras']}, {info['cpu_count']} CPUs, mode {'quick' if q else 'full'}, "
         f"load {info['load_average_at_start']}")
 
+    datasets = {}
+    xla = None
+    if not args.no_xla:
+        xla_n = args.xla_n or (256 if q else 2048)
+        xla = xla_table(make_synthetic(xla_n, np.random.default_rng(DATA_SEED)), 4,
+                        epochs=args.xla_epochs or (3 if q else 20), noise_seeds=min(noise_seeds, 2), tf=tf, keras=keras,
+                        log=log)
+    if args.xla_only:
+        return _write(args, q, info, lines, t_start, {"benchmark": "training_xla", "xla": xla}, "training_xla.json",
+                      argv)
     n_syn = 512 if q else 4096
     syn = make_synthetic(n_syn, np.random.default_rng(DATA_SEED))
     jv, jv_source = load_japanese_vowels()
-    datasets = {}
     datasets["synthetic"] = run_dataset(
         "synthetic", "(a) synthetic long-tailed (log-normal lengths, median 60, sigma 0.9)", syn, 4,
         epochs=epochs, repeats=repeats, anchor_repeats=args.anchor_repeats, noise_seeds=noise_seeds, tf=tf,
@@ -651,32 +765,30 @@ def main(argv=None) -> int:
     for res in datasets.values():
         print_table(res, log)
 
-    total_s = time.perf_counter() - t_start
-    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    doc = {
+    return _write(args, q, info, lines, t_start, {
         "benchmark": "training",
-        "mode": "quick" if q else "full",
-        "command": "python benchmarks/bench_training.py" + (" --quick" if q else "")
-                   + ("" if args.repeats is None else f" --repeats {repeats}")
-                   + ("" if args.epochs is None else f" --epochs {epochs}")
-                   + ("" if args.jv_epochs is None else f" --jv-epochs {jv_epochs}")
-                   + ("" if args.noise_seeds is None else f" --noise-seeds {noise_seeds}")
-                   + ("" if args.anchor_repeats == 2 else f" --anchor-repeats {args.anchor_repeats}"),
         "repeats": repeats,
         "epochs": {"synthetic": epochs, "japanese_vowels": jv_epochs},
         "batch_size": BATCH,
         "model": "seqfeed.keras.build_lstm('classify', units=64, seed=0) + compile_for_task (Adam 1e-3, clipnorm 1)",
         "protocol": __doc__.split("Protocol, ")[1].split("\n\nDerived")[0].replace("\n", " "),
         "targets": TARGETS,
-        "machine": info,
-        "total_wall_s": total_s,
         "datasets": datasets,
-        "printed": lines,
-    }
-    out = args.out
+        "xla": xla,
+    }, "training.json", argv)
+
+
+def _write(args, quick, info, lines, t_start, doc, name, argv) -> int:
+    from _machine import command_line, results_path
+
+    total_s = time.perf_counter() - t_start
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    doc = {**doc, "mode": "quick" if quick else "full", "command": command_line("bench_training.py", argv),
+           "machine": info, "total_wall_s": total_s, "printed": lines}
+    out = results_path(name, quick=quick, out=args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"\ntotal {total_s:.1f} s; results written to {out.name}")
+    print(f"\ntotal {total_s:.1f} s; results written to {out}")
     return 0
 
 

@@ -145,3 +145,30 @@ def test_loader_batch_checks_indices_but_iteration_reuses_buffers():
         loader.batch([0, 9])
     a = next(iter(loader))
     assert a.x.shape == (4, 5, 3)
+
+
+def test_xla_plan_weighs_compilation_against_faster_steps():
+    from seqfeed.batching._shapes import COMPILE_S_PER_SHAPE, step_seconds, xla_plan
+
+    L = np.random.default_rng(0).integers(100, 500, 4096)
+    base = [(b.size, int(L[b].max())) for b in seqfeed.BucketSampler(L, batch_size=64).batches()]
+    short = xla_plan(L, batch_size=64, epochs=1, baseline_shapes=base)
+    long = xla_plan(L, batch_size=64, epochs=200, baseline_shapes=base)
+    assert not short["use_xla"] and "no XLA" in short["why"]
+    assert long["use_xla"] and long["xla_s"] * 1.25 < long["graph_s"]
+    assert long["compile_s"] == pytest.approx(COMPILE_S_PER_SHAPE * long["shapes"])
+    assert long["graph_s"] == pytest.approx(200 * step_seconds(base, "graph"))
+    # validation shapes add (cheaper) compilations
+    with_val = xla_plan(L, batch_size=64, epochs=200, baseline_shapes=base, val_lengths=L[:500])
+    assert with_val["compile_s"] > long["compile_s"] or with_val["n_buckets"] != long["n_buckets"]
+
+
+def test_model_card_says_whether_xla_was_used():
+    from types import SimpleNamespace
+
+    from seqfeed.cli._card import _compilation_line
+
+    yes = SimpleNamespace(info={"compilation": {"jit_compile": True, "shapes": 3, "why": "estimated 1 s vs 2 s"}})
+    no = SimpleNamespace(info={"compilation": {"jit_compile": False, "why": "no XLA (it must save 1.25x)"}})
+    assert "**yes**" in _compilation_line(yes) and "3 fixed batch shapes" in _compilation_line(yes)
+    assert "**no**" in _compilation_line(no) and "must save" in _compilation_line(no)

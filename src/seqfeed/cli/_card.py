@@ -13,6 +13,17 @@ def _fmt(v):
     return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
+def _compilation_line(sm) -> str:
+    """Whether the train step was compiled with XLA, and why (``SequenceModel.info["compilation"]``)."""
+    rec = sm.info.get("compilation") or {}
+    if not rec:
+        return "- XLA: not recorded"
+    if rec.get("jit_compile"):
+        return (f"- XLA: **yes**, the train step was compiled (`jit_compile=True`) for {rec.get('shapes')} fixed "
+                f"batch shapes (shape buckets, short batches filled with masked zero-weight rows) -- {rec.get('why')}")
+    return f"- XLA: **no** (per-batch padding, graph mode) -- {rec.get('why')}"
+
+
 def model_card(sm, plan, metrics, setup, plots, args) -> str:
     rep = setup["report"]
     tr = rep.get("training", {})
@@ -32,6 +43,7 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
                f"last {metrics.get('averaged_epochs')} -- {tr.get('refit_why', '')}" if tr.get("refit") else
                f"- early stopping on validation loss (patience {args.patience}; {tr.get('refit_why', '')}): "
                f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
+              _compilation_line(sm),
               f"- training {metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
     lines += ["## Input structure and scaling (chosen on the validation split)", "",
               f"- restructuring: **{rep['restructure']['chosen']}** -- {rep['restructure']['why']}",

@@ -190,6 +190,29 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
 
 
 @pytest.mark.tf
+def test_damaged_or_foreign_checkpoint_is_a_seqfeed_error(tmp_path):
+    from seqfeed.cli._callbacks import Checkpointer
+
+    with pytest.raises(ConfigError, match="no complete checkpoint"):
+        Checkpointer(tmp_path, patience=None, resume=True)
+    (tmp_path / "ckpt-1").mkdir()
+    (tmp_path / "ckpt-1" / "state.json").write_text('{"epochs_done": 1, "sampler": {"seed": 0}}')
+    (tmp_path / "ckpt-1" / "arrays.npz").write_bytes(b"not a zip file")
+    with pytest.raises(ConfigError, match="ckpt-1 cannot be read"):
+        Checkpointer(tmp_path, patience=None, resume=True)
+    _, ck = run_with_checkpoints(tmp_path / "w", epochs=1, refit=True)
+    with pytest.raises(ConfigError, match="seed 0, not 7"):
+        Checkpointer(tmp_path / "w", patience=None, resume=True, seed=7)
+    from seqfeed.keras import SequenceModel
+
+    other = SequenceModel.for_data("classify", small_set(8), units=3)  # another architecture
+    again = Checkpointer(tmp_path / "w", patience=None, resume=True)
+    again.set_model(other.model)
+    with pytest.raises(ConfigError, match="does not match this model"):
+        again.restore()
+
+
+@pytest.mark.tf
 def test_model_save_replaces_only_a_seqfeed_directory(tmp_path):
     from seqfeed.keras import SequenceModel
 

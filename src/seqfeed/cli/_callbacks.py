@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._errors import ConfigError
 from .._fs import fault_point, replace_dir
 from ..keras._lazy import keras
 
@@ -132,12 +133,19 @@ class Checkpointer(keras.callbacks.Callback):
         if resume:
             ckpt = latest_checkpoint(self.work_dir)
             if ckpt is None:
-                raise FileNotFoundError(f"no checkpoint in {self.work_dir}")
-            state = json.loads((ckpt / "state.json").read_text())
-            with np.load(ckpt / "arrays.npz") as z:
-                arrays = {k: z[k] for k in z.files}
+                raise ConfigError(f"Checkpointer: {self.work_dir} holds no complete checkpoint to resume from.",
+                                  argument="resume", fix="start a new run instead of resuming")
+            try:
+                state = json.loads((ckpt / "state.json").read_text())
+                with np.load(ckpt / "arrays.npz", allow_pickle=False) as z:
+                    arrays = {k: z[k] for k in z.files}
+            except (OSError, ValueError, KeyError) as e:
+                raise ConfigError(f"Checkpointer: the checkpoint {ckpt} cannot be read ({type(e).__name__}: "
+                                  f"{e}).", argument="resume", fix="start over (seqfeed train --force)") from None
             if state["sampler"]["seed"] != seed:
-                raise ValueError(f"checkpoint seed {state['sampler']['seed']} != {seed}")
+                raise ConfigError(f"Checkpointer: the checkpoint {ckpt} was written with seed "
+                                  f"{state['sampler']['seed']}, not {seed}.", argument="seed",
+                                  fix="resume with the seed of the interrupted run")
             self.epochs_done = state["epochs_done"]
             self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
             self.history, self.n_averaged = state["history"], state["n_averaged"]
@@ -160,7 +168,7 @@ class Checkpointer(keras.callbacks.Callback):
             return
         model = self.model
         r = self._resume_arrays
-        model.set_weights(r["w"])
+        _assign_all(model.weights, r["w"], "weights")
         opt = model.optimizer
         if r["o"]:
             if not opt.built:
@@ -264,6 +272,8 @@ class Checkpointer(keras.callbacks.Callback):
 
 def _assign_all(variables, values, what) -> None:
     if len(variables) != len(values) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
-        raise ValueError(f"the checkpoint's {what} state does not match this model")
+        raise ConfigError(f"Checkpointer: the checkpoint's {what} state ({len(values)} arrays) does not match "
+                          f"this model ({len(variables)} variables).", argument="resume",
+                          fix="resume with the command of the interrupted run, or start over with --force")
     for v, a in zip(variables, values):
         v.assign(a)

@@ -297,3 +297,33 @@ def test_keras_adapters_serve_the_dataset_batches(tmp_path):
     for i in (0, 1, 2, 1):  # sequential and random access agree
         x, y = py[i]
         assert x["x"].shape[0] == want[i].size
+
+
+@pytest.mark.tf
+def test_cli_train_streams_shards_and_evaluates_their_splits(tmp_path, capsys):
+    from seqfeed.cli import main
+    from seqfeed.keras import SequenceModel
+
+    s = last_step_problem(120, 3)
+    split = np.where(np.arange(120) % 4 == 0, "test", "train")
+    write_shards(s, tmp_path / "s", split=list(split), rows_per_file=40)
+    assert main(["train", str(tmp_path / "s"), "--task", "classify", "--epochs", "1", "--units", "4",
+                 "--out", str(tmp_path / "m"), "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("test: accuracy ")
+    sm = SequenceModel.load(tmp_path / "m")
+    assert sm.info["metrics"]["test"]["n"] == 30
+    assert sm.scaler is not None and sm.classes.tolist() == ["neg", "pos"]
+
+
+@pytest.mark.tf
+def test_cli_workers_must_match_tf_config(tmp_path, capsys, monkeypatch):
+    from seqfeed.cli import main
+
+    write_shards(last_step_problem(20, 4), tmp_path / "s", rows_per_file=10)
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"]},'
+                                    ' "task": {"type": "worker", "index": 0}}')
+    assert main(["train", str(tmp_path / "s"), "--task", "classify", "--workers", "2",
+                 "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "--workers 2 but TF_CONFIG lists 3 workers" in err and "hint:" in err
+    assert not (tmp_path / "m").exists()

@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=3e-3, help="learning rate")
     t.add_argument("--patience", type=int, default=10, help="early-stopping patience (epochs)")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--workers", type=int, default=1, help="shards only: train on N workers (MultiWorkerMirroredStrategy; TF_CONFIG per host, else N local processes)")
     t.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
     t.add_argument("--force", action="store_true",
                    help="replace an existing seqfeed output at --out once the new one is complete (other "

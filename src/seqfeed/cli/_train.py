@@ -76,6 +76,10 @@ def _seed_everything(seed: int):
 
 def run_train(args) -> int:
     _check_train_args(args)
+    from ._shards_train import is_shards_path, run_train_shards
+
+    if is_shards_path(args.data):  # sequence shards: streamed (and --workers N) training
+        return run_train_shards(args)
     t_start = time.time()
     opts = data_options(args)
     task = args.task

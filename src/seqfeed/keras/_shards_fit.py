@@ -101,3 +101,35 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
     return sm.model.fit(ds.to_tf_dataset(repeat=True), steps_per_epoch=len(ds), validation_data=val,
                         epochs=epochs, verbose=verbose, callbacks=list(callbacks), shuffle=False,
                         initial_epoch=initial_epoch)
+
+
+def evaluate_shards(sm, shards, *, split: str = "test", batch_size: int = 256) -> dict:
+    """Metrics of ``sm`` on one split of sequence shards, streamed batch by batch.
+
+    classify/tag: ``accuracy``, ``macro_f1``; regress: ``mae``, ``rmse``; and ``n``.
+    """
+    from .. import metrics as M
+
+    op = "evaluate_shards"
+    ds = shard_dataset(sm, shards, split=split, batch_size=batch_size, shuffle=False, op=op) \
+        if not isinstance(shards, ShardDataset) else shard_dataset(sm, shards, op=op)
+    ys, ps = [], []
+    for batch in ds:
+        if batch.index.size == 1 and batch.index[0] < 0:
+            continue  # filler
+        out = np.asarray(sm._infer(batch.x, batch.mask))
+        if sm.task == "tag":
+            ys.append(batch.y[batch.mask])
+            ps.append(np.argmax(out, axis=-1)[batch.mask])
+        elif sm.task == "classify":
+            ys.append(batch.y)
+            ps.append(np.argmax(out, axis=-1))
+        else:
+            ys.append(np.asarray(batch.y, dtype=np.float64).reshape(out.shape[0], -1))
+            ps.append(out.reshape(out.shape[0], -1))
+    if not ys:
+        raise DataError(f"{op}: the {split!r} split holds no sequence.", argument="split", received=split)
+    y, p = np.concatenate(ys), np.concatenate(ps)
+    if sm.task in ("classify", "tag"):
+        return {"n": int(y.shape[0]), "accuracy": M.accuracy(y, p), "macro_f1": M.macro_f1(y, p, sm.classes.size)}
+    return {"n": int(y.shape[0]), "mae": M.mae(y, p), "rmse": M.rmse(y, p)}

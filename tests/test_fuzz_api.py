@@ -212,6 +212,8 @@ def test_as_lstm_input_dense(x, lengths, mask_kind, input_padding, layout, paddi
         if input_padding not in ("auto", "pre", "post") or (layout is not None and layout not in
                                                              ("batch_time", "time_features")):
             raise Invalid("option")
+        if x.dtype == object and x.ndim == 1 and x.size == 0 and lengths is None and mask is None:
+            return ref_pad([], 1, maxlen=None, padding=padding, truncating="pre", value=0.0, dtype="float32")
         if x.dtype.kind not in "biuf":
             raise Invalid("dtype")
         a = x
@@ -710,6 +712,7 @@ def test_timeseries_windows_matches_keras_semantics(data, length, stride, rate, 
             raise Invalid("option")
         if data.ndim == 0 or data.dtype.kind not in "biuf":
             raise Invalid("data")
+        L, st_, r = int(length), int(stride), int(rate)  # (numpy ints would wrap below)
         N = data.shape[0]
         s = start or 0
         if end is not None and end <= s:
@@ -717,16 +720,19 @@ def test_timeseries_windows_matches_keras_semantics(data, length, stride, rate, 
         if (start and start >= N) or (end is not None and end >= N):
             raise Invalid("index range")
         e = N if end is None else end
-        n = (e - s) - (length - 1) * rate
+        n = (e - s) - (L - 1) * r
         if tgt is not None:
             if tgt.ndim == 0:
                 raise Invalid("scalar targets")
             n = min(n, tgt.shape[0])
-        starts = list(range(0, n, stride)) if n > 0 else []
-        X = [np.stack([data[s + p + k * rate] for k in range(length)]) for p in starts]
+        starts = list(range(0, n, st_)) if n > 0 else []
+        X = [np.stack([data[s + p + k * r] for k in range(L)]) for p in starts]
         if tgt is not None and starts and s + starts[-1] >= tgt.shape[0]:
             raise Invalid("targets too short")
-        X = np.stack(X) if X else np.empty((0, length) + data.shape[1:], dtype=data.dtype)
+        try:
+            X = np.stack(X) if X else np.empty((0, L) + data.shape[1:], dtype=data.dtype)
+        except ValueError:
+            raise Invalid("even an empty result of that shape cannot exist") from None
         y = None if tgt is None else (np.stack([tgt[s + p] for p in starts]) if starts else tgt[:0])
         return X, y
 

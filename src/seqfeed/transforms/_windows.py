@@ -138,7 +138,11 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
         X = as_strided(arr[s:], shape=shape, strides=(stride * st0, rate * st0) + arr.strides[1:],
                        writeable=False)
     else:
-        X = readonly(np.empty(shape, dtype=arr.dtype))
+        try:
+            X = readonly(np.empty(shape, dtype=arr.dtype))
+        except (ValueError, MemoryError):  # (0, L, ...) with an absurd L
+            raise ConfigError(f"{op}: `sequence_length`={L} is too large for any array.",
+                              argument="sequence_length", received=L) from None
     y = None
     if tarr is not None:
         y = readonly(tarr[s:s + (count - 1) * stride + 1:stride] if count else tarr[:0])

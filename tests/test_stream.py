@@ -327,3 +327,34 @@ def test_cli_workers_must_match_tf_config(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "--workers 2 but TF_CONFIG lists 3 workers" in err and "hint:" in err
     assert not (tmp_path / "m").exists()
+
+
+# ------------------------------------------------------------------ Standardizer.from_moments
+@settings(max_examples=30)
+@given(n=st.integers(2, 40), parts=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_from_moments_of_merged_parts_equals_fit(n, parts, seed):
+    from seqfeed.sources._shards import empty_moments, merge_moments, moments_of
+
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n, 3)) * rng.uniform(0.1, 100, 3) + rng.normal(size=3) * 50
+    m = empty_moments(3)
+    for chunk in np.array_split(v, parts):
+        m = merge_moments(m, moments_of(chunk))
+    st_ = seqfeed.Standardizer.from_moments(count=[m["count"]] * 3, mean=m["mean"], m2=m["m2"])
+    ref = seqfeed.Standardizer().fit(v)
+    np.testing.assert_allclose(st_.mean_, ref.mean_, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(st_.std_, ref.std_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"count": [0], "mean": [0.0], "m2": [1.0]}, "feature 0 are not usable"),
+    ({"count": [3, 3], "mean": [0.0, np.nan], "m2": [1.0, 1.0]}, "feature 1 are not usable"),
+    ({"count": [3], "mean": [0.0], "m2": [-1.0]}, "m2 >= 0"),
+    ({"count": [3, 3], "mean": [0.0], "m2": [1.0, 1.0]}, "one entry per feature"),
+    ({"count": [3], "mean": ["a"], "m2": [1.0]}, "numbers per feature"),
+    ({"count": [3], "mean": [0.0], "m2": [1.0], "feature_names": ["a", "b"]}, "2 names for 1 features"),
+])
+def test_from_moments_rejects_bad_moments(kwargs, match):
+    with pytest.raises(seqfeed.SeqfeedError, match=match) as e:
+        seqfeed.Standardizer.from_moments(**kwargs)
+    assert e.value.argument

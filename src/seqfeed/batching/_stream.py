@@ -238,6 +238,11 @@ class ShardDataset:
         files = list(self.manifest.get("files", []))
         if split is None:
             return files
+        mixed = [f["name"] for f in files if f.get("split", "mixed") == "mixed"]
+        if mixed:
+            raise DataError(f"{OP}: part file {mixed[0]!r} mixes splits; streaming needs one split per file.",
+                            argument="shards", received=mixed[0],
+                            fix="write the shards with seqfeed pack, write_shards or seqfeed.spark.write_shards")
         chosen = [f for f in files if f.get("split") == split]
         if not chosen and split == "train" and all(f.get("split") is None for f in files):
             return files  # unsplit shards: every sequence is training data

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from seqfeed import ConfigError
+from seqfeed._fs import DirLock
 from seqfeed.cli._train import claim_out
 
 
@@ -361,8 +362,6 @@ def test_cli_refuses_an_existing_file_before_tensorflow(tmp_path):
 
 
 def test_cli_second_run_into_one_out_exits_2_naming_the_first(tmp_path):
-    from seqfeed._fs import DirLock
-
     with DirLock(tmp_path / ".out.lock"):  # the first run holds the lock
         res = cli_without_training(tmp_path, tmp_path / "out")
     assert "exit 2 tensorflow imported: False" in res.stdout, res.stdout + res.stderr
@@ -388,3 +387,24 @@ def test_user_error_before_the_first_checkpoint_leaves_no_work_directory(tmp_pat
     left = sorted(p.name for p in tmp_path.iterdir())
     # the lock is released either way; checkpoints of a run that trained are kept for --resume
     assert left == (["out.partial", "train.csv"] if checkpointed else ["train.csv"])
+
+
+def test_training_on_shards_follows_the_same_out_rules(tmp_path, monkeypatch):
+    from seqfeed.cli import _shards_train, _train, build_parser
+
+    ran = []
+    monkeypatch.setattr(_shards_train, "run_train_shards", lambda args: ran.append(args.out) or 0)
+    (tmp_path / "shards").mkdir()
+    (tmp_path / "shards" / "manifest.json").write_text("{}")
+    model_dir(tmp_path / "m")
+
+    def run(*extra):
+        return _train.run_train(build_parser().parse_args(["train", str(tmp_path / "shards"), "--task", "classify",
+                                                           "--out", str(tmp_path / "m"), *extra]))
+
+    with pytest.raises(ConfigError, match="already holds a trained seqfeed model"):
+        run()
+    with DirLock(tmp_path / ".m.lock"), pytest.raises(ConfigError, match="another seqfeed run"):
+        run("--force")
+    assert run("--force") == 0 and ran == [str(tmp_path / "m")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "shards"]  # no work directory, lock released

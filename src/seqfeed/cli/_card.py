@@ -28,6 +28,9 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
     rep = setup["report"]
     tr = rep.get("training", {})
     lines = [f"# seqfeed model: {sm.task} on `{args.data}`", ""]
+    headline = baseline_headline(metrics)
+    if headline:
+        lines += [f"> **{headline}**", ""]
     lines += ["## What was trained", "",
               f"- task: **{sm.task}**; data: `{args.data}`"
               + (f", test data `{args.test}`" if args.test else ""),
@@ -67,7 +70,7 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
         if k in ("confusion_matrix", "classes") or isinstance(v, (list, dict)):
             continue
         lines.append(f"| {k} | {_fmt(v)} |")
-    lines += [""]
+    lines += [""] + baseline_lines(metrics) + [""]
     for name in plots.values():
         lines.append(f"![{name}]({name})")
     lines += ["", "## Columns new data must have", ""] + input_columns(sm, args)
@@ -79,6 +82,38 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"Command: `seqfeed {' '.join(shlex.quote(a) for a in sys.argv[1:])}`  ",
               f"seqfeed {__version__}, {_dt.date.today().isoformat()}", ""]
     return "\n".join(lines)
+
+
+def baseline_headline(metrics) -> str | None:
+    from ._train import _baseline_headline
+
+    return _baseline_headline(metrics)
+
+
+def baseline_lines(metrics) -> list[str]:
+    """The baseline beside the model, as Markdown (empty for tagging, which has none)."""
+    b = metrics.get("baseline")
+    if not b:
+        return []
+    if not b.get("name"):
+        return [f"Baseline: not computed ({b.get('error', 'no baseline for this task')})."]
+    keys = [k for k in ("accuracy", "mae", "rmse") if k in b]
+    model = b.get("model_name", "LSTM")
+    lines = [f"### Baseline on the same split: {b['name']}", "",
+             f"| metric | this {model} | {b['name']} |", "|---|---|---|"]
+    for k in keys:
+        lines.append(f"| {k} | {_fmt(metrics.get(k, ''))} | {_fmt(b[k])} |")
+    if "mean_mae" in b:
+        lines.append(f"| mae of the training mean | | {_fmt(b['mean_mae'])} |")
+    verdict = ""
+    if "beats_model" in b:
+        verdict = (f" **The baseline scores better** ({b['metric']} gap {b['gap']:+.4f}); try: "
+                   f"{', '.join(b.get('try', []))}." if b["beats_model"] else
+                   f" The model scores better ({b['metric']} gap {b['gap']:+.4f}).")
+    lines += ["", f"`seqfeed.baselines.{b['method']}` on {b['values']} ({b['n_train']} training, "
+                  f"{b['n_test']} test), chosen by `choose_baseline` on the training data alone within a budget "
+                  f"of {b['budget_seconds']:.1f} s (10% of the training time); it took {b['seconds']} s.{verdict}"]
+    return lines
 
 
 def input_columns(sm, args) -> list[str]:

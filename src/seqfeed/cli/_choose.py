@@ -17,6 +17,11 @@ from ._tasks import build_scaler, needs_log
 LONG = 200  # median length above which sequences count as long
 
 
+def msconv_size(median_len: float) -> int:
+    """Stride of the multi-scale Conv1D front-end: ~64 LSTM steps per sequence (as the coarse frames)."""
+    return max(2, int(math.ceil(median_len / 64)))
+
+
 def restructure_candidates(median_len: float) -> list[dict]:
     """Restructurings worth trying for sequences of this median length."""
     if median_len <= LONG:

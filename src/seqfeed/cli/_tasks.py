@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time as _time
+
 import numpy as np
 
 from .._errors import ConfigError, DataError
@@ -44,6 +46,7 @@ class SequencePlan:
     def __init__(self, task, train, val, test, *, test_source: str):
         self.task, self.train, self.val, self.test = task, train, val, test
         self.test_source = test_source
+        self.created = _time.monotonic()  # the run's training time so far sets the baseline's budget
 
     def summary(self) -> str:
         L = self.train.lengths
@@ -88,6 +91,74 @@ class SequencePlan:
             return {"baseline_mean_mae": M.mae(y, np.broadcast_to(m, y.shape))}
         classes, counts = np.unique(self.train.step_targets, return_counts=True)
         return {"baseline_majority_accuracy": M.accuracy(self.test.step_targets, classes[np.argmax(counts)])}
+
+    def baseline_sets(self):
+        """``(train, test)`` for :func:`seqfeed.baselines.choose_baseline`: the training and validation
+        sequences (all the model may learn from) against the same test sequences, raw values.
+
+        Classification labels stored as floats become strings, so that the baselines treat them as
+        labels (they read float targets as regression targets).
+        """
+        from ..core._sequence_set import SequenceSet as S
+
+        train, test = S.concat([self.train, self.val]), self.test
+        if self.task == "classify" and np.asarray(train.targets).dtype.kind in "fc":
+            train = train.with_targets(np.asarray(train.targets).astype(str))
+            test = test.with_targets(np.asarray(test.targets).astype(str))
+        return train, test
+
+    def baseline(self, budget_seconds: float) -> dict | None:
+        """The strongest cheap baseline affordable in ``budget_seconds`` (None for tagging)."""
+        if self.task == "tag":
+            return None
+        train, test = self.baseline_sets()
+        return run_baseline(train, test, self.task, budget_seconds)
+
+
+DTW_WINDOW = 0.1  # Sakoe-Chiba radius of the DTW baseline, as a fraction of the length (as in the suite)
+
+
+def baseline_label(name: str, info: dict) -> str:
+    """A readable name of a :class:`~seqfeed.baselines.BaselineResult`."""
+    if name == "nn_dtw":
+        return f"1-NN DTW (window {info.get('window', DTW_WINDOW):.0%})"
+    if name == "seasonal_naive_forecast":
+        seasons = sorted(set(info.get("seasons") or []))
+        return f"seasonal naive (season {', '.join(map(str, seasons))})"
+    return {"nn_euclidean": "1-NN Euclidean", "nn_summary": "1-NN on summary features",
+            "ridge_summary": "ridge on summary features", "mean_regressor": "training mean",
+            "naive_forecast": "naive (last value)"}.get(name, name)
+
+
+def run_baseline(train, test, task: str, budget_seconds: float, *, horizon: int = 1) -> dict:
+    """:func:`seqfeed.baselines.choose_baseline` on a split, as the record ``metrics.json`` keeps.
+
+    The record holds ``name`` (readable), ``method`` (the function in :mod:`seqfeed.baselines`),
+    its test metrics (``accuracy``, or ``mae`` and ``rmse``), ``seconds``, ``budget_seconds`` and
+    what the choice was based on. For regression the training mean's errors are added
+    (``mean_mae``, ``mean_rmse``) as a floor. A baseline that cannot run on the data records
+    ``error`` instead of stopping a finished training run.
+    """
+    from .. import baselines as B
+    from .._errors import SeqfeedError
+
+    rec = {"budget_seconds": float(budget_seconds), "n_train": len(train), "n_test": len(test),
+           "values": "raw (unscaled) values of the same split"}
+    t0 = _time.perf_counter()
+    try:
+        r = B.choose_baseline(train, test, task, budget_seconds, window=DTW_WINDOW, horizon=horizon)
+        if task == "regress":
+            m = B.mean_regressor(train, test)
+            rec.update(mean_mae=m.metrics["mae"], mean_rmse=m.metrics["rmse"])
+    except SeqfeedError as e:
+        rec.update(name=None, error=str(e), seconds=round(_time.perf_counter() - t0, 3))
+        return rec
+    rec.update(name=baseline_label(r.name, r.info), method=r.name, **r.metrics,
+               seconds=round(_time.perf_counter() - t0, 3), choice=r.info.get("choice"))
+    for k in ("window", "alpha", "seasons", "horizon"):
+        if k in r.info:
+            rec[k] = r.info[k]
+    return rec
 
 
 def summary_features(s: SequenceSet) -> np.ndarray:
@@ -194,6 +265,7 @@ class ForecastPlan:
         self.val_X, self.val_y, _ = forecast_windows(seqs, **kw, lo=c_val, hi=c_test)
         self.test_windows, self.test_targets, self.test_info = forecast_windows(seqs, **kw, lo=c_test, hi=L)
         self.test_predictions = None
+        self.created = _time.monotonic()
         if not len(self.train_X) or not len(self.val_X) or not len(self.test_windows):
             raise DataError(
                 f"seqfeed train: not enough steps for windows of {window} + horizon {horizon} in train "
@@ -240,6 +312,23 @@ class ForecastPlan:
 
     def baselines(self):
         return {}
+
+    def baseline_sets(self):
+        """``(history, continuation)`` of the target of every series, cut where the test windows' targets
+        start: the baselines forecast exactly the model's test windows, in the same order."""
+        j = self.target_index
+        vals = np.asarray(self.seqs.values[:, [j]], dtype=np.float64)
+        L, c = self.seqs.lengths, np.asarray(self.c_test, dtype=np.int64)
+        starts = self.seqs.offsets[:-1]
+        head = [vals[starts[i]:starts[i] + c[i]] for i in range(len(L))]
+        tail = [vals[starts[i] + c[i]:starts[i] + L[i]] for i in range(len(L))]
+        names = [self.target_name]
+        return (SequenceSet.from_sequences(head, feature_names=names),
+                SequenceSet.from_sequences(tail, feature_names=names))
+
+    def baseline(self, budget_seconds: float) -> dict:
+        train, test = self.baseline_sets()
+        return run_baseline(train, test, "forecast", budget_seconds, horizon=self.horizon)
 
 
 def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:

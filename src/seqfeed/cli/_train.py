@@ -361,10 +361,19 @@ def _json_default(o):
     raise TypeError(type(o).__name__)
 
 
-def evaluate_plan(sm, plan, scaler) -> dict:
-    """Test metrics of a trained model on the plan's test data, with a cheap baseline."""
+def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> dict:
+    """Test metrics of a trained model on the plan's test data, with the strongest affordable baseline.
+
+    The baseline (see :func:`seqfeed.baselines.choose_baseline`) runs on the same split (training +
+    validation sequences against the same test sequences; forecasting: the same test windows) within
+    ``baseline_budget`` seconds, by default 10% of the time since the plan was made (the restructuring
+    search and the training), at least 1 s. It is recorded as ``metrics["baseline"]`` with the gap to the
+    model and, when it scores better, ``beats_model: true`` and what to try.
+    """
     from .. import metrics as M
 
+    if baseline_budget is None:
+        baseline_budget = max(1.0, 0.1 * (time.monotonic() - getattr(plan, "created", time.monotonic())))
     if sm.task == "forecast":
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
         y = plan.test_targets
@@ -373,6 +382,7 @@ def evaluate_plan(sm, plan, scaler) -> dict:
                "naive_mae": M.mae(y, naive), "naive_rmse": M.rmse(y, naive)}
         out["mae_vs_naive"] = out["mae"] / out["naive_mae"] if out["naive_mae"] else None
         plan.test_predictions = pred
+        _add_baseline(out, sm, plan, baseline_budget)
         return out
     res = sm.evaluate(plan.test)
     res = {("n_test" if k == "n" else k): v for k, v in res.items()}
@@ -382,15 +392,74 @@ def evaluate_plan(sm, plan, scaler) -> dict:
         p = sm._encode(sm.predict(plan.test), "evaluate")
         res["confusion_matrix"] = M.confusion_matrix(y, p, sm.classes.size).tolist()
         res["classes"] = sm.classes.tolist()
+    _add_baseline(res, sm, plan, baseline_budget)
     return res
 
 
+def _model_name(sm) -> str:
+    return "GRU" if any("gru" in layer.name for layer in sm.model.layers) else "LSTM"
+
+
+def _add_baseline(res: dict, sm, plan, budget: float) -> None:
+    """``res["baseline"]``: the baseline's record, the model's score beside it, and what to try."""
+    base = plan.baseline(budget)
+    if base is None or base.get("name") is None:
+        if base is not None:
+            res["baseline"] = base
+        return
+    key = "accuracy" if sm.task == "classify" else "mae"
+    if key not in res or key not in base:
+        return
+    higher = key == "accuracy"
+    model, ref = float(res[key]), float(base[key])
+    base.update(metric=key, model_name=_model_name(sm), model_score=model, gap=model - ref,
+                beats_model=bool(ref > model if higher else ref < model))
+    if base["beats_model"]:
+        tips = []
+        from ._choose import LONG, msconv_size
+
+        median = float(np.median(plan.train.lengths))
+        kind = (sm.restructure or {}).get("kind", "none")
+        if sm.task == "forecast":
+            tips.append(f"another --window (this run: {plan.window})")
+        elif median > LONG and kind != "msconv":
+            tips.append(f"--frame msconv:{msconv_size(median)}")
+        tips.append("more --epochs")
+        tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")
+        base["try"] = tips
+    res["baseline"] = base
+
+
+def _baseline_headline(metrics) -> str | None:
+    """The first line of the results when the baseline scores better than the model, else None."""
+    b = metrics.get("baseline") or {}
+    if not b.get("beats_model"):
+        return None
+    key, model = b["metric"], b.get("model_name", "LSTM")
+    what = "accuracy" if key == "accuracy" else "MAE"
+    tips = list(b.get("try", []))
+    if tips and metrics.get("epochs_run") is not None:
+        tips = [f"more --epochs (this run: {metrics['epochs_run']})" if t == "more --epochs" else t for t in tips]
+    return (f"The baseline {b['name']} beats the {model}: test {what} {b[key]:.4f} vs the {model}'s "
+            f"{b['model_score']:.4f} ({b['gap']:+.4f}). Try: {', '.join(tips)}.")
+
+
 def _print_metrics(task, metrics, out):
+    headline = _baseline_headline(metrics)
+    if headline:
+        print(headline)
     keys = ("accuracy", "macro_f1") if task in ("classify", "tag") else ("mae", "rmse")
     parts = [f"{k} {metrics[k]:.4f}" for k in keys if k in metrics]
     extra = ""
     if task == "forecast" and metrics.get("naive_mae") is not None:
         extra = f" (naive last value: mae {metrics['naive_mae']:.4f})"
+    b = metrics.get("baseline") or {}
+    if b.get("name"):
+        bkeys = [k for k in ("accuracy", "mae", "rmse") if k in b and k in keys]
+        extra += (f"; baseline {b['name']}: {', '.join(f'{k} {b[k]:.4f}' for k in bkeys)} "
+                  f"({b['seconds']:.1f}s)")
+    elif b.get("error"):
+        extra += f"; baseline not computed: {b['error']}"
     print(f"test: {', '.join(parts)}{extra}  ->  {out}")
 
 

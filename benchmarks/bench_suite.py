@@ -146,6 +146,16 @@ def describe(task, train, test) -> dict:
     return d
 
 
+def _warm_up() -> None:
+    """Compile the DTW kernels once (or load them from numba's cache) so no baseline's time includes it."""
+    from seqfeed import SequenceSet
+    from seqfeed import baselines as B
+
+    s = SequenceSet.from_sequences([np.zeros(4), np.ones(5)], targets=np.array(["a", "b"]))
+    B.nn_dtw(s, s)
+    B.dtw_distances(s, s)
+
+
 def run_baselines(task, train, test) -> dict:
     from seqfeed import baselines as B
 
@@ -331,7 +341,19 @@ def tables(results: dict) -> str:
         lines.append("")
     commits = sorted({ds[n]["machine"].get("seqfeed_commit") or "?" for n in ds})
     m = next(iter(ds.values()))["machine"]
-    lines.append(f"Measured at commit(s) {', '.join(commits)} on {m.get('cpu_affinity')} of {m.get('cpu_count')} "
+    loads = [ds[n]["train_machine"].get("load_average_1m") for n in ds
+             if ds[n].get("train") and ds[n].get("train_machine")]
+    loads = [x for x in loads if x is not None]
+    if loads:
+        span = f"{min(loads):.1f}" if min(loads) == max(loads) else f"{min(loads):.1f}-{max(loads):.1f}"
+        tc = sorted({ds[n]["train_machine"].get("seqfeed_commit") or "?" for n in ds
+                     if ds[n].get("train") and ds[n].get("train_machine")})
+        lines.append(f"Training runs (commit {', '.join(tc)}): 1-minute load average {span} at the start of the "
+                     f"runs on {m.get('cpu_affinity')} cores (other jobs were running: wall times are inflated "
+                     f"accordingly; scores are not affected). `wall s` is the whole `seqfeed train` command, `peak MB` "
+                     f"its peak resident memory.")
+        lines.append("")
+    lines.append(f"Baselines measured at commit(s) {', '.join(commits)} on {m.get('cpu_affinity')} of {m.get('cpu_count')} "
                  f"cores ({m.get('cpu_model')}), {m.get('memory_gb')} GB, NumPy {m.get('numpy')}; load average at the "
                  f"start of each run is in `results/suite.json`. 1-NN DTW: dependent DTW, Sakoe-Chiba radius "
                  f"10% of the longer sequence, numba engine with LB_Keogh pruning. `chosen (30 s)`: what "
@@ -397,6 +419,7 @@ def main(argv=None) -> int:
     results.setdefault("datasets", {})
     results["last_run"] = {"command": command.strip(), "machine": machine, "datasets": names}
     pub = published()
+    _warm_up()
     for name in names:
         task, train, test = load(name)
         t0 = time.perf_counter()

@@ -23,7 +23,8 @@ method is called once untimed (a warm-up whose output is checked with
 ``np.array_equal`` against the Keras output, dtype and shape included; the run
 aborts on any mismatch), then ``--repeats`` times with ``time.perf_counter``
 around the padding call only, the garbage collector off during the call and the
-previous output freed before the next call. Reported: median, min and max seconds,
+previous output freed before the next call; the methods take turns within each
+repeat (interleaved), so that load from other processes hits them alike. Reported: median, min and max seconds,
 GB/s of output (output ``nbytes`` / median) and the ratio to Keras
 (``keras_median / method_median``, > 1 means faster than Keras). Arrays are freed
 between methods so the peak stays well under 10 GB for the full run.
@@ -183,15 +184,11 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
             del arr
         del warm
         _free()
-        times = _time_calls(fn, repeats)
-        med = statistics.median(times)
-        row = {"method": name, "label": label, "median_s": med, "min_s": min(times),
-               "max_s": max(times), "times_s": times,
-               "gb_per_s": out_nbytes / med / 1e9 if is_output else None,
-               "verified_against": ref_name if check else None,
-               "output": is_output}
+        # timed later, interleaved with the other methods (see `timed` below)
+        row = {"method": name, "label": label, "times_s": [],
+               "verified_against": ref_name if check else None, "output": is_output, "_fn": fn}
         results.append(row)
-        print(f"  measured {label}: median {med:.4f} s", flush=True)
+        print(f"  checked {label}", flush=True)
         return row
 
     def check_seqfeed_batch(b):
@@ -240,8 +237,6 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
             lambda: seqfeed.pad(sset, dtype=dtype, padding="post"), check_batch=check_seqfeed_batch)
     measure("seqfeed_set_out", "seqfeed.pad(SequenceSet, out=buf)",
             lambda: seqfeed.pad(sset, dtype=dtype, padding="post", out=buf))
-    del buf
-    _free()
     measure("seqfeed_set_build", "  (SequenceSet.from_sequences build, not padding)",
             lambda: seqfeed.SequenceSet.from_sequences(seqs), check=False, is_output=False)
 
@@ -258,11 +253,25 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
         measure("tf_ragged_build", "  (tf.RaggedTensor.from_row_lengths build, not padding)",
                 lambda: tf.RaggedTensor.from_row_lengths(values, row_lengths),
                 check=False, is_output=False)
-        del rt, values
     else:
         notes.append("tf.RaggedTensor skipped: TensorFlow not installed")
     ref = None
-    del sset, seqs
+    _free()
+    # timing: methods interleaved within each repeat (one call each, in turn), so that load from
+    # other processes hits every method alike; the previous output is freed before each call
+    for _ in range(repeats):
+        for row in results:
+            row["times_s"].extend(_time_calls(row["_fn"], 1))
+    for row in results:
+        del row["_fn"]
+        times = row["times_s"]
+        med = statistics.median(times)
+        row.update({"median_s": med, "min_s": min(times), "max_s": max(times),
+                    "gb_per_s": out_nbytes / med / 1e9 if row["output"] else None})
+        print(f"  measured {row['label']}: median {med:.4f} s", flush=True)
+    del sset, seqs, buf
+    if tf is not None:
+        del rt, values
     _free()
 
     anchor = next((r for r in results if r["method"] == "keras_pad_sequences"), None)
@@ -489,7 +498,7 @@ def main(argv=None) -> int:
         "seed": args.seed,
         "protocol": ("1 untimed warm-up call per method (its output checked with np.array_equal "
                      "against keras.utils.pad_sequences), then `repeats` timed calls with "
-                     "time.perf_counter around the padding call only, gc disabled during the call; "
+                     "time.perf_counter around the padding call only, gc disabled during the call, methods interleaved within each repeat; "
                      "gb_per_s = output nbytes / median; ratio_to_keras = keras median / method "
                      "median. All methods pad 'post' with 0, no truncation."),
         "machine": info,

@@ -2,7 +2,9 @@
 
 Writes sequence shards of ``n`` and ``4 n`` sequences (8 float32 features, lengths
 U(20, 60), a binary label), then trains the same small LSTM for one epoch, each run
-in its own subprocess (peak RSS = ``ru_maxrss`` of that child, imports included):
+in its own subprocess (peak RSS = ``ru_maxrss`` of that child, imports included; the
+shards are written by another subprocess, so the parent stays small: on Linux a child's
+``ru_maxrss`` starts from its parent's RSS at the fork):
 
 * in memory: ``read_shards(split="train")`` then ``SequenceModel.fit(seqs)``
   (length-bucketed batches from the whole set, scaler fitted on it);
@@ -94,14 +96,19 @@ def main() -> int:
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--buffer", type=int, default=16_384, help="ShardDataset shuffle window (sequences)")
     p.add_argument("--out", default=None)
+    p.add_argument("--make", nargs=2, metavar=("PATH", "N"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.make:  # child: write the shards
+        make_shards(args.make[0], int(args.make[1]), seed=int(args.make[1]))
+        return 0
     n = args.n or (10_000 if args.quick else 100_000)
     work = tempfile.mkdtemp(prefix="seqfeed-bench-stream-")
     rows = []
     try:
         for size in (n, 4 * n):
             path = os.path.join(work, f"s{size}")
-            m = make_shards(path, size, seed=size)
+            subprocess.run([sys.executable, __file__, "--make", path, str(size)], check=True)
+            m = json.loads(Path(path, "manifest.json").read_text())
             values_mib = m["n_steps"] * 8 * 4 / 2**20
             for mode in ("memory", "stream"):
                 rec = run(mode, path, args.batch, args.buffer)

@@ -1,7 +1,6 @@
 """Two workers, two processes, loopback: every sequence exactly once per epoch, identical final weights."""
 
 import json
-import os
 
 import numpy as np
 import pytest

@@ -19,6 +19,7 @@ from .._errors import ConfigError, DataError, check_choice, check_int
 from ..core._batch import Batch
 from ..core._pad import _check_dtype, pad_set
 from ..core._sequence_set import SequenceSet
+from ._shard_read import _RowReader, _table_to_set
 from ._stream_plan import (WindowPlanner, assign_pieces, bucket_batch_sizes, bucket_boundaries,
                            windows)
 
@@ -26,77 +27,6 @@ __all__ = ["ShardDataset"]
 
 OP = "ShardDataset"
 BUFFER_BYTES = 256 << 20  # default shuffle window: about this many bytes of values
-
-
-class _RowReader:
-    """Sequential reader of one part file from a given row on (record batches, streamed)."""
-
-    def __init__(self, path: str, columns: list[str], start: int):
-        import pyarrow.parquet as pq
-
-        self._it = pq.ParquetFile(path, memory_map=True).iter_batches(batch_size=2048, columns=columns)
-        self._pending: list = []
-        self._pos = 0  # file row of the first pending row
-        self._skip(start)
-
-    def _pull(self) -> bool:
-        try:
-            self._pending.append(next(self._it))
-            return True
-        except StopIteration:
-            return False
-
-    def _skip(self, row: int) -> None:
-        while self._pos < row:
-            if not self._pending and not self._pull():
-                return
-            b = self._pending[0]
-            drop = min(b.num_rows, row - self._pos)
-            self._pos += drop
-            if drop == b.num_rows:
-                self._pending.pop(0)
-            else:
-                self._pending[0] = b.slice(drop)
-
-    def read(self, a: int, b: int):
-        """Rows ``[a, b)`` of the file as a ``pyarrow.Table`` (``a`` at or after the position)."""
-        import pyarrow as pa
-
-        self._skip(a)
-        need = b - a
-        have = sum(x.num_rows for x in self._pending)
-        while have < need and self._pull():
-            have += self._pending[-1].num_rows
-        out, got = [], 0
-        while got < need and self._pending:
-            x = self._pending[0]
-            take = min(x.num_rows, need - got)
-            out.append(x.slice(0, take))
-            got += take
-            if take == x.num_rows:
-                self._pending.pop(0)
-            else:
-                self._pending[0] = x.slice(take)
-        self._pos += got
-        return pa.Table.from_batches(out) if out else None
-
-
-def _table_to_set(table) -> SequenceSet:
-    """Rows of a part file (columns values[, target | targets]) as a SequenceSet."""
-    import pyarrow as pa
-
-    from ..sources._shards import _to_numpy
-
-    vals = table.column("values")
-    vals = vals.combine_chunks() if isinstance(vals, pa.ChunkedArray) else vals
-    base = SequenceSet.from_arrow(vals)
-    targets = step_targets = None
-    if "target" in table.column_names:
-        targets = _to_numpy(table.column("target"))
-    elif "targets" in table.column_names:
-        col = table.column("targets").combine_chunks()
-        step_targets = _to_numpy(col.flatten())
-    return SequenceSet(base.values, base.offsets, targets=targets, step_targets=step_targets)
 
 
 class ShardDataset:

@@ -198,7 +198,7 @@ class _PartWriter:
         import pyarrow.parquet as pq
         from pyspark import TaskContext
 
-        from ..sources._shards import _length_counts, empty_moments, merge_moments, moments_of
+        from ..sources._shards import _length_counts, empty_moments, moments_of
 
         part = TaskContext.get().partitionId()
         groups: dict = {}
@@ -226,17 +226,16 @@ class _PartWriter:
                 values = vals.values.values.to_numpy(zero_copy_only=False).reshape(-1, self.F)
                 lengths = shard.column("length").to_numpy()
                 m = moments_of(values) if values.shape[0] else empty_moments(self.F)
-                m = merge_moments(empty_moments(self.F), m)
                 stats.append({"file": fname, "partition": part, "split": name, "k": k,
                               "sequences": shard.num_rows, "steps": int(lengths.sum()),
                               "bytes": os.path.getsize(os.path.join(self.tmp, fname)),
                               "hist": json.dumps([int(x) for x in _length_counts(lengths)]),
                               "moments": json.dumps({key: np.asarray(v).tolist() if key != "count" else int(v)
                                                      for key, v in m.items()})})
-        yield pa.RecordBatch.from_pylist(stats, schema=_STATS_SCHEMA())
+        yield pa.RecordBatch.from_pylist(stats, schema=_stats_schema())
 
 
-def _STATS_SCHEMA():
+def _stats_schema():
     import pyarrow as pa
 
     return pa.schema([("file", pa.string()), ("partition", pa.int64()), ("split", pa.string()),
@@ -315,7 +314,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
         from pyspark.sql import types as T
 
         stats_schema = T.StructType([T.StructField(n, T.StringType() if n in ("file", "split", "hist", "moments")
-                                                   else T.LongType()) for n in _STATS_SCHEMA().names])
+                                                   else T.LongType()) for n in _stats_schema().names])
         rows = [r.asDict() for r in ordered.mapInArrow(writer, stats_schema).collect()]
         rows.sort(key=lambda r: (_SPLIT_RANK.get(r["split"], 3), r["partition"], r["k"]))
         files, counts, hist = [], {}, np.zeros(1, dtype=np.int64)

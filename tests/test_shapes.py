@@ -172,3 +172,14 @@ def test_model_card_says_whether_xla_was_used():
     no = SimpleNamespace(info={"compilation": {"jit_compile": False, "why": "no XLA (it must save 1.25x)"}})
     assert "**yes**" in _compilation_line(yes) and "3 fixed batch shapes" in _compilation_line(yes)
     assert "**no**" in _compilation_line(no) and "must save" in _compilation_line(no)
+
+
+def test_padding_report_has_a_shape_bucket_row_counting_filler_rows():
+    L = np.array([3, 4, 4, 9, 10, 30])
+    rows = [r for r in seqfeed.padding_report(L, batch_sizes=(4,), token_budgets=(), n_buckets=2).rows
+            if r["strategy"] == "shape_bucket"]
+    s = ShapeBucketSampler(L, batch_size=4, n_buckets=2)
+    assert s.boundaries.tolist() == [10, 30]
+    # bucket 10: 5 sequences -> 2 batches of 4 rows x 10 steps; bucket 30: 1 batch of 4 x 30
+    assert rows[0]["padded_steps"] == s.padded_steps() == 2 * 4 * 10 + 4 * 30
+    assert rows[0]["efficiency"] == pytest.approx(L.sum() / 200) and rows[0]["shapes"] == 2

@@ -51,14 +51,29 @@ def _row(strategy, setting, lengths, plan, multiple_of=None):
             "shapes": len(shapes)}
 
 
+def _shape_row(lengths, batch_size, n_buckets, seed) -> dict:
+    """``shape_bucket``: fixed (rows, time_steps) per bucket (for XLA); filler rows count as padding."""
+    from ._shapes import ShapeBucketSampler
+
+    s = ShapeBucketSampler(lengths, batch_size=batch_size, n_buckets=n_buckets, seed=seed)
+    plan = s.batches()
+    real = int(lengths.sum())
+    padded = s.padded_steps()
+    return {"strategy": "shape_bucket", "setting": f"batch {batch_size}, {s.boundaries.size} shapes",
+            "real_steps": real, "padded_steps": padded, "efficiency": real / padded if padded else 1.0,
+            "loop_steps": sum(s.batch_shape(b)[1] for b in plan), "batches": len(plan),
+            "shapes": len(s.shapes())}
+
+
 def padding_report(data, *, batch_sizes=(32, 64), token_budgets=(8192, 16384), n_buckets: int = 8,
                    multiple_of: int | None = None, seed: int = 0) -> PaddingReport:
     """Compare batching strategies on ``data`` (lengths, or a SequenceSet).
 
     Strategies: ``global`` (every batch padded to the longest sequence of the
     whole set), ``fixed`` (random batches padded per batch), ``bucket`` (equal-step
-    length buckets), ``adaptive`` (:class:`AdaptiveSampler`) for each batch size,
-    and ``token_budget`` for each budget.
+    length buckets), ``adaptive`` (:class:`AdaptiveSampler`), ``shape_bucket``
+    (:class:`ShapeBucketSampler`: ``n_buckets`` fixed shapes for XLA, filler rows
+    counted as padding) for each batch size, and ``token_budget`` for each budget.
 
     Returns:
         A :class:`PaddingReport`; ``print()`` it for a table, ``.rows`` for data.
@@ -91,6 +106,7 @@ def padding_report(data, *, batch_sizes=(32, 64), token_budgets=(8192, 16384), n
         rows.append(_row("bucket", f"batch {bs}, {n_buckets} buckets", lengths, plan, multiple_of))
         plan = AdaptiveSampler(lengths, max_batch_size=bs, seed=seed).batches()
         rows.append(_row("adaptive", f"batch <= {bs}", lengths, plan, multiple_of))
+        rows.append(_shape_row(lengths, bs, n_buckets, seed))
     for budget in token_budgets:
         plan = TokenBudgetSampler(lengths, max_tokens=budget, multiple_of=multiple_of, seed=seed).batches()
         rows.append(_row("token_budget", f"{budget:,} steps", lengths, plan, multiple_of))

@@ -68,7 +68,8 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
         if not model_supports_jit(model):
             use = False
             record["why"] = "this model cannot be compiled with XLA (a layer does not support it)"
-    if bool(getattr(model, "_jit_compile", None)) != use:
+    # always explicit: Keras' own "auto" would turn XLA on for variable shapes on a GPU machine
+    if getattr(model, "_jit_compile", None) is not use:
         model.jit_compile = use
         model.train_function = model.test_function = None  # rebuilt with the new setting
     record["jit_compile"] = use

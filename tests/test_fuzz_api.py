@@ -379,8 +379,9 @@ def test_pad_sequences_matches_keras(seqs, maxlen, padding, truncating, value, d
             except (ValueError, TypeError):
                 raise Invalid("shape") from None
         try:
-            return keras_pad_sequences(seqs, maxlen=maxlen, dtype=dtype, padding=padding,
-                                       truncating=truncating, value=value)
+            # a NumPy integer maxlen is taken as its value (in Keras -np.uint8(2) wraps to 254)
+            return keras_pad_sequences(seqs, maxlen=None if maxlen is None else int(maxlen), dtype=dtype,
+                                       padding=padding, truncating=truncating, value=value)
         except (ValueError, TypeError) as e:
             raise Invalid(f"keras raises {e}") from None
 

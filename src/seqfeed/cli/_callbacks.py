@@ -126,6 +126,8 @@ class Checkpointer(keras.callbacks.Callback):
         self.n_averaged = 0
         self.epochs_done = 0
         self.stopped_early = False
+        self.started = time.monotonic()  # the run's start, for ``run_seconds`` (moved back on resume)
+        self.run_seconds = 0.0  # wall time of the run up to the checkpoint, interrupted parts included
         self._avg = None
         self._best_weights = None
         self._resume_arrays = None
@@ -150,6 +152,7 @@ class Checkpointer(keras.callbacks.Callback):
             self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
             self.history, self.n_averaged = state["history"], state["n_averaged"]
             self.stopped_early = state["stopped_early"]
+            self.run_seconds = float(state.get("run_seconds", 0.0))
             cnt = state["counts"]
             take = lambda p: [arrays[f"{p}{i}"] for i in range(cnt[p])]  # noqa: E731
             self._avg = take("a") or None
@@ -244,6 +247,7 @@ class Checkpointer(keras.callbacks.Callback):
         fault_point("ckpt:after_arrays", epoch=n)
         state = {"epochs_done": n, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
                  "stopped_early": self.stopped_early, "n_averaged": self.n_averaged, "history": self.history,
+                 "run_seconds": time.monotonic() - self.started,
                  "sampler": {"epoch": n, "seed": self.seed},
                  "python_rng": _py_rng_state(),
                  "numpy_rng": {"kind": kind, "pos": int(pos), "has_gauss": int(has_gauss),

@@ -300,6 +300,9 @@ def _train_into(args, loaded, test_loaded, out, work, t_start) -> int:
     ckpt = Checkpointer(work, patience=None if refit else args.patience, monitor="loss" if refit else "val_loss",
                         average_from=training["average_from"] if refit else None, resume=resume, seed=args.seed)
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
+    if hasattr(plan, "created"):  # the run's wall time so far (the baseline's budget) includes interrupted parts
+        plan.created -= ckpt.run_seconds
+        ckpt.started = plan.created
     initial_epoch = 0
     if ckpt.resumed:
         ckpt.restore()

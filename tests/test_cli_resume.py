@@ -172,6 +172,7 @@ def run_with_checkpoints(work, *, epochs, refit, stop_after=None, resume=False, 
 
 
 @pytest.mark.tf
+@pytest.mark.slow
 @pytest.mark.parametrize("refit", [False], ids=["early_stopping"])  # the averaged refit: the kill test below
 def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
     ref, ref_ck = run_with_checkpoints(tmp_path / "ref", epochs=4, refit=refit)
@@ -188,10 +189,21 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
     # does not reproduce the run
     bad, _ = run_with_checkpoints(tmp_path / "run2", epochs=4, refit=refit, resume=True, seeds="fresh")
     assert any(not np.array_equal(a, b) for a, b in zip(ref, bad))
+    # a checkpoint resumed with another seed or into another architecture is refused, naming the cause
+    from seqfeed.cli._callbacks import Checkpointer
+    from seqfeed.keras import SequenceModel
+
+    with pytest.raises(ConfigError, match="seed 0, not 7"):
+        Checkpointer(tmp_path / "run", patience=2, resume=True, seed=7)
+    other = SequenceModel.for_data("classify", small_set(8), units=3)
+    again = Checkpointer(tmp_path / "run", patience=2, resume=True)
+    again.set_model(other.model)
+    with pytest.raises(ConfigError, match="does not match this model"):
+        again.restore()
 
 
 @pytest.mark.tf
-def test_damaged_or_foreign_checkpoint_is_a_seqfeed_error(tmp_path):
+def test_missing_or_damaged_checkpoint_is_a_seqfeed_error(tmp_path):
     from seqfeed.cli._callbacks import Checkpointer
 
     with pytest.raises(ConfigError, match="no complete checkpoint"):
@@ -201,16 +213,7 @@ def test_damaged_or_foreign_checkpoint_is_a_seqfeed_error(tmp_path):
     (tmp_path / "ckpt-1" / "arrays.npz").write_bytes(b"not a zip file")
     with pytest.raises(ConfigError, match="ckpt-1 cannot be read"):
         Checkpointer(tmp_path, patience=None, resume=True)
-    _, ck = run_with_checkpoints(tmp_path / "w", epochs=1, refit=True)
-    with pytest.raises(ConfigError, match="seed 0, not 7"):
-        Checkpointer(tmp_path / "w", patience=None, resume=True, seed=7)
-    from seqfeed.keras import SequenceModel
-
-    other = SequenceModel.for_data("classify", small_set(8), units=3)  # another architecture
-    again = Checkpointer(tmp_path / "w", patience=None, resume=True)
-    again.set_model(other.model)
-    with pytest.raises(ConfigError, match="does not match this model"):
-        again.restore()
+    # a checkpoint of another run: see the end of test_resumed_training_with_dropout_is_bit_identical
 
 
 @pytest.mark.tf

@@ -260,3 +260,21 @@ def test_an_error_while_duckdb_reads_the_stream_keeps_its_type(tmp_path, monkeyp
     with pytest.raises(DataError, match=r"^pack: cannot parse 'part01.parquet'"):
         pack(data, out=str(tmp_path / "o"), engine="duckdb", progress=False)
     assert sorted(os.listdir(tmp_path)) == ["in"]
+
+
+def test_duckdb_running_out_of_memory_is_a_named_error(tmp_path, monkeypatch):
+    import duckdb
+
+    from seqfeed.sources import _pack
+
+    t = _long_table(8, n_ids=5, max_len=5, F=1, str_ids=False, target=False)
+    data = _write_files(t, str(tmp_path / "in"), 1, "parquet")
+
+    def oom(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    monkeypatch.setattr(_pack, "_duckdb_reader", oom)
+    with pytest.raises(ConfigError, match=r"^pack: DuckDB ran out of memory sorting the rows") as e:
+        pack(data, out=str(tmp_path / "o"), engine="duckdb", progress=False)
+    assert e.value.argument == "memory" and "engine='arrow'" in e.value.fix
+    assert sorted(os.listdir(tmp_path)) == ["in"]

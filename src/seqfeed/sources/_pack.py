@@ -287,9 +287,20 @@ def _chunks_duckdb(inputs, schema, id, chunk_rows, memory, tmp, threads, progres
             yield from _cut_at_entities(out, id, chunk_rows, total, progress)
         except SeqfeedError:
             raise
-        except Exception:
+        except Exception as e:
             if failed:
                 raise failed[0] from None
+            if isinstance(e, duckdb.Error):
+                oom = isinstance(e, getattr(duckdb, "OutOfMemoryException", ())) or \
+                    "memory" in str(e).lower()
+                what = (f"DuckDB ran out of memory sorting the rows within its share "
+                        f"({limit >> 20} MiB) of the `memory` budget" if oom else
+                        f"DuckDB failed ({type(e).__name__}: {str(e).splitlines()[0]})")
+                raise ConfigError(f"{OP}: {what}.", argument="memory" if oom else "engine",
+                                  received=limit,
+                                  fix="use engine='arrow' (the default, --engine arrow), whose "
+                                      "memory does not grow with the input, or a larger "
+                                      "memory budget") from None
             raise
     finally:
         con.close()

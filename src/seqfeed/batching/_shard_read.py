@@ -35,6 +35,13 @@ class _RowReader:
             else:
                 self._pending[0] = b.slice(drop)
 
+    def close(self) -> None:
+        """Release the file and its decoded data now (not at the next garbage collection)."""
+        it, self._it, self._pending = self._it, iter(()), []
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+
     def read(self, a: int, b: int):
         """Rows ``[a, b)`` of the file as a ``pyarrow.Table`` (``a`` at or after the position)."""
         import pyarrow as pa

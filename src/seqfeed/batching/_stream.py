@@ -364,7 +364,7 @@ class ShardDataset:
                                 argument="shards", fix="the shards are incomplete; pack them again")
             parts.append(t)
             if start + b >= stop:
-                readers.pop(p, None)
+                readers.pop(p).close()
         return self._prepare(_table_to_set(pa.concat_tables(parts)))
 
     def _fetch(self, refs) -> SequenceSet:

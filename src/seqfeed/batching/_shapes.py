@@ -227,17 +227,22 @@ class ShapeBucketSampler(Sampler):
 # ---------------------------------------------------------------------------------------------
 # Measured on a 2-core x86-64 CPU (TensorFlow 2.21, Keras 3.15), LSTM(64), 8-12 features, one
 # train step (forward + backward + Adam) of a (B, T) batch, in milliseconds:
-#   graph (no XLA):  2.0 + 0.10 * T + 0.0045 * B * T     (e.g. (16, 16): 4.5; (64, 200): 78)
+#   graph (no XLA):  2.8 + 0.14 * T + 0.0063 * B * T
 #   XLA:             1.0 + 0.06 * T + 0.0025 * B * T     (e.g. (16, 16): 2.9; (64, 200): 45)
 #   XLA compilation: ~2 s per distinct (B, T) shape, train step; ~0.4 of that for an
 #                    evaluation step (validation), whatever T (the time loop stays a loop).
-# The B * T term grows with the square of the units (4 gates x units x (features + units));
-# it is scaled by (units / 64) ** 2 * layers. On a loaded machine compilation slows down more
-# than the steps, so the model asks for a clear margin (XLA_MARGIN) before choosing XLA.
-STEP_MS = {"graph": (2.0, 0.10, 0.0045), "xla": (1.0, 0.06, 0.0025)}
+# Single steps with concrete shapes gave 2.0 + 0.10 T + 0.0045 B T for the graph step; inside
+# `fit`, whose graph has free batch and time axes, graph epochs are ~1.4x slower than that (2.6 s
+# vs 1.2 s per XLA epoch for 2,048 long-tailed sequences on an idle machine; 2.5x on a loaded one),
+# so the graph constants carry that factor. The B * T term grows with the square of the units
+# (4 gates x units x (features + units)); it is scaled by (units / 64) ** 2 * layers. On a loaded
+# machine compilation slows down far more than the steps (25-45 s per shape measured with 5+
+# other jobs on the 2 cores), so XLA must save XLA_MARGIN times and at least XLA_MIN_SAVING_S.
+STEP_MS = {"graph": (2.8, 0.14, 0.0063), "xla": (1.0, 0.06, 0.0025)}
 COMPILE_S_PER_SHAPE = 2.0
 EVAL_COMPILE_FRACTION = 0.4
 XLA_MARGIN = 1.25
+XLA_MIN_SAVING_S = 5.0
 XLA_BUCKET_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16)
 
 
@@ -257,7 +262,8 @@ def xla_plan(lengths, *, batch_size: int, epochs: int, units: int = 64, layers: 
     per train shape, ``EVAL_COMPILE_FRACTION`` of it per validation shape); the
     graph estimate is ``epochs x steps`` of ``baseline_shapes`` (the ``(B, T)`` of
     one epoch of the sampler used otherwise). XLA is chosen when its best
-    estimate is below the graph estimate by ``XLA_MARGIN``.
+    estimate is below the graph estimate by ``XLA_MARGIN`` and by at least
+    ``XLA_MIN_SAVING_S`` seconds.
 
     Returns:
         dict with ``use_xla``, ``n_buckets`` (of the best XLA plan), the estimates in
@@ -282,11 +288,11 @@ def xla_plan(lengths, *, batch_size: int, epochs: int, units: int = 64, layers: 
             best = {"n_buckets": int(s.boundaries.size), "xla_s": total, "compile_s": compile_s,
                     "shapes": len(s.shapes()), "efficiency": float(L.sum() / max(s.padded_steps(), 1))}
     best = best or {"n_buckets": 1, "xla_s": float("inf"), "compile_s": 0.0, "shapes": 0, "efficiency": 1.0}
-    use = bool(L.size) and best["xla_s"] * XLA_MARGIN < graph_s
+    use = bool(L.size) and best["xla_s"] * XLA_MARGIN < graph_s and graph_s - best["xla_s"] >= XLA_MIN_SAVING_S
     why = (f"estimated {best['xla_s']:.1f} s with XLA on {best['shapes']} batch shapes "
            f"({best['compile_s']:.1f} s of compilation, padding efficiency {best['efficiency']:.2f}) vs "
            f"{graph_s:.1f} s without, over {epochs} epochs: "
-           + ("XLA" if use else f"no XLA (it must save at least {XLA_MARGIN:g}x)"))
+           + ("XLA" if use else f"no XLA (it must save at least {XLA_MARGIN:g}x and {XLA_MIN_SAVING_S:g} s)"))
     return {"use_xla": use, **best, "graph_s": graph_s, "why": why}
 
 

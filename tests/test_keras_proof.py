@@ -136,3 +136,66 @@ def test_cudnn_check():
     reasons = cudnn_compatible(post, bad).reasons
     assert any("activation is 'relu'" in r for r in reasons)
     assert any("recurrent_dropout=0.1" in r for r in reasons)
+
+
+# ------------------------------------------------------------------ the multi-scale Conv1D front-end
+HEADS = [("classify", p) for p in ("last", "mean", "max", "mean+max")] + \
+        [("regress", p) for p in ("last", "mean", "max", "mean+max")] + [("tag", "last"), ("forecast", "last")]
+
+
+@pytest.mark.parametrize("k", range(len(HEADS)))
+def test_msconv_front_end_output_independent_of_padding(k):
+    """Every head and pooling behind the multi-scale front-end: randomised (trained-like) weights,
+    real all-zero steps, lengths shorter and longer than the kernels, padding values 0/5/-3."""
+    from seqfeed.keras import build_lstm
+
+    task, pooling = HEADS[k]
+    rng = np.random.default_rng(k)
+    stride = 1 if task == "tag" else 2 + k % 3
+    F = 1 + k % 2
+    model = build_lstm(task, n_features=F, n_outputs=3, horizon=2, units=4, layers=1 + (k % 4 == 3),
+                       bidirectional=k % 2 == 1, cell=("lstm", "gru")[k % 3 == 0], msconv_filters=3,
+                       msconv_stride=stride, pooling=pooling, seed=k)
+    _randomise(model, rng)
+    seqs = [rng.normal(size=(n, F)).astype("float32") for n in (1, stride + 1, 9, 14)]
+    seqs[2][4] = 0.0  # real all-zero steps, one of them the first step of a sequence
+    seqs[3][0] = 0.0
+    alone = [np.asarray(model({"x": s[None], "mask": np.ones((1, len(s)), bool)}))[0] for s in seqs]
+    for value in (0.0, 5.0, -3.0):
+        b = seqfeed.pad(seqs, value=value)
+        out = np.asarray(model(b.inputs))
+        for i in range(len(seqs)):
+            got = out[i][b.mask[i]] if task == "tag" else out[i]
+            assert np.abs(got - alone[i]).max() < TOL, (i, value)
+
+
+def test_msconv_front_end_refuses_pre_padding_which_would_shift_its_stride_blocks():
+    from seqfeed.keras import SequenceModel, build_lstm
+
+    train = seqfeed.SequenceSet.from_sequences([np.ones((6, 1)), np.zeros((4, 1))], targets=[0, 1])
+    with pytest.raises(seqfeed.ConfigError,
+                       match=r"kind 'conv' or 'msconv'\) needs padding='post'\. Received: padding='pre'"):
+        SequenceModel.for_data("classify", train, units=2, padding="pre", restructure={"kind": "msconv", "size": 2})
+    # why: the output mask counts real steps from the left; pre-padded rows put them on the right
+    rng = np.random.default_rng(0)
+    model = build_lstm("classify", n_features=1, n_outputs=2, units=3, msconv_filters=2, msconv_stride=2, seed=0)
+    _randomise(model, rng)
+    seqs = [rng.normal(size=(n, 1)).astype("float32") for n in (9, 3)]
+    assert _max_diff(model, "classify", seqs, "pre", 0.0) > 1e-3
+
+
+def test_msconv_front_end_exact_after_training():
+    from seqfeed.keras import SequenceModel
+
+    rng = np.random.default_rng(5)
+    seqs = [rng.normal(size=(n, 2)).astype("float32") for n in rng.integers(3, 30, 24)]
+    for s in seqs[::4]:
+        s[1] = 0.0
+    y = np.array([int(s[:, 0].mean() > 0) for s in seqs])
+    train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
+    sm = SequenceModel.for_data("classify", train, units=4, pooling="mean+max", seed=2,
+                                learning_rate=0.05, restructure={"kind": "msconv", "size": 3})
+    before = [np.asarray(w).copy() for w in sm.model.weights]
+    sm.fit(train, epochs=1, batch_size=8, verbose=0, jit_compile=False)
+    assert any(np.abs(np.asarray(w) - b).max() > 1e-4 for w, b in zip(sm.model.weights, before))
+    assert _max_diff(sm.model, "classify", seqs[:5], "post", 3.0) < TOL

@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input dropout of the recurrent layers (default 0.1; 0 for long sequences, whose "
                         "restructured steps hold raw readings that dropout would turn into fake spikes)")
     m.add_argument("--frame", default="auto", help="restructuring of long sequences: auto, none, "
-                                                   "frame:K, pool:K, conv:K (default auto)")
+                                                   "frame:K, pool:K, conv:K, msconv:K (default auto)")
     m.add_argument("--normalize", default="auto", choices=["auto", "global", "per_sequence", "none"],
                    help="feature scaling, fitted on the training split only (default auto)")
     m.add_argument("--log-transform", choices=["auto", "yes", "no"], default="auto",

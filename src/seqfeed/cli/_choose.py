@@ -23,12 +23,16 @@ def msconv_size(median_len: float) -> int:
 
 
 def restructure_candidates(median_len: float) -> list[dict]:
-    """Restructurings worth trying for sequences of this median length."""
+    """Restructurings worth trying for sequences of this median length, in the order they are tried.
+
+    The learned multi-scale Conv1D front-end comes first: the search stops at its time budget, and
+    a budget spent on the fixed restructurings first never reached it.
+    """
     if median_len <= LONG:
         return [{"kind": "none"}]
     k = max(2, int(math.ceil(median_len / 64)))  # ~64 LSTM steps per sequence
     k2 = max(2, int(math.ceil(median_len / 128)))  # ~128 steps, finer frames
-    out = [{"kind": "frame", "size": k}]
+    out = [{"kind": "msconv", "size": msconv_size(median_len)}, {"kind": "frame", "size": k}]
     if k2 != k:
         out.append({"kind": "frame", "size": k2})
     return out + [{"kind": "summary", "size": k}, {"kind": "conv", "size": k}, {"kind": "pool", "size": k}]

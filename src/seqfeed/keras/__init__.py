@@ -13,11 +13,12 @@ from ._cudnn import CudnnCheck, cudnn_compatible
 from ._data import KerasDataset, batch_to_keras, to_tf_dataset
 from ._distribute import run_local_workers, train_distributed
 from ._stream_data import ShardPyDataset, shard_tf_dataset
-from ._layers import MaskedConv1D
+from ._layers import MaskedConv1D, MaskedMultiScaleConv1D
 from ._model import SequenceModel
 
 load_model = SequenceModel.load
 
-__all__ = ["CudnnCheck", "KerasDataset", "MaskedConv1D", "SequenceModel", "batch_to_keras", "build_lstm",
+__all__ = ["CudnnCheck", "KerasDataset", "MaskedConv1D", "MaskedMultiScaleConv1D", "SequenceModel", "batch_to_keras",
+           "build_lstm",
            "compile_for_task", "cudnn_compatible", "load_model", "run_local_workers", "shard_tf_dataset",
            "ShardPyDataset", "to_tf_dataset", "train_distributed"]

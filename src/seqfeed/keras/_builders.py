@@ -18,8 +18,9 @@ def _check_float(op, name, value, lo, hi):
 
 def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int = 1, units: int = 64,
                layers: int = 1, bidirectional: bool = False, dropout: float = 0.0, cell: str = "lstm",
-               conv_filters: int = 0, conv_kernel: int = 3, conv_stride: int = 1, dense_units: int = 0,
-               pooling: str = "last", seed: int | None = None, name: str | None = None):
+               conv_filters: int = 0, conv_kernel: int = 3, conv_stride: int = 1, msconv_filters: int = 0,
+               msconv_stride: int = 1, dense_units: int = 0, pooling: str = "last", seed: int | None = None,
+               name: str | None = None):
     """Build a masked recurrent Keras model for one of the four sequence tasks.
 
     The model has two inputs, ``x`` float32 ``(B, T, F)`` and ``mask`` bool
@@ -46,6 +47,13 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
             its output mask is derived from the lengths (``ceil(length / stride)``
             real steps) and padded steps are zeroed first, so padding cannot leak in.
             Needs post padding.
+        msconv_filters: if > 0, a masked multi-scale Conv1D front-end
+            (:class:`MaskedMultiScaleConv1D`: parallel kernels of widths ``s``, ``2s + 1``,
+            ``4s + 1`` (3, 5, 9 for ``s = 1``) with stride ``s = msconv_stride``, each with
+            ``msconv_filters`` channels, concatenated, normalised per step, and a residual
+            block) whose output sequence of ``ceil(length / s)`` real steps feeds the recurrent
+            layers over time. Needs post padding; not combined with ``conv_filters``.
+        msconv_stride: ``s`` of that front-end (1 for ``task="tag"``).
         dense_units: an optional hidden Dense layer before the output.
         pooling: how a sequence-level task summarises the last recurrent layer:
             ``"last"`` (its state at the last real step), or ``"mean"``, ``"max"``,
@@ -65,6 +73,8 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     conv_filters = check_int(op, "conv_filters", conv_filters, minimum=0)
     conv_kernel = check_int(op, "conv_kernel", conv_kernel, minimum=1)
     conv_stride = check_int(op, "conv_stride", conv_stride, minimum=1)
+    msconv_filters = check_int(op, "msconv_filters", msconv_filters, minimum=0)
+    msconv_stride = check_int(op, "msconv_stride", msconv_stride, minimum=1)
     dense_units = check_int(op, "dense_units", dense_units, minimum=0)
     dropout = _check_float(op, "dropout", dropout, 0.0, 1.0)
     if task in ("classify", "tag") and n_outputs < 2:
@@ -73,8 +83,15 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     if task == "tag" and conv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; conv_stride must be 1.",
                           argument="conv_stride", received=conv_stride)
+    if task == "tag" and msconv_filters and msconv_stride > 1:
+        raise ConfigError(f"{op}: task='tag' labels every input step; msconv_stride must be 1.",
+                          argument="msconv_stride", received=msconv_stride)
+    if conv_filters and msconv_filters:
+        raise ConfigError(f"{op}: choose one front-end: conv_filters={conv_filters} and "
+                          f"msconv_filters={msconv_filters} are both set.", argument="msconv_filters",
+                          received=msconv_filters, fix="set conv_filters=0 or msconv_filters=0")
 
-    from ._layers import MaskedConv1D, MaskedGlobalPool
+    from ._layers import MaskedConv1D, MaskedGlobalPool, MaskedMultiScaleConv1D
 
     L = keras.layers
     init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + k))
@@ -84,6 +101,8 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     h, mask = x_in, m_in
     if conv_filters:
         h, mask = MaskedConv1D(conv_filters, conv_kernel, conv_stride, seed=seed, name="conv_front")(h, mask)
+    if msconv_filters:
+        h, mask = MaskedMultiScaleConv1D(msconv_filters, msconv_stride, seed=seed, name="msconv_front")(h, mask)
     Cell = L.LSTM if cell == "lstm" else L.GRU
     for i in range(layers):
         last = i == layers - 1

@@ -85,3 +85,92 @@ class MaskedGlobalPool(keras.layers.Layer):
         cfg = super().get_config()
         cfg.update(mode=self.mode)
         return cfg
+
+
+def msconv_widths(stride: int) -> tuple:
+    """Kernel widths of the multi-scale front-end: 3/5/9 for stride 1, else ``s``, ``2s + 1``, ``4s + 1``
+    (one stride block, and about two and four blocks of context)."""
+    s = int(stride)
+    return (3, 5, 9) if s == 1 else (s, 2 * s + 1, 4 * s + 1)
+
+
+@keras.saving.register_keras_serializable(package="seqfeed")
+class MaskedMultiScaleConv1D(keras.layers.Layer):
+    """Masked multi-scale ``Conv1D`` front-end: parallel strided kernels of several widths, over time.
+
+    Call with ``(x, mask)`` (``x`` ``(B, T, F)``, ``mask`` bool ``(B, T)``, True on real steps,
+    post padding); returns ``(h, mask_out)`` with ``h`` ``(B, ceil(T / s), C)``, ``C = filters *
+    len(widths)``, and ``mask_out`` True on the first ``ceil(L / s)`` steps of a row with ``L`` real
+    steps. The output stays a sequence: the LSTM after it runs over time.
+
+    1. Padded steps of ``x`` are set to zero.
+    2. Branch ``i`` (width ``w``) gets a fixed zero border of ``(w - s) // 2`` steps before and ``w``
+       after, runs a "valid" convolution of stride ``s`` (ReLU), and keeps the first ``ceil(T / s)``
+       outputs. Output step ``j`` of every branch covers input steps ``j*s - (w - s)//2`` to
+       ``+ w - 1``: the branches are centred on the same stride block ``[j*s, j*s + s)``, and the
+       window depends only on ``j``, not on the padded length ``T``.
+    3. The branches are concatenated and normalised per step over channels
+       (``LayerNormalization``): no statistic is taken over time or over the batch, so padded steps
+       cannot enter it (a BatchNormalization would average them in).
+    4. A residual block at the reduced rate: ``h + LayerNorm(ReLU(Conv1D(h * mask_out, 3)))`` with a
+       one-step zero border on each side, so output steps see only real neighbours or zeros.
+
+    A real output step therefore sees real input steps of its own sequence and zeros, and zeros
+    stand exactly where the sequence run alone has its zero border: its value does not depend on
+    the padding (value or amount). The mask is derived from the lengths, not from values, so a real
+    all-zero step stays real. Pre padding would shift the stride blocks: the model builders refuse it.
+
+    Args:
+        filters: output channels per branch.
+        strides: ``s``, input steps per output step (1 keeps the resolution).
+        widths: kernel widths (default :func:`msconv_widths`).
+        seed: seed of the kernel initialisers.
+    """
+
+    def __init__(self, filters, strides=1, widths=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.strides, self.seed = int(filters), int(strides), seed
+        self.widths = tuple(int(w) for w in (widths or msconv_widths(strides)))
+        init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + 200 + k))
+        self.branches = [keras.layers.Conv1D(self.filters, w, strides=self.strides, padding="valid",
+                                             activation="relu", kernel_initializer=init(k), name=f"branch_w{w}")
+                         for k, w in enumerate(self.widths)]
+        self.norm = keras.layers.LayerNormalization(name="norm")
+        self.mix = keras.layers.Conv1D(self.filters * len(self.widths), 3, padding="valid", activation="relu",
+                                       kernel_initializer=init(len(self.widths)), name="residual_conv")
+        self.mix_norm = keras.layers.LayerNormalization(name="residual_norm")
+
+    def build(self, x_shape, mask_shape=None):
+        c = self.filters * len(self.widths)
+        for conv in self.branches:
+            conv.build((x_shape[0], None, x_shape[-1]))
+        self.norm.build((x_shape[0], None, c))
+        self.mix.build((x_shape[0], None, c))
+        self.mix_norm.build((x_shape[0], None, c))
+
+    def call(self, x, mask):
+        s = self.strides
+        x = x * tf.cast(mask, x.dtype)[:, :, None]
+        t_out = (tf.shape(x)[1] + s - 1) // s
+        outs = []
+        for w, conv in zip(self.widths, self.branches):
+            left = max(0, (w - s) // 2)
+            y = conv(tf.pad(x, [[0, 0], [left, w], [0, 0]]))
+            outs.append(y[:, :t_out])
+        h = self.norm(tf.concat(outs, axis=-1))
+        lengths = tf.reduce_sum(tf.cast(mask, "int32"), axis=1)
+        mask_out = tf.range(t_out)[None, :] < ((lengths + s - 1) // s)[:, None]
+        m = tf.cast(mask_out, h.dtype)[:, :, None]
+        h = h * m
+        r = self.mix(tf.pad(h, [[0, 0], [1, 1], [0, 0]]))
+        h = (h + self.mix_norm(r)) * m
+        return h, mask_out
+
+    def compute_output_shape(self, x_shape, mask_shape=None):
+        t = None if x_shape[1] is None else -(-x_shape[1] // self.strides)
+        return (x_shape[0], t, self.filters * len(self.widths)), (x_shape[0], t)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(filters=self.filters, strides=self.strides, widths=list(self.widths), seed=self.seed)
+        return cfg

@@ -101,21 +101,26 @@ class SequenceModel:
             n_out = 1 if t.ndim <= 2 else int(t.shape[2])
         check_choice("SequenceModel.for_data", "padding", padding, ("pre", "post"))
         restructure = dict(restructure or {"kind": "none"})
-        if padding == "pre" and (conv_filters or restructure.get("kind") == "conv"):
-            # the strided Conv1D front-end derives its mask from lengths counted from the left
-            raise ConfigError("SequenceModel.for_data: the Conv1D front-end (conv_filters > 0 or "
-                              "restructure kind 'conv') needs padding='post'. Received: padding='pre'.",
+        if padding == "pre" and (conv_filters or restructure.get("kind") in ("conv", "msconv")):
+            # the strided Conv1D front-ends derive their mask from lengths counted from the left
+            raise ConfigError("SequenceModel.for_data: the Conv1D front-end (conv_filters > 0, restructure "
+                              "kind 'conv' or 'msconv') needs padding='post'. Received: padding='pre'.",
                               argument="padding", received=padding,
-                              fix="pass padding='post' (the default), or a restructuring other than 'conv'")
+                              fix="pass padding='post' (the default), or a restructuring other than 'conv' "
+                                  "and 'msconv'")
+        msconv_filters, msconv_stride = 0, 1
         if restructure["kind"] == "conv":
             conv_filters = conv_filters or max(32, units // 2)
             conv_stride = restructure["size"]
             conv_kernel = max(conv_kernel, 2 * conv_stride - 1)
+        elif restructure["kind"] == "msconv":
+            msconv_filters, msconv_stride = max(16, units // 2), restructure["size"]
         n_model = restructured_features(restructure, train.n_features)
         model = build_lstm(task, n_features=n_model, n_outputs=n_out, horizon=horizon,
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
-                           conv_stride=conv_stride, dense_units=dense_units, pooling=pooling, seed=seed)
+                           conv_stride=conv_stride, msconv_filters=msconv_filters, msconv_stride=msconv_stride,
+                           dense_units=dense_units, pooling=pooling, seed=seed)
         compile_for_task(model, task, learning_rate=learning_rate)
         return cls(model, task=task, n_features=train.n_features, classes=classes,
                    feature_names=train.feature_names, padding=padding, scaler=scaler,
@@ -133,7 +138,7 @@ class SequenceModel:
                              fix="pass the same feature columns, in the same order, as in training")
         if self.scaler is not None:
             seqs = self.scaler.transform(seqs)
-        if self.restructure.get("kind", "none") not in ("none", "conv"):
+        if self.restructure.get("kind", "none") not in ("none", "conv", "msconv"):
             from ..transforms._restructure import apply_restructure
 
             if self.task == "tag":
@@ -418,7 +423,7 @@ class SequenceModel:
     @classmethod
     def load(cls, path) -> "SequenceModel":
         """Load a model written by :meth:`save` (also a CLI output directory)."""
-        from ._layers import MaskedConv1D, MaskedGlobalPool  # noqa: F401 - registers the custom layers
+        from ._layers import MaskedConv1D, MaskedGlobalPool, MaskedMultiScaleConv1D  # noqa: F401 - registers them
 
         path = Path(path)
         meta_file = path / "seqfeed.json"

@@ -164,14 +164,16 @@ def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
 # --------------------------------------------------------------------------- specs
 def parse_restructure(spec: str | None) -> dict:
     """``"none"``, ``"frame:K"``, ``"frame:K:H"`` (hop H), ``"pool:K"``, ``"maxpool:K"``,
-    ``"summary:K"`` or ``"conv:K"`` (a strided Conv1D front-end in the model) -> a dict."""
+    ``"summary:K"``, ``"conv:K"`` (a strided Conv1D front-end in the model) or ``"msconv:K"`` (a masked
+    multi-scale Conv1D front-end of stride K in the model, see
+    :class:`seqfeed.keras.MaskedMultiScaleConv1D`) -> a dict."""
     if spec in (None, "", "none"):
         return {"kind": "none"}
     kind, _, rest = spec.partition(":")
-    kinds = ("frame", "pool", "maxpool", "summary", "conv")
+    kinds = ("frame", "pool", "maxpool", "summary", "conv", "msconv")
     if kind not in kinds or not rest:
         raise ConfigError(f"restructure: cannot read {spec!r}.", argument="frame", received=spec,
-                          fix="use none, auto, frame:K, frame:K:HOP, pool:K, maxpool:K, summary:K or conv:K")
+                          fix="use none, auto, frame:K, frame:K:HOP, pool:K, maxpool:K, summary:K, conv:K or msconv:K")
     parts = rest.split(":")
     try:
         nums = [int(p) for p in parts]
@@ -197,13 +199,15 @@ def describe_restructure(spec: dict) -> str:
         return f"max pooling by {spec['size']}"
     if k == "summary":
         return f"mean/std/min/max/slope of frames of {spec['size']} steps"
+    if k == "msconv":
+        return f"masked multi-scale Conv1D front-end (stride {spec['size']}) in the model"
     return f"strided Conv1D front-end (stride {spec['size']}) in the model"
 
 
 def apply_restructure(seqs, spec: dict) -> SequenceSet:
-    """Apply a parsed spec to the data (``conv`` is applied by the model: data unchanged)."""
+    """Apply a parsed spec to the data (``conv`` and ``msconv`` are applied by the model: data unchanged)."""
     k = spec.get("kind", "none")
-    if k in ("none", "conv"):
+    if k in ("none", "conv", "msconv"):
         return as_sequence_set(seqs, op="apply_restructure")
     if k == "frame":
         return frame(seqs, spec["size"], hop=spec.get("hop"))

@@ -1,0 +1,96 @@
+"""The masked multi-scale Conv1D front-end: spec syntax, mask from lengths, saving, and its place in the search."""
+import argparse
+
+import numpy as np
+import pytest
+
+import seqfeed
+from seqfeed.transforms._restructure import apply_restructure, describe_restructure, frame_lengths, parse_restructure
+
+
+# ------------------------------------------------------------------ no TensorFlow
+def test_msconv_spec_is_read_described_and_leaves_the_data_to_the_model():
+    spec = parse_restructure("msconv:8")
+    assert spec == {"kind": "msconv", "size": 8}
+    assert describe_restructure(spec) == "masked multi-scale Conv1D front-end (stride 8) in the model"
+    s = seqfeed.SequenceSet.from_sequences([np.arange(5.0), np.arange(3.0)])
+    out = apply_restructure(s, spec)
+    np.testing.assert_array_equal(out.values, s.values)
+    np.testing.assert_array_equal(out.offsets, s.offsets)
+
+
+@pytest.mark.parametrize("bad", ["msconv", "msconv:0", "msconv:2:2", "msconv:x"])
+def test_bad_msconv_specs_are_config_errors(bad):
+    with pytest.raises(seqfeed.ConfigError, match=r"restructure: "):
+        parse_restructure(bad)
+
+
+def test_msconv_is_the_first_candidate_for_long_sequences_only():
+    from seqfeed.cli._choose import msconv_size, restructure_candidates
+
+    assert restructure_candidates(150) == [{"kind": "none"}]
+    cands = restructure_candidates(1460)
+    assert cands[0] == {"kind": "msconv", "size": 23} and msconv_size(1460) == 23
+    assert {"kind": "conv", "size": 23} in cands and len(cands) == len({str(c) for c in cands})
+
+
+# ------------------------------------------------------------------ TensorFlow
+@pytest.mark.tf
+@pytest.mark.parametrize("stride", [1, 2, 5])
+def test_output_mask_is_ceil_length_over_stride(stride):
+    from seqfeed.keras import MaskedMultiScaleConv1D
+
+    lengths = np.array([1, 4, 5, 6, 11, 17])
+    b = seqfeed.pad([np.ones((n, 2), "float32") for n in lengths])
+    layer = MaskedMultiScaleConv1D(3, stride, seed=0)
+    h, mask_out = layer(b.x, b.mask)
+    T_out = -(-b.x.shape[1] // stride)
+    assert tuple(h.shape) == (len(lengths), T_out, 9)
+    np.testing.assert_array_equal(np.asarray(mask_out).sum(axis=1), frame_lengths(lengths, stride))
+    assert np.all(np.asarray(h)[~np.asarray(mask_out)] == 0.0)  # padded output steps are zero
+
+
+@pytest.mark.tf
+def test_builder_refuses_strided_tagging_and_two_front_ends():
+    from seqfeed.keras import build_lstm
+
+    with pytest.raises(seqfeed.ConfigError, match=r"msconv_stride must be 1"):
+        build_lstm("tag", n_features=1, n_outputs=2, msconv_filters=4, msconv_stride=2)
+    with pytest.raises(seqfeed.ConfigError, match=r"choose one front-end"):
+        build_lstm("classify", n_features=1, n_outputs=2, msconv_filters=4, conv_filters=4)
+
+
+@pytest.mark.tf
+def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
+    from seqfeed.keras import SequenceModel
+
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(n, 1)) for n in rng.integers(5, 40, 20)]
+    train = seqfeed.SequenceSet.from_sequences(seqs, targets=np.arange(20) % 2)
+    sm = SequenceModel.for_data("classify", train, units=4, seed=0, restructure={"kind": "msconv", "size": 4})
+    assert sm.model.get_layer("msconv_front").get_config()["widths"] == [4, 9, 17]
+    p = sm.predict_raw(train)
+    back = SequenceModel.load(sm.save(tmp_path / "m"))
+    assert back.restructure == {"kind": "msconv", "size": 4}
+    np.testing.assert_allclose(back.predict_raw(train), p, atol=1e-6)
+
+
+@pytest.mark.tf
+def test_search_tries_msconv_even_when_the_budget_is_spent_at_once(monkeypatch):
+    from seqfeed.cli._choose import choose_setup
+    from seqfeed.cli._tasks import SequencePlan
+    from seqfeed.keras import SequenceModel
+
+    monkeypatch.setattr(SequenceModel, "fit", lambda self, *a, **k: None)  # the order is under test, not training
+    rng = np.random.default_rng(1)
+    mk = lambda n: seqfeed.SequenceSet.from_sequences(  # noqa: E731
+        [rng.normal(size=(int(rng.integers(250, 300)), 1)) for _ in range(n)], targets=np.arange(n) % 2)
+    plan = SequencePlan("classify", mk(6), mk(4), mk(4), test_source="test")
+    args = argparse.Namespace(task="classify", log_transform="no", bidirectional=None, pooling="auto",
+                              dropout=None, crop=None, frame="auto", normalize="global", time_budget=1e-9,
+                              epochs=8, units=4, layers=1, cell="lstm", lr=1e-3, seed=0, batch=4,
+                              batching="bucket", max_tokens=None)
+    setup = choose_setup(plan, args, say=lambda m: None)
+    cands = setup["report"]["candidates"]
+    assert cands[0]["spec"]["kind"] == "msconv" and cands[0]["val_score"] is not None
+    assert all(c.get("skipped") == "time budget" for c in cands[1:]) and len(cands) >= 4

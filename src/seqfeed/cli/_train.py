@@ -370,13 +370,14 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
     The baseline (see :func:`seqfeed.baselines.choose_baseline`) runs on the same split (training +
     validation sequences against the same test sequences; forecasting: the same test windows) within
     ``baseline_budget`` seconds, by default 10% of the time since the plan was made (the restructuring
-    search and the training), at least 1 s. It is recorded as ``metrics["baseline"]`` with the gap to the
+    search and the training), at least 5 s (so that small data always gets its 1-NN DTW, and the choice
+    does not flip with the machine's load). It is recorded as ``metrics["baseline"]`` with the gap to the
     model and, when it scores better, ``beats_model: true`` and what to try.
     """
     from .. import metrics as M
 
     if baseline_budget is None:
-        baseline_budget = max(1.0, 0.1 * (time.monotonic() - getattr(plan, "created", time.monotonic())))
+        baseline_budget = max(5.0, 0.1 * (time.monotonic() - getattr(plan, "created", time.monotonic())))
     if sm.task == "forecast":
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
         y = plan.test_targets

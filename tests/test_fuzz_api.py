@@ -373,7 +373,10 @@ def test_pad_sequences_matches_keras(seqs, maxlen, padding, truncating, value, d
             raise Invalid("dtype=None")
         if len(seqs) == 0 or maxlen == 0:
             n = len(seqs)
-            found = [np.asarray(s).shape[1:] for s in seqs if len(s)]
+            try:
+                found = [np.asarray(s).shape[1:] for s in seqs if len(s)]
+            except ValueError:
+                raise Invalid("ragged rows") from None
             try:
                 return np.full((n, maxlen or 0) + (found[0] if found else ()), value, dtype=dt)
             except (ValueError, TypeError):

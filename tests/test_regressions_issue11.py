@@ -470,3 +470,10 @@ def test_out_of_memory_while_reading_keys_names_the_file_size(tmp_path, monkeypa
     with pytest.raises(DataError, match=rf"does not fit in memory \(a {len(CSV)}-byte file") as e:
         read_table(p)
     assert e.value.received == len(CSV)
+
+
+def test_timeseries_windows_huge_rate_or_stride_on_a_length_one_axis():
+    X, _ = sf.timeseries_windows(np.arange(3.0), None, 1, sampling_rate=2**62)
+    assert X[:, 0].tolist() == [0.0, 1.0, 2.0]
+    X, _ = sf.timeseries_windows(np.arange(3.0), None, 3, sequence_stride=2**62)
+    assert X.tolist() == [[0.0, 1.0, 2.0]]

@@ -135,7 +135,9 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
     shape = (count, L) + arr.shape[1:]
     if count:
         st0 = arr.strides[0]
-        X = as_strided(arr[s:], shape=shape, strides=(stride * st0, rate * st0) + arr.strides[1:],
+        # an axis of length 1 never moves: its stride is irrelevant (and a huge one would overflow)
+        X = as_strided(arr[s:], shape=shape, strides=(stride * st0 if count > 1 else st0,
+                                                      rate * st0 if L > 1 else st0) + arr.strides[1:],
                        writeable=False)
     else:
         try:

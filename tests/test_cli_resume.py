@@ -287,7 +287,12 @@ def without_timings(obj):
 
 
 def comparable(out):
-    return without_timings(json.loads((out / "metrics.json").read_text()))
+    """metrics.json without durations and without the cheap baseline's record: the baseline is chosen
+    within a wall-clock budget (a share of the run's duration), so any two runs may try different
+    candidates; the model's own metrics must be identical."""
+    m = without_timings(json.loads((out / "metrics.json").read_text()))
+    m.pop("baseline", None)
+    return m
 
 
 KILLS = [  # (fault point, what must be on disk right after the kill)

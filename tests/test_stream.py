@@ -297,6 +297,12 @@ def test_keras_adapters_serve_the_dataset_batches(tmp_path):
     for i in (0, 1, 2, 1):  # sequential and random access agree
         x, y = py[i]
         assert x["x"].shape[0] == want[i].size
+    from seqfeed.keras import SequenceModel
+
+    sm = SequenceModel.for_data("classify", tmp_path / "s", units=4)
+    fit_ds = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40, transform=sm.prepare)
+    history = sm.model.fit(fit_ds.to_py_dataset(), epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["loss"][0])
 
 
 @pytest.mark.tf

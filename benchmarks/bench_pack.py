@@ -175,6 +175,8 @@ def child_spark(data: str, out: str) -> None:
         sys.exit(4)
     from pyspark.sql import SparkSession
 
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # the workers need this interpreter's seqfeed
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
     spark = (SparkSession.builder.master("local[2]").appName("bench_pack")
              .config("spark.driver.memory", "2g").config("spark.sql.shuffle.partitions", "64")
              .config("spark.ui.enabled", "false").getOrCreate())
@@ -188,28 +190,43 @@ def child_spark(data: str, out: str) -> None:
 
 
 def run_child(cmd, *, as_limit: int | None = None, timeout: float | None = None) -> dict:
-    """Run ``cmd``; wall time, peak RSS (bytes) of that process, return code, stdout, stderr tail."""
+    """Run ``cmd``; wall time, peak RSS (bytes) of that process, return code, stdout, stderr tail.
+
+    The peak RSS comes from ``/usr/bin/time`` when present: its child is forked from a
+    small process, whereas ``ru_maxrss`` of a child forked from this (large) process
+    starts at this process's resident size (Linux keeps the high-water mark across
+    ``exec``), which would overstate small peaks.
+    """
     def limit():
-        os.nice(0)
         if as_limit:
             resource.setrlimit(resource.RLIMIT_AS, (as_limit, as_limit))
 
-    t0 = time.perf_counter()
-    with tempfile.TemporaryFile() as so, tempfile.TemporaryFile() as se:
-        p = subprocess.Popen(cmd, stdout=so, stderr=se, preexec_fn=limit)
-        try:
-            _, status, ru = os.wait4(p.pid, 0)
-        except KeyboardInterrupt:
-            p.kill()
-            raise
-        p.returncode = os.waitstatus_to_exitcode(status)
+    timer = shutil.which("time") if os.path.exists("/usr/bin/time") else None
+    with tempfile.TemporaryDirectory() as d:
+        rss_file = os.path.join(d, "rss")
+        full = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + list(cmd) if timer else list(cmd)
+        t0 = time.perf_counter()
+        with open(os.path.join(d, "out"), "wb") as so, open(os.path.join(d, "err"), "wb") as se:
+            p = subprocess.Popen(full, stdout=so, stderr=se, preexec_fn=limit if as_limit else None)
+            try:
+                _, status, ru = os.wait4(p.pid, 0)
+            except KeyboardInterrupt:
+                p.kill()
+                raise
         wall = time.perf_counter() - t0
-        so.seek(0)
-        se.seek(0)
-        out = so.read().decode(errors="replace")
-        err = se.read().decode(errors="replace")
-    return {"rc": p.returncode, "wall_s": round(wall, 2), "peak_rss_bytes": int(ru.ru_maxrss) * 1024,
-            "stdout": out, "stderr_tail": err.strip().splitlines()[-3:] if err.strip() else []}
+        rc = os.waitstatus_to_exitcode(status)
+        rss = int(ru.ru_maxrss) * 1024
+        if timer:
+            try:
+                rss = int(open(rss_file).read().split()[-1]) * 1024
+            except (OSError, ValueError, IndexError):
+                pass
+        out = open(os.path.join(d, "out"), "rb").read().decode(errors="replace")
+        err = open(os.path.join(d, "err"), "rb").read().decode(errors="replace")
+    if timer and rc != 0:  # /usr/bin/time reports the child's exit status as its own
+        err = "\n".join(line for line in err.splitlines() if not line.startswith("Command exited"))
+    return {"rc": rc, "wall_s": round(wall, 2), "peak_rss_bytes": rss, "stdout": out,
+            "stderr_tail": err.strip().splitlines()[-3:] if err.strip() else []}
 
 
 def _last_json(text: str) -> dict:
@@ -248,11 +265,19 @@ def measure_panel(label: str, data: str, work: str, args) -> list[dict]:
         print(_row(rec), flush=True)
         runs.append(rec)
     # Spark
+    if not args.run_spark:
+        rec = {"panel": label, "path": "spark local[2] (seqfeed.spark)", "wall_s": 0.0,
+               "status": "not run (--spark no; the default with --quick, as Spark's start-up alone "
+                         "takes most of the quick budget)"}
+        print(_row(rec), flush=True)
+        runs.append(rec)
+        return _pandas(label, data, args, runs)
     out = os.path.join(work, f"shards-{label}-spark")
     r = run_child([sys.executable, __file__, "--spark-child", data, out])
     info = _last_json(r["stdout"])
     rec = {"panel": label, "path": "spark local[2] (seqfeed.spark)", "wall_s": r["wall_s"],
-           "peak_rss_bytes_python_driver": r["peak_rss_bytes"]}
+           "peak_rss_bytes_python_driver": r["peak_rss_bytes"],
+           "note": "RSS of the Python driver only; the JVM and Python workers are separate processes"}
     if r["rc"] == 0 and info.get("status") == "ok":
         rec["status"] = "ok"
         rec["work_s"] = info.get("work_s")
@@ -263,7 +288,10 @@ def measure_panel(label: str, data: str, work: str, args) -> list[dict]:
         rec["status"] = info.get("status") or f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}"
     print(_row(rec), flush=True)
     runs.append(rec)
-    # pandas
+    return _pandas(label, data, args, runs)
+
+
+def _pandas(label, data, args, runs):
     r = run_child([sys.executable, __file__, "--pandas-child", data], as_limit=_bytes(args.pandas_limit))
     info = _last_json(r["stdout"])
     rec = {"panel": label, "path": "pandas read_parquet + sort_values + unique", "wall_s": r["wall_s"],
@@ -305,6 +333,8 @@ def main() -> None:
     ap.add_argument("--memory", default="1GiB")
     ap.add_argument("--pandas-limit", default="6GiB", help="address-space cap of the pandas child")
     ap.add_argument("--engines", default="arrow,duckdb")
+    ap.add_argument("--spark", choices=["auto", "yes", "no"], default="auto",
+                    help="run Spark local mode (auto: yes, except with --quick)")
     ap.add_argument("--workdir", default=None, help="where the panels and shards go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated panels and shards")
     ap.add_argument("--seed", type=int, default=0)
@@ -324,6 +354,8 @@ def main() -> None:
         child_spark(*args.spark_child)
         return
     from _machine import machine_facts
+
+    args.run_spark = args.spark == "yes" or (args.spark == "auto" and not args.quick)
 
     rows = args.rows or (1_500_000 if args.quick else 210_000_000)
     mean_len = args.mean_length if not args.quick else min(args.mean_length, 500)

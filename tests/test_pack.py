@@ -278,3 +278,13 @@ def test_duckdb_running_out_of_memory_is_a_named_error(tmp_path, monkeypatch):
         pack(data, out=str(tmp_path / "o"), engine="duckdb", progress=False)
     assert e.value.argument == "memory" and "engine='arrow'" in e.value.fix
     assert sorted(os.listdir(tmp_path)) == ["in"]
+
+
+@pytest.mark.parametrize("ids", [[7, 7], ["a", "a"]])
+def test_an_empty_csv_file_does_not_decide_column_types(tmp_path, ids):
+    (tmp_path / "in").mkdir()
+    pacsv.write_csv(pa.table({"id": ids, "time": [1, 0], "x": [1.0, 2.0]}), tmp_path / "in" / "a.csv")
+    (tmp_path / "in" / "b.csv").write_text('"id","time","x"\n')
+    pack(str(tmp_path / "in"), out=str(tmp_path / "o"), progress=False)
+    r = read_shards(str(tmp_path / "o"))
+    assert r.ids.tolist() == ids[:1] and r.values[:, 0].tolist() == [2.0, 1.0]

@@ -109,6 +109,9 @@ def _unify(op, name, types, files):
     from ._arrow_source import is_stringlike
 
     plain = [t.value_type if pa.types.is_dictionary(t) else t for t in types]
+    typed = [i for i, t in enumerate(plain) if not pa.types.is_null(t)]
+    if typed and len(typed) < len(plain):  # an empty or all-null file says nothing of the type
+        return _unify(op, name, [types[i] for i in typed], [files[i] for i in typed])
     first = plain[0]
     if all(t == first for t in plain):
         return types[0] if all(t == types[0] for t in types) else first

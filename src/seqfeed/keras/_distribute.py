@@ -177,6 +177,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     local = ds.to_tf_dataset(repeat=True)
     data = strategy.distribute_datasets_from_function(lambda context: local)
     example = batch_to_keras(ds._template)
+    sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
     _patch_for_multi_worker(sm.model, example, strategy, tf)
     t0 = time.time()
     history = sm.model.fit(data, epochs=epochs, steps_per_epoch=len(ds), verbose=verbose, shuffle=False)

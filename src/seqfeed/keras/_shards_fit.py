@@ -86,6 +86,7 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
     ds = shard_dataset(sm, train, batch_size=batch_size, max_tokens=max_tokens, seed=seed, op=op)
     if sm.scaler is None:
         sm.scaler = ds.manifest_scaler()
+    sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
     ds.set_epoch(initial_epoch)
     val = None
     if validation is not None:

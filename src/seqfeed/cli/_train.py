@@ -369,15 +369,16 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
 
     The baseline (see :func:`seqfeed.baselines.choose_baseline`) runs on the same split (training +
     validation sequences against the same test sequences; forecasting: the same test windows) within
-    ``baseline_budget`` seconds, by default 10% of the time since the plan was made (the restructuring
-    search and the training), at least 5 s (so that small data always gets its 1-NN DTW, and the choice
-    does not flip with the machine's load). It is recorded as ``metrics["baseline"]`` with the gap to the
-    model and, when it scores better, ``beats_model: true`` and what to try.
+    ``baseline_budget`` seconds, by default :func:`baseline_budget_for` (10% of the training's
+    *estimated* duration, at least 5 s: an estimate from the data and the chosen setup, not the wall
+    clock, so that the same command always picks the same baseline, whatever the machine's load and
+    whether or not the run was interrupted). It is recorded as ``metrics["baseline"]`` with the gap to
+    the model and, when it scores better, ``beats_model: true`` and what to try.
     """
     from .. import metrics as M
 
     if baseline_budget is None:
-        baseline_budget = max(5.0, 0.1 * (time.monotonic() - getattr(plan, "created", time.monotonic())))
+        baseline_budget = baseline_budget_for(sm, plan)
     if sm.task == "forecast":
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
         y = plan.test_targets
@@ -398,6 +399,32 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
         res["classes"] = sm.classes.tolist()
     _add_baseline(res, sm, plan, baseline_budget)
     return res
+
+
+BASELINE_SHARE = 0.1  # of the training's estimated duration
+BASELINE_MIN_SECONDS = 5.0  # small data always gets its 1-NN DTW
+
+
+def baseline_budget_for(sm, plan) -> float:
+    """Seconds the cheap baseline may take: ``BASELINE_SHARE`` of the training's estimated duration.
+
+    The estimate is the one `SequenceModel.fit` made for its XLA decision (``info["compilation"]``:
+    step-time constants x the batch shapes x epochs); when fit did not run in this process (a resumed
+    run with no epoch left), the same step-time model is applied to length-sorted batches of the
+    training sequences. It depends only on the data and the setup, never on the wall clock.
+    """
+    from ..batching._shapes import step_seconds
+
+    rec = sm.info.get("compilation") or {}
+    est = rec.get("xla_s") if rec.get("jit_compile") else rec.get("graph_s")
+    if est is None:
+        training = (sm.info.get("choice") or {}).get("training") or {}
+        epochs, batch = int(training.get("epochs") or 1), int(training.get("batch") or 32)
+        L = np.sort(np.asarray(plan.train.lengths if hasattr(plan, "train") else [], dtype=np.int64))
+        shapes = [(int(c.size), int(c[-1])) for c in np.array_split(L, max(1, -(-L.size // batch)))
+                  if c.size]
+        est = epochs * step_seconds(shapes, "graph")
+    return max(BASELINE_MIN_SECONDS, BASELINE_SHARE * float(est))
 
 
 def _model_name(sm) -> str:

@@ -123,18 +123,19 @@ def test_bad_target_fails_fast_and_never_imports_tensorflow(csv, tmp_path):
                      "nope", "--out", str(tmp_path / "m")]!r}),
               main({["train", str(csv), *TRAIN, "--out", str(tmp_path / "m"), "--lr", "nan"]!r}),
               main({["train", str(csv), "--task", "regress", "--id", "sensor", "--time", "t", "--target",
-                     "label", "--out", str(tmp_path / "m")]!r})]
+                     "label", "--out", str(tmp_path / "m")]!r}),
+              main({["train", str(csv), *TRAIN, "--out", str(tmp_path / "m"), "--workers", "2"]!r})]
         took = time.process_time() - t0
         print("RESULT", rc, round(took, 3), [m for m in ("tensorflow", "keras") if m in sys.modules])
     """)
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     line = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")][0]
     rc, took, imported = re.match(r"RESULT (\[.*\]) ([\d.]+) (\[.*\])", line).groups()
-    assert rc == "[2, 2, 2]" and imported == "[]", res.stdout + res.stderr
-    # CPU seconds (robust to a loaded machine): about 0.4 s for all three here, most of it PyArrow's
+    assert rc == "[2, 2, 2, 2]" and imported == "[]", res.stdout + res.stderr
+    # CPU seconds (robust to a loaded machine): about 0.4 s for all four here, most of it PyArrow's
     # import; importing TensorFlow alone costs 4 s or more of CPU
     assert float(took) < 1.5
-    assert len(res.stderr.strip().splitlines()) == 6 and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 8 and "Traceback" not in res.stderr
 
 
 # ------------------------------------------------------------------------------------ damaged files
@@ -368,3 +369,10 @@ def test_a_test_file_without_a_training_feature_is_refused_before_training(capsy
 def test_inspect_option_errors(capsys, csv, argv, first):
     code, _, err = run(capsys, "inspect", csv, "--id", "sensor", "--time", "t", *argv)
     assert code == 2 and err.splitlines()[0] == first and len(err.splitlines()) == 2
+
+
+def test_workers_without_shards_is_refused_before_tensorflow(capsys, csv, tmp_path):
+    code, _, err = run(capsys, "train", csv, *TRAIN, "--out", tmp_path / "m", "--workers", "2")
+    lines = assert_user_error(code, err, "train", r"--workers 2 needs sequence shards; .* is not a shards directory\.")
+    assert "seqfeed pack" in lines[1]
+    assert not (tmp_path / "m").exists()

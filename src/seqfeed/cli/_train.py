@@ -80,6 +80,11 @@ def run_train(args) -> int:
 
     if is_shards_path(args.data):  # sequence shards: streamed (and --workers N) training
         return _train_shards_into_out(args, run_train_shards)
+    if (getattr(args, "workers", 1) or 1) != 1:
+        raise ConfigError(f"seqfeed train: --workers {args.workers} needs sequence shards; {args.data!r} is not a "
+                          "shards directory.", argument="--workers", received=args.workers,
+                          fix=f"pack the data first (seqfeed pack {args.data} --id ... --time ... --out SHARDS/), "
+                              "then train on SHARDS/; or leave out --workers")
     t_start = time.time()
     opts = data_options(args)
     task = args.task

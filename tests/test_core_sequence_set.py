@@ -160,3 +160,34 @@ def test_concat_refuses_mismatched_sets():
     names = SequenceSet.concat([SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["a", "b"]),
                                 SequenceSet.from_sequences([np.ones((1, 2))], feature_names=["c", "d"])])
     assert names.feature_names is None
+
+
+@given(st.integers(1, 5), st.integers(0, 6), st.randoms(use_true_random=False))
+def test_select_features_undoes_any_column_permutation(n_features, n_seqs, rnd):
+    rng = np.random.default_rng(rnd.randint(0, 2**31))
+    lengths = rng.integers(0, 5, n_seqs)
+    values = rng.normal(size=(int(lengths.sum()), n_features)).astype("f4")
+    names = [f"f{k}" for k in range(n_features)]
+    s = SequenceSet(values, np.concatenate([[0], np.cumsum(lengths)]), feature_names=names)
+    perm = list(range(n_features))
+    rnd.shuffle(perm)
+    shuffled = SequenceSet(values[:, perm].copy(), s.offsets, feature_names=[names[k] for k in perm])
+    before = shuffled.values.copy()
+    back = shuffled.select_features(names)
+    np.testing.assert_array_equal(back.values, values)
+    assert list(back.feature_names) == names and back.offsets.tolist() == s.offsets.tolist()
+    np.testing.assert_array_equal(shuffled.values, before)  # the input is not changed
+    if n_features > 1:  # a subset in another order
+        sub = shuffled.select_features(names[::-2])
+        np.testing.assert_array_equal(sub.values, values[:, ::-2])
+
+
+def test_select_features_names_every_missing_feature():
+    s = SequenceSet(np.zeros((2, 2), "f4"), [0, 2], feature_names=["a", "b"])
+    with pytest.raises(ShapeError, match=r"no feature 'c', 'd'; expected 'a', 'c', 'd' \(matched by name") as e:
+        s.select_features(["a", "c", "d"])
+    assert e.value.argument == "data" and e.value.received == ["a", "b"] and e.value.fix
+    with pytest.raises(DataError):
+        s.select_features(["z"], error=DataError)
+    assert s.select_features(["a", "b"]) is s
+    assert SequenceSet(np.zeros((2, 2), "f4"), [0, 2]).select_features(["a", "b"]).feature_names is None

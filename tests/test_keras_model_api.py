@@ -83,7 +83,7 @@ def test_features_are_matched_by_name_not_position(model):
                           feature_names=["b", "a"])
     np.testing.assert_allclose(model.predict_raw(swapped), model.predict_raw(test), rtol=1e-6, atol=1e-7)
     renamed = SequenceSet(test.values, test.offsets, feature_names=["a", "c"])
-    with pytest.raises(ShapeError, match=r"no feature 'b'; this model was trained on 'a', 'b'"):
+    with pytest.raises(ShapeError, match=r"no feature 'b'; expected 'a', 'b' \(matched by name"):
         model.predict(renamed)
     unnamed = SequenceSet(test.values, test.offsets)  # no names: taken in column order
     np.testing.assert_allclose(model.predict_raw(unnamed), model.predict_raw(test), rtol=1e-6, atol=1e-7)

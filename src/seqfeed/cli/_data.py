@@ -402,10 +402,9 @@ def _drop_blank_labels(seqs, spec, target, o):
 
 def _match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
     """Non-table data: reorder the features by the names a model expects, when both have names."""
-    expected = o.get("model_features")
-    s = loaded.seqs
-    if not expected or not s.feature_names or list(s.feature_names) == list(expected):
-        return loaded
+    loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], op=f"seqfeed: {spec}",
+                                              error=DataError)
+    return loaded
     names = list(s.feature_names)
     missing = [f for f in expected if f not in names]
     if missing:

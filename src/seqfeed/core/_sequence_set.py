@@ -370,6 +370,32 @@ class SequenceSet:
         return SequenceSet(values, self.offsets, targets=self.targets, step_targets=self.step_targets,
                            ids=self.ids, feature_names=feature_names)
 
+    def select_features(self, names, *, op: str = "SequenceSet.select_features",
+                        error: type = ShapeError, fix: str | None = None) -> "SequenceSet":
+        """The features called ``names``, in that order (matching by name, whatever the column order).
+
+        A set without feature names, or whose names already equal ``names``, is returned as it is.
+        A name the set does not have raises ``error`` (a :class:`ShapeError` by default) naming
+        every missing feature, the expected names and the set's own.
+
+        >>> s = SequenceSet(np.arange(6.0).reshape(3, 2), [0, 3], feature_names=["b", "a"])
+        >>> s.select_features(["a", "b"]).values[:, 0]
+        array([1., 3., 5.])
+        """
+        want, have = [str(n) for n in names], self.feature_names
+        if not want or not have or list(have) == want:
+            return self
+        have = list(have)
+        missing = [f for f in want if f not in have]
+        if missing:
+            raise error(f"{op}: the data has no feature {', '.join(map(repr, missing))}; expected "
+                        f"{', '.join(map(repr, want))} (matched by name, in any order). Features of the "
+                        f"data: {have}.", argument="data", received=have,
+                        fix=fix or "give the data the feature names the model was trained on")
+        idx = [have.index(f) for f in want]
+        return SequenceSet(self.values[:, idx], self.offsets, targets=self.targets,
+                           step_targets=self.step_targets, ids=self.ids, feature_names=want)
+
     def with_targets(self, targets=None, *, step_targets=None) -> "SequenceSet":
         return SequenceSet(self.values, self.offsets, targets=targets, step_targets=step_targets,
                            ids=self.ids, feature_names=self.feature_names)

@@ -167,19 +167,7 @@ class SequenceModel:
         Data without feature names is taken in its column order. Named data must hold every
         feature the model was trained on; a missing or renamed one is a ShapeError naming it.
         """
-        want, have = self.feature_names, seqs.feature_names
-        if not want or not have or list(have) == list(want):
-            return seqs
-        have = list(have)
-        missing = [f for f in want if f not in have]
-        if missing:
-            raise ShapeError(f"{op}: the data has no feature {', '.join(map(repr, missing))}; this model was "
-                             f"trained on {', '.join(map(repr, want))} (matched by name, in any order). "
-                             f"Features of the data: {have}.", argument="data", received=have,
-                             fix="give the data the feature names the model was trained on")
-        idx = [have.index(f) for f in want]
-        return SequenceSet(seqs.values[:, idx], seqs.offsets, targets=seqs.targets,
-                           step_targets=seqs.step_targets, ids=seqs.ids, feature_names=list(want))
+        return seqs.select_features(self.feature_names or [], op=op)
 
     def _encode(self, labels, op):
         labels = np.asarray(labels)

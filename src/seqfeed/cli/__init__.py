@@ -268,28 +268,25 @@ def _warning_printer(command: str, debug: bool):
     return show
 
 
+# command -> (module, function, needs TensorFlow); modules are imported only for the command that runs
+_COMMANDS = {
+    "inspect": ("._inspect", "run_inspect", False),
+    "doctor": ("._inspect", "run_doctor", False),
+    "pack": ("._pack", "run_pack", False),
+    "train": ("._train", "run_train", True),
+    "evaluate": ("._train", "run_evaluate", True),
+    "predict": ("._train", "run_predict", True),
+    "demo": ("._demo", "run_demo", True),
+}
+
+
 def _run(args) -> int:
-    if args.command == "inspect":
-        from ._inspect import run_inspect
-        return run_inspect(args)
-    if args.command == "doctor":
-        from ._inspect import run_doctor
-        return run_doctor(args)
-    if args.command == "pack":
-        from ._pack import run_pack
-        return run_pack(args)
-    _quiet_tensorflow_python_logs()
-    if args.command == "train":
-        from ._train import run_train
-        return run_train(args)
-    if args.command == "evaluate":
-        from ._train import run_evaluate
-        return run_evaluate(args)
-    if args.command == "predict":
-        from ._train import run_predict
-        return run_predict(args)
-    from ._demo import run_demo
-    return run_demo(args)
+    import importlib
+
+    module, function, uses_tensorflow = _COMMANDS[args.command]
+    if uses_tensorflow:
+        _quiet_tensorflow_python_logs()
+    return getattr(importlib.import_module(module, __name__), function)(args)
 
 
 def main(argv=None) -> int:

@@ -10,6 +10,36 @@ pytestmark = pytest.mark.tf
 TOL = 1e-5
 
 
+@pytest.fixture(autouse=True)
+def _without_op_determinism():
+    """Keras never compiles with XLA while TensorFlow's op determinism is on, and that switch is
+    process-wide (the CLI's seeded runs turn it on): run each test here with it off, then restore it."""
+    from tensorflow.python.framework import config  # the switch off has no public name in TF 2.x
+
+    was_on = config.is_op_determinism_enabled()
+    config.disable_op_determinism()
+    yield
+    if was_on:
+        config.enable_op_determinism()
+
+
+def test_op_determinism_blocks_xla_and_the_record_says_why():
+    from tensorflow.python.framework import config
+
+    from seqfeed.keras import SequenceModel
+
+    _, train = _problem(32, 0)
+    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    config.enable_op_determinism()
+    try:
+        sm.fit(train, epochs=1, batch_size=16, verbose=0, jit_compile=True)
+    finally:
+        config.disable_op_determinism()
+    rec = sm.info["compilation"]
+    assert rec["jit_compile"] is False and sm.model.jit_compile is False
+    assert "op determinism" in rec["why"]
+
+
 def _problem(n, seed, F=2):
     rng = np.random.default_rng(seed)
     seqs = [rng.normal(size=(k, F)).astype("float32") for k in rng.integers(2, 14, n)]

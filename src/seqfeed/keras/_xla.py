@@ -66,8 +66,12 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
         from keras.src.trainers.trainer import model_supports_jit
 
         if not model_supports_jit(model):
+            from tensorflow.python.framework.config import is_op_determinism_enabled
+
             use = False
-            record["why"] = "this model cannot be compiled with XLA (a layer does not support it)"
+            record["why"] = ("TensorFlow's op determinism is on (tf.config.experimental.enable_op_determinism), "
+                             "under which Keras does not compile with XLA" if is_op_determinism_enabled() else
+                             "this model cannot be compiled with XLA (a layer does not support it)")
     # always explicit: Keras' own "auto" would turn XLA on for variable shapes on a GPU machine
     if getattr(model, "_jit_compile", None) is not use:
         model.jit_compile = use

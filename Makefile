@@ -20,11 +20,14 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/seqfeed demo
 
+# two test processes (pytest-xdist), one per core: most TensorFlow tests run single-threaded steps
+TEST_WORKERS ?= 2
+
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 test-fast: install
-	$(PY) -m pytest -q -m "not tf"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not tf"
 
 # quick mode (the default BENCH_ARGS) writes to benchmarks/results/quick/ (not committed), never over the
 # committed full results; `make bench BENCH_ARGS=` runs the full benchmarks.

@@ -9,15 +9,21 @@ from seqfeed.core import _kernels
 from seqfeed.core._copy import fill_padded
 from seqfeed.core._kernels import fill_rows, fill_rows_numpy
 
-def test_numba_is_imported_only_after_enough_work(monkeypatch):
+def test_numba_is_imported_only_after_enough_work():
+    import subprocess
     import sys
+    import textwrap
 
-    if "numba" in sys.modules:
-        pytest.skip("numba already imported in this process")
-    monkeypatch.delitem(_kernels._STATE, "kernel", raising=False)
-    monkeypatch.setitem(_kernels._STATE, "bytes", 0)
-    seqfeed.pad([np.ones((5, 2), "float32")] * 3)
-    assert "numba" not in sys.modules and "kernel" not in _kernels._STATE
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import seqfeed
+        from seqfeed.core import _kernels
+        seqfeed.pad([np.ones((5, 2), "float32")] * 3)
+        print("SMALL", "numba" in sys.modules, "kernel" in _kernels._STATE)
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)  # a fresh process:
+    assert res.stdout.split() == ["SMALL", "False", "False"], res.stdout + res.stderr  # numba not loaded yet
 
 
 DTYPES = ["float32", "float64", "int32", "int64", "int8", "uint16", "bool"]

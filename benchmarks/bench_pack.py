@@ -367,7 +367,7 @@ def main() -> None:
         sys.exit(f"bench_pack: {work} has {free / 1e9:.0f} GB free; {need / 1e9:.0f} GB are needed "
                  f"(panel, temporary files, shards). Pass --workdir or fewer --rows.")
     results = {"benchmark": "pack", "machine": machine_facts(),
-               "command": "python benchmarks/bench_pack.py " + " ".join(sys.argv[1:]),
+               "command": "python benchmarks/bench_pack.py " + " ".join(sys.argv[1:]).replace(work, "WORKDIR"),
                "mode": "quick" if args.quick else "full", "memory_budget": args.memory, "panels": {},
                "runs": []}
     out_path = Path(args.out) if args.out else (QUICK_RESULTS if args.quick else RESULTS)

@@ -241,7 +241,8 @@ def run_train(name: str, timeout: float) -> dict:
         rec["metrics"] = {k: v for k, v in metrics.items() if not isinstance(v, (list, dict))}
         rec["setup"] = _setup_summary(meta)
         rec["choice"] = (meta.get("info") or {}).get("choice")  # the whole search record, as the run saved it
-        rec["printed"] = stdout.strip().splitlines()[-1][:300] if stdout.strip() else ""
+        printed = stdout.strip().splitlines()[-1][:300] if stdout.strip() else ""
+        rec["printed"] = printed.replace(str(out), "OUT")  # no temporary path of this machine in the results
         return rec
 
 

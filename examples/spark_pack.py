@@ -9,10 +9,10 @@ file system mounted on every node)::
 
 Locally, with a generated panel (needs ``pip install 'seqfeed[spark]'`` and Java 17)::
 
-    spark-submit --master 'local[2]' examples/spark_pack.py demo /tmp/shards
-    python examples/spark_pack.py demo /tmp/shards          # the same, without spark-submit
+    spark-submit --master 'local[2]' examples/spark_pack.py demo shards/
+    python examples/spark_pack.py demo shards/          # the same, without spark-submit
 
-Then train from the shards: ``seqfeed train /tmp/shards --task classify --out model``
+Then train from the shards: ``seqfeed train shards/ --task classify --out model``
 (``--workers N`` for multi-worker training; docs/scale.md).
 """
 

@@ -213,10 +213,12 @@ def main(argv=None) -> int:
         import pandas
         import pyarrow
 
+        from _machine import command_line, machine_facts
+
         record = {
             "benchmark": "ingest",
-            "command": "python benchmarks/bench_ingest.py" + ("" if argv is None and len(sys.argv) == 1
-                                                              else " " + " ".join(argv or sys.argv[1:])),
+            "command": command_line("bench_ingest.py", argv),
+            "machine": machine_facts(),  # the commit, versions and CPU of this run
             "config": {"rows": rows, "ids": ids, "features": args.features, "row_group": args.row_group,
                        "repeat": repeat, "seed": args.seed, "pandas_variant": args.pandas_variant,
                        "time": "int64, per-id start + 60 * step", "row_order": "shuffled",

@@ -55,6 +55,15 @@ def ref_sequences(seqs):
     return out, F
 
 
+def float64_sequences(seqs):
+    """The reference's arrays of a generated input as float64, and F; ``([], None)`` when it is invalid."""
+    try:
+        arrs, F = ref_sequences(seqs)
+    except Invalid:
+        return [], None
+    return [a.astype(np.float64) for a in arrs], F
+
+
 def ref_pad(arrs, F, *, maxlen, padding, truncating, value, dtype):
     """(x, mask, lengths) by a plain loop."""
     dt = np.dtype(dtype)
@@ -1081,13 +1090,9 @@ def test_batch_loader_options(seqs, crop, balance, value, multiple_of):
        values=st.sampled_from(["ok", "wrong_F", "nan", "huge"]),
        d=st.sampled_from(["ok", "no_format", "bad_mean", "neg_std", "wrong_len", "str_F", "not_dict"]))
 def test_standardizer_forms_and_persistence(seqs, form, values, d):
-    try:
-        arrs, F = ref_sequences(seqs)
-    except Invalid:
-        return
+    arrs, F = float64_sequences(seqs)
     if not arrs or not sum(a.shape[0] for a in arrs):
         return
-    arrs = [a.astype(np.float64) for a in arrs]
     s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
     st_, err = fuzz_call(lambda: sf.Standardizer().fit(s), inputs=[s])
     if st_ is None:
@@ -1147,13 +1152,9 @@ def test_standardizer_forms_and_persistence(seqs, form, values, d):
                                                                      st.sampled_from([1.5, "0", None])),
        idx=st.one_of(st.lists(st.integers(-12, 12), max_size=4), st.sampled_from([[0.5], [[0]], "a"])))
 def test_windows_methods(seqs, length, j, idx):
-    try:
-        arrs, F = ref_sequences(seqs)
-    except Invalid:
-        return
+    arrs, F = float64_sequences(seqs)
     if not arrs:
         return
-    arrs = [a.astype(np.float64) for a in arrs]
     s = sf.SequenceSet.from_sequences(arrs, dtype=np.float64)
     w = sf.sliding_windows(s, length, target=None)
     n = len(w)
@@ -1187,13 +1188,9 @@ def test_write_then_read_round_trips(seqs, extra, compress):
 
     from seqfeed.sources import read_npz, read_table, write_long_csv, write_npz
 
-    try:
-        arrs, F = ref_sequences(seqs)
-    except Invalid:
-        return
+    arrs, F = float64_sequences(seqs)
     if not arrs:
         return
-    arrs = [a.astype(np.float64) for a in arrs]
     n = len(arrs)
     kw = {}
     if extra == "targets":

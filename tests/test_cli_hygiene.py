@@ -376,3 +376,11 @@ def test_workers_without_shards_is_refused_before_tensorflow(capsys, csv, tmp_pa
     lines = assert_user_error(code, err, "train", r"--workers 2 needs sequence shards; .* is not a shards directory\.")
     assert "seqfeed pack" in lines[1]
     assert not (tmp_path / "m").exists()
+
+
+def test_pack_option_errors_name_the_flag_not_the_keyword(capsys, csv, tmp_path):
+    code, _, err = run(capsys, "pack", csv, "--id", "sensor", "--time", "t", "--out", tmp_path / "sh",
+                       "--memory", "lots")
+    lines = assert_user_error(code, err, "pack", r"pack: --memory must be a size .* Received: --memory lots\.")
+    assert lines[1] == "  hint: pass e.g. --memory 1GiB" and "memory=" not in err
+    assert not (tmp_path / "sh").exists()

@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 TF_COMMANDS = ("train", "evaluate", "predict", "demo")
 FLAGS = {"id": "--id", "time": "--time", "target": "--target", "features": "--features", "nan": "--nan",
          "duplicates": "--duplicates", "level": "--task", "task": "--task", "source": "DATA", "data": "DATA",
-         "path": "MODEL_DIR"}
+         "path": "MODEL_DIR", "memory": "--memory", "engine": "--engine"}
+_OPTIONS = "|".join(k for k, flag in FLAGS.items() if flag.startswith("--") and k != "level")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -218,7 +219,7 @@ def _native_stderr_silenced(enabled: bool):
         os.close(devnull)
 
 
-_KWARG = re.compile(r"\b(id|time|target|features|nan|duplicates)=(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[\w.+-]+)?")
+_KWARG = re.compile(rf"\b({_OPTIONS})=(\[[^\]]*\]|'[^']*'|\"[^\"]*\"|[\w.+-]+)?")
 
 
 def _flag_value(text: str) -> str:
@@ -236,7 +237,7 @@ def cli_words(text: str) -> str:
     text = text.replace("pass features=None", "leave out --features").replace("features=None", "no --features")
     text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
     text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
-    text = re.sub(r"`(id|time|target|features|nan|duplicates)`", lambda m: FLAGS[m.group(1)], text)
+    text = re.sub(rf"`({_OPTIONS})`", lambda m: FLAGS[m.group(1)], text)
     text = re.sub(r"`(--[\w-]+)`", r"\1", text)
     return re.sub(r"  +", " ", text).strip()
 

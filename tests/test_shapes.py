@@ -172,6 +172,9 @@ def test_model_card_says_whether_xla_was_used():
     no = SimpleNamespace(info={"compilation": {"jit_compile": False, "why": "no XLA (it must save 1.25x)"}})
     assert "**yes**" in _compilation_line(yes) and "3 fixed batch shapes" in _compilation_line(yes)
     assert "**no**" in _compilation_line(no) and "must save" in _compilation_line(no)
+    det = SimpleNamespace(info={"compilation": {"jit_compile": True, "shapes": 2, "bounded_loop": True, "why": "XLA",
+                                                "determinism": "TensorFlow op determinism is on"}})
+    assert "last real step" in _compilation_line(det) and "op determinism is on" in _compilation_line(det)
 
 
 def test_padding_report_has_a_shape_bucket_row_counting_filler_rows():

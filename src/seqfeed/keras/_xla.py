@@ -1,12 +1,18 @@
 """Whether `SequenceModel.fit` compiles its train step with XLA, and the batches it then uses.
 
-XLA (``jit_compile=True``) compiles one program per distinct batch shape, so it
-is only used together with :class:`~seqfeed.ShapeBucketSampler` (a few fixed
-``(rows, time_steps)`` shapes), and only when the estimate of
-``seqfeed.batching._shapes.xla_plan`` (compilations + steps with XLA vs steps
-without, over the epochs to run) says it pays off. The decision and its numbers
-are recorded in ``SequenceModel.info["compilation"]`` (saved with the model and
-shown in the CLI's model card).
+XLA (``jit_compile=True``) compiles one program per distinct batch shape. With XLA,
+``fit`` keeps the batches of the sampler it would use anyway and pads each one up to
+one of a few fixed ``(rows, time_steps)`` shapes (:class:`FixedShapeSampler`), while
+the recurrent layers' loops stop at each batch's last real step
+(:mod:`seqfeed.keras._bounded`): the same training on a handful of compiled shapes.
+A model with no layer whose loop can be bounded gets :class:`~seqfeed.ShapeBucketSampler`
+batches instead. ``"auto"`` uses XLA only when the estimate of
+``seqfeed.batching._shapes.bounded_plan`` (or ``xla_plan``): compilations + steps
+with XLA vs steps without, over the epochs to run, says it pays off. The decision and
+its numbers are recorded in ``SequenceModel.info["compilation"]`` (saved with the
+model and shown in the CLI's model card). Under TensorFlow's op determinism (which
+``seqfeed train`` turns on) Keras refuses XLA; seqfeed compiles anyway, since the
+compiled CPU step is reproducible run to run (tested), and records that.
 """
 
 from __future__ import annotations

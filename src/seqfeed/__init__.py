@@ -20,7 +20,7 @@ from .batching import (AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler
                        padding_report)
 from .transforms import (Standardizer, sliding_windows, split_by_entity, split_by_time, timeseries_windows)
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "AdaptiveSampler",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 
 class _RowReader:

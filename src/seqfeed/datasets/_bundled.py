@@ -10,7 +10,7 @@ from importlib import resources
 import numpy as np
 
 from .._errors import ConfigError, check_choice
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 __all__ = ["Series", "japanese_vowels", "sunspots", "load", "names", "write_long_csv"]
 

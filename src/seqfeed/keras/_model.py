@@ -14,9 +14,7 @@ from .. import metrics as M
 from .._fs import is_seqfeed_dir, recover_dir, replace_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
-from ..core._batch import Batch
-from ..core._convert import as_sequence_set
-from ..core._sequence_set import SequenceSet
+from ..core import Batch, SequenceSet, as_sequence_set
 from ._builders import TASKS, build_lstm, compile_for_task
 from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
 from ._lazy import keras

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError
 from ..batching import ShardDataset
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 
 def is_shards_input(data) -> bool:

@@ -71,7 +71,7 @@ import tempfile
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
            "sequence_table", "merge_moments", "FORMAT", "FORMAT_VERSION", "SPLITS"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_float_dtype, check_int, warn
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from . import _order
 
 if TYPE_CHECKING:  # pragma: no cover

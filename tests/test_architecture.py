@@ -215,7 +215,7 @@ def test_checker_reads_the_real_tree():
     assert ("seqfeed.core._pad", "seqfeed.core._batch") in edges                  # relative, module level
     assert ("seqfeed.cli._train", "seqfeed.keras") in edges                       # inside a function
     assert ("seqfeed.datasets", "seqfeed.sources._bundled") in edges
-    assert len(module_sources()) > 80 and len(imports) > 250
+    assert len(module_sources()) > 60 and len(imports) > 250
 
 
 def test_docs_show_the_layer_table():

@@ -18,7 +18,7 @@ compiled CPU step is reproducible run to run (tested), and records that.
 from __future__ import annotations
 
 from ..batching import BatchLoader, ShapeBucketSampler
-from ..batching._shapes import FixedShapeSampler, _val_boundaries, bounded_plan, xla_plan
+from ..batching._shapes import FixedShapeSampler, bounded_plan, val_boundaries, xla_plan
 
 JIT_CHOICES = ("auto", True, False)
 
@@ -126,7 +126,7 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
 
         def shaped_val(va):
             base_val = today_val(va)
-            vs = FixedShapeSampler(base_val.sampler, boundaries=_val_boundaries(boundaries, va.lengths))
+            vs = FixedShapeSampler(base_val.sampler, boundaries=val_boundaries(boundaries, va.lengths))
             return BatchLoader(va, vs, padding=sm.padding)
 
         return BatchLoader(train, sampler, padding=sm.padding, crop=crop, balance=loader.balance), shaped_val
@@ -134,7 +134,7 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     boundaries = sampler.boundaries
 
     def shaped_val(va):
-        vs = ShapeBucketSampler(va.lengths, batch_size=val_bs, boundaries=_val_boundaries(boundaries, va.lengths),
+        vs = ShapeBucketSampler(va.lengths, batch_size=val_bs, boundaries=val_boundaries(boundaries, va.lengths),
                                 shuffle=False)
         return BatchLoader(va, vs, padding=sm.padding)
 

@@ -36,6 +36,7 @@ import time
 
 import numpy as np
 
+from ._checks import check_float
 from . import _dtw
 from ._baseline_common import (BaselineResult, _check_pair, _check_set, _check_window, _engine, _metrics,
                                _regression_targets, _task_of)
@@ -445,10 +446,7 @@ def choose_baseline(train: SequenceSet, test: SequenceSet, task: str, budget_sec
     """
     op = "choose_baseline"
     check_choice(op, "task", task, _TASKS)
-    if (isinstance(budget_seconds, bool) or not isinstance(budget_seconds, numbers.Real)
-            or not math.isfinite(budget_seconds) or budget_seconds <= 0):
-        raise ConfigError(f"{op}: `budget_seconds` must be a number > 0. Received: budget_seconds={budget_seconds!r}.",
-                          argument="budget_seconds", received=budget_seconds, fix="pass e.g. budget_seconds=30")
+    check_float(op, "budget_seconds", budget_seconds, low=0, low_open=True, fix="pass e.g. budget_seconds=30")
     window = _check_window(op, window)
     t0 = time.perf_counter()
     if task == "forecast":

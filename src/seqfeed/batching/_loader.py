@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import DataError, check_choice, check_int
+from .._checks import check_choice, check_float, check_indices, check_int, round_up
+from .._errors import DataError
 from ..core._convert import as_sequence_set
 from ..core._pad import _check_dtype, _check_value, pad_set
 
 __all__ = ["BatchLoader"]
-
-
-def _check_indices(op: str, indices, n: int) -> np.ndarray:
-    """A 1-D int64 array of positions in ``0..n-1``, or a SeqfeedError naming the bad one."""
-    from .._errors import ConfigError, IndexRangeError
-
-    idx = np.asarray(indices)
-    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
-        raise ConfigError(f"{op}: `indices` must be a 1-D array of ints. Received dtype {idx.dtype}, "
-                          f"shape {tuple(idx.shape)}.", argument="indices", received=tuple(idx.shape),
-                          fix="pass the index arrays a sampler yields")
-    bad = np.flatnonzero((idx < 0) | (idx >= n))
-    if bad.size:
-        k = int(bad[0])
-        raise IndexRangeError(f"{op}: indices[{k}]={int(idx[k])} is out of range for {n} sequences.",
-                              argument="indices", received=int(idx[k]), index=k,
-                              fix=f"use positions 0..{n - 1}")
-    return idx.astype(np.int64, copy=False)
 
 
 class BatchLoader:
@@ -59,12 +42,8 @@ class BatchLoader:
                  crop: float | None = None, balance: bool = False):
         op = "BatchLoader"
         self.balance = bool(balance)
-        if crop is not None and (isinstance(crop, bool) or not isinstance(crop, (int, float))
-                                 or not 0 < crop <= 1):
-            from .._errors import ConfigError
-
-            raise ConfigError(f"{op}: `crop` must be a fraction in (0, 1] or None. Received: crop={crop!r}.",
-                              argument="crop", received=crop)
+        crop = check_float(op, "crop", crop, low=0, high=1, low_open=True, allow_none=True,
+                           fix="pass a fraction of each sequence to keep, e.g. crop=0.8")
         self.crop = None if crop is None or crop == 1 else float(crop)
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
@@ -94,7 +73,8 @@ class BatchLoader:
 
     def batch(self, indices) -> "Batch":  # noqa: F821
         """Pad the sequences at ``indices`` (ints in ``0..len(seqs) - 1``) into the next buffer."""
-        return self._batch(_check_indices("BatchLoader.batch", indices, len(self.seqs)))
+        return self._batch(check_indices("BatchLoader.batch", indices, len(self.seqs), negative=False, mask=False,
+                                         fix=f"use positions 0..{len(self.seqs) - 1}"))
 
     def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
         """`batch` on int64 indices known to be in range (the sampler's own batches)."""
@@ -108,7 +88,7 @@ class BatchLoader:
                 L = self.seqs.lengths[indices]
                 T = int(L.max()) if L.size else 0
                 if self.multiple_of:
-                    T = -(-T // self.multiple_of) * self.multiple_of
+                    T = round_up(T, self.multiple_of)
                 need = indices.size * T * self.seqs.n_features
             k = self._turn % self.n_buffers
             buf = self._buffers[k]

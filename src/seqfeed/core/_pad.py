@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 
+from .._checks import round_up
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
 from ._copy import SCATTER_BELOW_BYTES, fill_padded, fill_padded_from_arrays, length_mask
@@ -224,8 +225,7 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
                        value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
     if maxlen is None:
         T = int(lengths.max())
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
     counts = np.minimum(lengths, T)
@@ -261,8 +261,7 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
     B, F = int(index.size), seqs.n_features
     if maxlen is None:
         T = int(lengths.max()) if B else 0
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
     counts = np.minimum(lengths, T)

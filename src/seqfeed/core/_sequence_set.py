@@ -7,6 +7,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .._checks import check_indices
 from .._errors import ConfigError, DataError, IndexRangeError, ShapeError, check_choice, shape_str
 
 __all__ = ["SequenceSet"]
@@ -324,28 +325,7 @@ class SequenceSet:
         A contiguous increasing range shares ``values`` with this set; any other
         selection copies the selected steps.
         """
-        n = len(self)
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            if idx.shape != (n,):
-                raise ShapeError(
-                    f"SequenceSet.take: a boolean mask must have shape ({n},). "
-                    f"Received shape {shape_str(idx.shape)}.", argument="indices", received=idx.shape)
-            idx = np.flatnonzero(idx)
-        if idx.size == 0:
-            idx = idx.astype(np.int64)
-        if idx.dtype.kind not in "iu" or idx.ndim != 1:
-            raise ConfigError(
-                f"SequenceSet.take: `indices` must be a 1-D array of ints or a bool mask. "
-                f"Received dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
-        idx = idx.astype(np.int64, copy=False)
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
-            raise IndexRangeError(
-                f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences.",
-                argument="indices", received=int(idx[bad]), index=bad,
-                fix=f"use indices in -{n}..{n - 1}")
-        idx = np.where(idx < 0, idx + n, idx)
+        idx = check_indices("SequenceSet.take", indices, len(self))
         lengths = self._lengths[idx]
         offsets = np.zeros(idx.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])

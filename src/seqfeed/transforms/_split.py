@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._checks import check_float
 from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
 from ..core._sequence_set import SequenceSet
 from ._common import as_series_or_set, readonly, step_positions
@@ -115,10 +116,7 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
 
 
 def _check_fraction(op, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) < 1.0:
-        raise ConfigError(f"{op}: `test_fraction` must be a number with 0 < test_fraction < 1. Received: "
-                          f"test_fraction={value!r}.", argument="test_fraction", received=value)
-    return float(value)
+    return check_float(op, "test_fraction", value, low=0, high=1, low_open=True, high_open=True)
 
 
 def _stratified(labels: np.ndarray, f: float, n_test: int, rng) -> np.ndarray:

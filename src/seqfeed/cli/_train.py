@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import __version__
 from .._errors import ConfigError, DataError, SeqfeedError
-from .._fs import DirLock, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
+from .._fs import DirLock, atomic_file, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
 from ._data import check_targets, data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
@@ -654,16 +654,15 @@ def run_predict(args) -> int:
         cols["forecast"] = pred.reshape(-1)
     table = pa.table({k: pa.array(np.asarray(v).tolist() if np.asarray(v).dtype.kind in "OU" else v)
                       for k, v in cols.items()})
-    tmp = out.with_name(f".{out.name}.tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.name.lower().endswith(".csv"):
-        import pyarrow.csv as pcsv
+    with atomic_file(out) as tmp:
+        if out.name.lower().endswith(".csv"):
+            import pyarrow.csv as pcsv
 
-        pcsv.write_csv(table, tmp)
-    else:
-        import pyarrow.parquet as pq
+            pcsv.write_csv(table, tmp)
+        else:
+            import pyarrow.parquet as pq
 
-        pq.write_table(table, tmp)
-    os.replace(tmp, out)
+            pq.write_table(table, tmp)
     print(f"{table.num_rows} rows -> {out}")
     return 0

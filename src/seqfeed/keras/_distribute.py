@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_int
+from .._fs import atomic_file
 
 __all__ = ["train_distributed", "run_local_workers", "tf_config", "free_ports"]
 
@@ -194,10 +195,8 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
                   "rows": {str(k): v for k, v in sorted(recorder.epochs.items())},
                   "history": {k: [float(x) for x in v] for k, v in history.history.items()},
                   "weights_sha256": digest, "fit_seconds": round(seconds, 2)}
-        tmp = f"{log}.tmp"
-        with open(tmp, "w") as fh:
+        with atomic_file(log) as tmp, open(tmp, "w") as fh:
             json.dump(record, fh)
-        os.replace(tmp, log)
     return sm
 
 

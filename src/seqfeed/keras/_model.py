@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import metrics as M
-from .._fs import is_seqfeed_dir, recover_dir, replace_dir
+from .._fs import atomic_dir, is_seqfeed_dir, recover_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core._batch import Batch
@@ -397,15 +395,9 @@ class SequenceModel:
             raise ConfigError(f"SequenceModel.save: {path} exists and is not a seqfeed model directory; it is "
                               f"left alone.", argument="path", received=str(path),
                               fix="save to a new path, or to a directory written by save()")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_dir(path) as tmp:
             self.model.save(tmp / "model.keras")
             (tmp / "seqfeed.json").write_text(json.dumps(self.metadata(), indent=2, default=_json))
-            replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     @classmethod

@@ -1,10 +1,8 @@
-"""Paths: which reader a file suffix selects, and atomic writes."""
+"""Paths: which reader a file suffix selects."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 
 from .._errors import ConfigError
 
@@ -40,32 +38,3 @@ def check_suffix(op: str, path, kinds: tuple[str, ...], suffixes: tuple[str, ...
             argument="path", received=os.fspath(path),
             fix="rename the file to one of the supported suffixes")
     return kind
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path next to ``path``; on success it replaces ``path`` in one step.
-
-    Readers never see a half-written file: the data goes to a temporary file in the same
-    directory (so ``os.replace`` is a rename on the same file system), which is removed if
-    writing fails.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=directory)
-    os.close(fd)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError
 from ..core._sequence_set import SequenceSet
-from ._files import atomic_path
+from .._fs import atomic_file
 
 __all__ = ["read_npz", "write_npz"]
 
@@ -48,7 +48,7 @@ def write_npz(seqset, path, *, compress: bool = False) -> None:
         if v is not None:
             arrays[key] = _plain(key, np.asarray(v, dtype=str) if key == "feature_names" else v)
     save = np.savez_compressed if compress else np.savez
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         with open(tmp, "wb") as f:
             save(f, **arrays)
 

@@ -66,11 +66,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
+from .._fs import replace_dir, temp_dir
 from ..core._sequence_set import SequenceSet
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
@@ -223,10 +223,7 @@ class ShardWriter:
                  rows_per_file: int | None = None, compression: str = "lz4"):
         out = os.fspath(out)
         self.out = out
-        parent = os.path.dirname(os.path.abspath(out)) or "."
-        os.makedirs(parent, exist_ok=True)
-        self.tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out)) + ".",
-                                    suffix=".tmp", dir=parent)
+        self.tmp = os.fspath(temp_dir(os.path.abspath(out)))
         self.features = list(feature_names)
         self.values_dtype = str(np.dtype(values_dtype))
         self.file_bytes = int(file_bytes)
@@ -347,28 +344,16 @@ class ShardWriter:
         with open(os.path.join(self.tmp, MANIFEST), "w") as fh:
             json.dump(m, fh, indent=1, default=_json_default)
             fh.write("\n")
-        os.chmod(self.tmp, 0o777 & ~_umask())
-        if os.path.exists(self.out):
-            if not force:
-                self.abort()
-                raise ConfigError(f"write_shards: {self.out!r} already exists.", argument="out",
-                                  received=self.out, fix="choose a new output directory, or pass "
-                                                         "force=True (--force) to replace it")
-            from .._fs import replace_dir
-
-            replace_dir(self.tmp, self.out)
-        else:
-            os.replace(self.tmp, self.out)
+        if os.path.exists(self.out) and not force:
+            self.abort()
+            raise ConfigError(f"write_shards: {self.out!r} already exists.", argument="out",
+                              received=self.out, fix="choose a new output directory, or pass "
+                                                     "force=True (--force) to replace it")
+        replace_dir(self.tmp, self.out)
         return m
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _json_default(o):

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError, ShapeError
 from ..core._sequence_set import SequenceSet
-from ._files import atomic_path
+from .._fs import atomic_file
 
 __all__ = ["write_long_csv"]
 
@@ -73,7 +73,7 @@ def write_long_csv(seqset, path, *, id: str = "id", time: str = "time", target: 
         data[step_target] = pa.array(np.asarray(seqset.step_targets))
     table = pa.table(data)
     gz = os.fspath(path).lower().endswith(".gz")
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         try:  # plain values; quotes only if a value holds a comma, quote or line break
             _write(table, tmp, gz, "none")
         except pa.ArrowInvalid:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
-import uuid
 
 import numpy as np
 
 from .._errors import ConfigError, DataError
+from .._fs import replace_dir, temp_dir
 
 __all__ = ["pack", "write_shards"]
 
@@ -302,10 +301,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
     out = check_out("seqfeed.spark.write_shards", out, force)
     vtype = sdf.schema["values"].dataType.elementType.elementType.typeName()
     dtype = "float32" if vtype == "float" else "float64"
-    parent = os.path.dirname(os.path.abspath(out)) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(out))}.spark-{uuid.uuid4().hex[:8]}.",
-                           dir=parent)
+    tmp = os.fspath(temp_dir(os.path.abspath(out)))
     try:
         rank = Fn.when(Fn.col("split") == "train", 0).when(Fn.col("split") == "validation", 1) \
             .when(Fn.col("split") == "test", 2).otherwise(3)
@@ -357,13 +353,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
         with open(os.path.join(tmp, MANIFEST), "w") as fh:
             json.dump(m, fh, indent=1, default=_json_default)
             fh.write("\n")
-        os.chmod(tmp, 0o755)
-        if os.path.exists(out):
-            from .._fs import replace_dir
-
-            replace_dir(tmp, out)
-        else:
-            os.replace(tmp, out)
+        replace_dir(tmp, out)
         return m
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

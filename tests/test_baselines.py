@@ -336,7 +336,7 @@ def _bad_cases():
         (lambda: B.dtw_distance(["x"], [1.0]), DataError, "a"),
         (lambda: B.dtw_distance([np.inf], [1.0]), DataError, "a"),
         (lambda: B.dtw_cost_seconds(0, 1, 1), ConfigError, "n_train"),
-        (lambda: B.summary_features(np.zeros((2, 3))), ConfigError, "seqs"),
+        (lambda: B.summary_features(np.zeros((2, 3))), ConfigError, "data"),
         (lambda: B.find_season([1.0, np.nan] * 10), DataError, "values"),
     ]
 

@@ -49,7 +49,7 @@ def test_npz_step_targets_object_arrays_and_errors(tmp_path):
     np.savez(tmp_path / "other.npz", x=np.ones(2))
     with pytest.raises(DataError, match=r"^read_npz: other\.npz has no \['values', 'offsets'\] array\(s\); it holds \['x'\]"):
         read_npz(tmp_path / "other.npz")
-    with pytest.raises(ConfigError, match=r"`seqset` must be a SequenceSet"):
+    with pytest.raises(ConfigError, match=r"`data` must be a SequenceSet"):
         write_npz([np.ones(2)], tmp_path / "c.npz")
 
 

@@ -37,7 +37,7 @@ class BatchLoader:
             sampler's seed and epoch. None (default) uses whole sequences.
     """
 
-    def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
+    def __init__(self, data, sampler, *, padding: str = "post", value=0.0, dtype="float32",
                  multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False,
                  crop: float | None = None, balance: bool = False):
         op = "BatchLoader"
@@ -50,18 +50,18 @@ class BatchLoader:
         self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
         self.dtype = _check_dtype(op, dtype)
         self.value = _check_value(op, value, self.dtype)
-        self.seqs = as_sequence_set(seqs, op=op)
+        self.seqs = as_sequence_set(data, _op=op)
         self.sampler = sampler
         self.padding = padding
         if sampler.lengths.shape != self.seqs.lengths.shape or not np.array_equal(
                 sampler.lengths, self.seqs.lengths):
             raise DataError(f"{op}: the sampler was built on other lengths ({sampler.lengths.size} "
                             f"sequences) than these {len(self.seqs)} sequences.", argument="sampler",
-                            fix="build the sampler from the same SequenceSet: Sampler(seqs.lengths, ...)")
+                            fix="build the sampler from the same SequenceSet: Sampler(data.lengths, ...)")
         if not allow_empty and len(self.seqs) and self.seqs.lengths.min() == 0:
             i = int(np.argmin(self.seqs.lengths))
             raise DataError(f"{op}: sequence {i} is empty; a fully masked row has no output.",
-                            argument="seqs", index=i, fix="drop empty sequences: seqs.take(seqs.lengths > 0)")
+                            argument="data", index=i, fix="drop empty sequences: data.take(data.lengths > 0)")
         # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers

@@ -126,7 +126,7 @@ def choose_setup(plan, args, *, say) -> dict:
 
         def trial(r, n):
             scaler = build_scaler(train_steps, n, log)
-            sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+            sm = SequenceModel.for_data(plan.train_for_model(scaler), task, units=args.units, layers=args.layers,
                                         bidirectional=model["bidirectional"], dropout=model["dropout"],
                                         cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
                                         learning_rate=args.lr, seed=args.seed, restructure=r)

@@ -210,7 +210,7 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
             arr = load_npy(path, spec)
             from ..core._convert import as_sequence_set
 
-            return _match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
+            return _match_model_features(Loaded(as_sequence_set(arr, _op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)
         if name.endswith((".csv", ".csv.gz", ".parquet", ".pq", ".tsv")):
             return _load_table(path, spec, task, options)
@@ -402,8 +402,8 @@ def _drop_blank_labels(seqs, spec, target, o):
 
 def _match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
     """Non-table data: reorder the features by the names a model expects, when both have names."""
-    loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], op=f"seqfeed: {spec}",
-                                              error=DataError)
+    loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], _op=f"seqfeed: {spec}",
+                                              _error=DataError)
     return loaded
     names = list(s.feature_names)
     missing = [f for f in expected if f not in names]

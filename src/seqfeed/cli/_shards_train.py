@@ -84,7 +84,7 @@ def run_train_shards(args) -> int:
     else:
         from ..keras import SequenceModel
 
-        sm = SequenceModel.for_data(args.task, args.data, seed=args.seed, **_model_options(args))
+        sm = SequenceModel.for_data(args.data, args.task, seed=args.seed, **_model_options(args))
         validation = args.data if "validation" in counts else None
         _say(args, f"streaming {counts.get('train', counts.get('all', {})).get('sequences', '?')} training "
                    f"sequences from {args.data} for {epochs} epochs")

@@ -279,7 +279,7 @@ def _train_into(args, loaded, test_loaded, out, work, t_start) -> int:
     from ..keras._lazy import keras
 
     keras.utils.set_random_seed(args.seed)  # the model's initial state does not depend on the search above
-    sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+    sm = SequenceModel.for_data(plan.train_for_model(scaler), task, units=args.units, layers=args.layers,
                                 bidirectional=setup["model"]["bidirectional"], dropout=setup["model"]["dropout"],
                                 cell=args.cell,
                                 pooling=setup["model"]["pooling"] if task != "forecast" else "last",

@@ -77,7 +77,7 @@ class Batch:
         """The rows as a :class:`~seqfeed.SequenceSet` (copies the real steps)."""
         from ._sequence_set import SequenceSet
 
-        return SequenceSet.from_padded(self.x, lengths=self.lengths, padding=self.padding)
+        return SequenceSet.from_padded(self.x, lengths=self.lengths, input_padding=self.padding)
 
     def __repr__(self) -> str:
         y = "None" if self.y is None else f"{tuple(self.y.shape)}"

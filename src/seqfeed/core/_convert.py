@@ -21,26 +21,26 @@ def _is_arrow(obj) -> bool:
     return mod.startswith("pyarrow")
 
 
-def _list_arrays(op: str, sequences):
+def _list_arrays(op: str, sequences, name: str = "data"):
     """Validate a list of 1-D/2-D sequences without copying their data.
 
     Returns ``(arrays, F, lengths)``: the caller's arrays (1-D ones when every
     sequence is 1-D, else 2-D ``(T_i, F)`` views), the feature count and int64
-    lengths.
+    lengths. ``name`` is the argument the caller received them as (for errors).
     """
     if isinstance(sequences, np.ndarray) and sequences.dtype == object:
         if sequences.ndim != 1:
             raise ShapeError(f"{op}: an object array of sequences must be 1-D (one sequence per "
                              f"entry). Received shape {shape_str(sequences.shape)}.",
-                             argument="sequences", received=sequences.shape,
+                             argument=name, received=sequences.shape,
                              fix="pass a list of (T_i, F) arrays, or a numeric array")
         sequences = list(sequences)
     if not isinstance(sequences, (list, tuple)):
         try:
             sequences = list(sequences)
         except TypeError:
-            raise ConfigError(f"{op}: `sequences` must be a list of arrays. Received type "
-                              f"{type(sequences).__name__}.", argument="sequences") from None
+            raise ConfigError(f"{op}: `{name}` must be a list of arrays. Received type "
+                              f"{type(sequences).__name__}.", argument=name) from None
     arrs = []
     for i, s in enumerate(sequences):
         if type(s) is np.ndarray:
@@ -48,16 +48,16 @@ def _list_arrays(op: str, sequences):
             continue
         if isinstance(s, (numbers.Number, str, bytes)):
             raise ShapeError(
-                f"{op}: `sequences[{i}]` is a scalar ({s!r}); a list of sequences was expected.",
-                argument="sequences", received=s, index=i,
+                f"{op}: `{name}[{i}]` is a scalar ({s!r}); a list of sequences was expected.",
+                argument=name, received=s, index=i,
                 fix="for one series pass it as one array, e.g. "
                     "`seqfeed.as_lstm_input(np.asarray(series))`, or wrap it: [series]")
         try:
             arrs.append(np.asarray(s))
         except ValueError:
             raise DataError(
-                f"{op}: `sequences[{i}]` has steps with different numbers of features (ragged rows).",
-                argument="sequences", index=i,
+                f"{op}: `{name}[{i}]` has steps with different numbers of features (ragged rows).",
+                argument=name, index=i,
                 fix="every step of a sequence needs the same number of features") from None
     n = len(arrs)
     if n == 0:
@@ -70,13 +70,13 @@ def _list_arrays(op: str, sequences):
                 "drop it with np.squeeze(seq, -1)" if a.ndim == 3 and a.shape[-1] == 1 else
                 "each sequence must be (time_steps,) or (time_steps, features)")
         raise ShapeError(
-            f"{op}: `sequences[{i}]` has shape {shape_str(a.shape)}; each sequence must be 1-D "
-            f"(time_steps,) or 2-D (time_steps, features).", argument="sequences",
+            f"{op}: `{name}[{i}]` has shape {shape_str(a.shape)}; each sequence must be 1-D "
+            f"(time_steps,) or 2-D (time_steps, features).", argument=name,
             received=a.shape, index=i, fix=hint)
     dtypes = set(map(attrgetter("dtype"), arrs))
     if any(d.kind not in "biuf" for d in dtypes):
         i = next(k for k, a in enumerate(arrs) if a.dtype.kind not in "biuf")
-        _check_numeric(op, "sequences", arrs[i], index=i)
+        _check_numeric(op, name, arrs[i], index=i)
     lengths = np.fromiter(map(len, arrs), dtype=np.int64, count=n)
     if ndims == {1}:
         return arrs, 1, lengths  # 1-D sequences: one feature per step (kept 1-D, no per-array reshape)
@@ -96,19 +96,19 @@ def _list_arrays(op: str, sequences):
             a = a.reshape(-1, 1)
         if f != F:
             raise ShapeError(
-                f"{op}: `sequences[{i}]` has {f} features per step but sequences[{ref_i}] has {F}.",
-                argument="sequences", received=a.shape, index=i,
+                f"{op}: `{name}[{i}]` has {f} features per step but {name}[{ref_i}] has {F}.",
+                argument=name, received=a.shape, index=i,
                 fix="give every sequence the same features (columns) in the same order")
         parts.append(a)
     return parts, F, lengths
 
 
-def _list_to_values(op: str, sequences, *, dtype=None, checked=None):
+def _list_to_values(op: str, sequences, *, dtype=None, checked=None, name: str = "data"):
     """A list of 1-D/2-D sequences -> contiguous values (N, F) and int64 offsets (n + 1,).
 
     ``checked``: the result of :func:`_list_arrays` if the caller has it already.
     """
-    parts, F, lengths = checked if checked is not None else _list_arrays(op, sequences)
+    parts, F, lengths = checked if checked is not None else _list_arrays(op, sequences, name)
     n = len(parts)
     if n == 0:
         return np.zeros((0, 1), dtype=dtype or np.float32), np.zeros(1, dtype=np.int64)
@@ -224,7 +224,7 @@ def _arrow_to_values(op: str, array):
 
 
 def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto",
-                    layout: str | None = None, targets=None, ids=None, op: str = "as_sequence_set"
+                    layout: str | None = None, targets=None, ids=None, _op: str = "as_sequence_set"
                     ) -> SequenceSet:
     """Any supported raw form -> :class:`SequenceSet`.
 
@@ -232,7 +232,11 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     of ``(T_i,)``/``(T_i, F)`` sequences, an object array of those, an Arrow list
     array/column, a dense ``(B, T, F)`` array (with ``lengths`` or ``mask``;
     ``(B, T)`` needs ``layout``), a 2-D array with ``layout``, or a 1-D series.
+    ``input_padding`` is the side of the padding in a dense input (``"auto"``: read
+    off ``mask``, ``"post"`` with ``lengths``). ``_op`` is private: the name of the
+    calling operation, used in error messages.
     """
+    op = _op
     if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
                                                           data.dtype != object):
         raise ConfigError(f"{op}: `lengths`/`mask` apply to a dense 3-D array only; "
@@ -281,7 +285,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
                         received=int(L[i]), index=i, fix="pass only one of them (the mask is "
                                                          "enough), or make them agree")
                 L = from_mask
-            return SequenceSet.from_padded(data, lengths=L, padding=side, targets=targets, ids=ids)
+            return SequenceSet.from_padded(data, lengths=L, input_padding=side, targets=targets, ids=ids)
         if lengths is not None or mask is not None:
             raise ConfigError(
                 f"{op}: `lengths`/`mask` apply to a padded (batch, time_steps[, features]) array; "
@@ -307,7 +311,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     if hasattr(data, "numpy") and callable(data.numpy):  # a tf.Tensor / torch tensor on CPU
         return as_sequence_set(np.asarray(data.numpy()), lengths=lengths, mask=mask,
                                input_padding=input_padding, layout=layout, targets=targets, ids=ids,
-                               op=op)
+                               _op=op)
     raise ConfigError(f"{op}: cannot read sequences from a {type(data).__name__}.", argument="data",
                       received=type(data).__name__,
                       fix="pass a NumPy array, a list of arrays, an Arrow list column or a SequenceSet")
@@ -367,5 +371,5 @@ def as_lstm_input(data, *, layout: str | None = None, lengths=None, mask=None,
             isinstance(v, numbers.Real) and not isinstance(v, bool) for v in data):
         data = np.asarray(data, dtype=np.float64)  # a flat list of numbers is one series
     seqs = as_sequence_set(data, lengths=lengths, mask=mask, input_padding=input_padding,
-                           layout=layout, targets=targets, op=op)
+                           layout=layout, targets=targets, _op=op)
     return pad(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value, dtype=dtype)

@@ -143,13 +143,13 @@ def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     return out
 
 
-def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
+def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
         value=0.0, dtype="float32", out: np.ndarray | None = None, multiple_of: int | None = None,
         lengths=None, mask=None, input_padding: str = "auto") -> Batch:
     """Pad variable-length sequences into a :class:`Batch` with a length mask.
 
     Args:
-        sequences: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
+        data: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
             arrays/lists; an Arrow list array; or a dense ``(B, T, F)`` array with
             ``lengths`` or ``mask``.
         maxlen: time steps of the result. Default: the longest sequence. Longer
@@ -198,10 +198,10 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = _check_dtype(op, dtype)
     value = _check_value(op, value, dt)
 
-    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
-        return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
+    if isinstance(data, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
+        return _pad_list(data, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                          dtype=dt, out=out, multiple_of=multiple_of, op=op)
-    seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
+    seqs = as_sequence_set(data, lengths=lengths, mask=mask, input_padding=input_padding, _op=op)
     _check_int_cast(op, np.asarray(seqs.values), dt, "the data")
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)

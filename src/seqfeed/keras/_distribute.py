@@ -167,7 +167,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     from ._model import SequenceModel
 
     with strategy.scope():
-        sm = SequenceModel.for_data(task, shards, seed=seed, **model_options)
+        sm = SequenceModel.for_data(shards, task, seed=seed, **model_options)
     probe = ShardDataset(shards, index, len(workers), batch_size=None if max_tokens else batch_size,
                          max_tokens=max_tokens, seed=seed, shuffle_buffer=shuffle_buffer)
     sm.scaler = probe.manifest_scaler()

@@ -58,13 +58,17 @@ class SequenceModel:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def for_data(cls, task: str, train, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
+    def for_data(cls, data, task: str, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
                  dropout: float = 0.0, cell: str = "lstm", conv_filters: int = 0, conv_kernel: int = 3,
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
                  restructure: dict | None = None) -> "SequenceModel":
-        """Build and compile a model shaped for ``train`` (features, classes, horizon).
+        """Build and compile a model shaped for the training data ``data`` (features, classes, horizon).
+
+        ``data`` is a :class:`SequenceSet` (or anything :func:`seqfeed.as_sequence_set`
+        accepts, or a shards directory); ``task`` is one of ``"classify"``, ``"regress"``,
+        ``"tag"``, ``"forecast"``.
 
         ``restructure`` (see :func:`seqfeed.transforms.parse_restructure`) is applied
         to every input after scaling; ``{"kind": "conv", "size": s}`` adds a strided
@@ -73,17 +77,17 @@ class SequenceModel:
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         from ._shards_fit import is_shards_input, shards_summary
 
-        if is_shards_input(train):  # shards: features, names and classes, without reading the values
-            train = shards_summary(train, task)
-        train = as_sequence_set(train, op="SequenceModel.for_data")
+        if is_shards_input(data):  # shards: features, names and classes, without reading the values
+            data = shards_summary(data, task)
+        train = as_sequence_set(data, _op="SequenceModel.for_data")
         classes, n_out, horizon = None, 1, 1
         if task in ("classify", "regress", "forecast") and train.targets is None:
             raise DataError(f"SequenceModel.for_data: task={task!r} needs per-sequence targets; the "
-                            f"training set has none.", argument="train",
+                            f"training set has none.", argument="data",
                             fix="build the set with targets=... (or --target in the CLI)")
         if task == "tag" and train.step_targets is None:
             raise DataError("SequenceModel.for_data: task='tag' needs per-step targets (step_targets).",
-                            argument="train")
+                            argument="data")
         if task == "classify":
             classes = np.unique(train.targets)
             n_out = int(classes.size)
@@ -125,9 +129,13 @@ class SequenceModel:
                    horizon=horizon, info=info, restructure=restructure)
 
     # ------------------------------------------------------------------ data preparation
-    def prepare(self, data, *, with_targets: bool = True, op: str = "SequenceModel") -> SequenceSet:
-        """Scale features and encode targets of ``data`` the way this model expects."""
-        seqs = self._match_features(as_sequence_set(data, op=op), op)
+    def prepare(self, data, *, with_targets: bool = True, _op: str = "SequenceModel") -> SequenceSet:
+        """Scale features and encode targets of ``data`` the way this model expects.
+
+        ``_op`` is private: the name of the calling operation, used in error messages.
+        """
+        op = _op
+        seqs = self._match_features(as_sequence_set(data, _op=op), op)
         if seqs.n_features != self.n_features:
             raise ShapeError(f"{op}: the data has {seqs.n_features} features per step; this model was "
                              f"trained on {self.n_features}"
@@ -165,7 +173,7 @@ class SequenceModel:
         Data without feature names is taken in its column order. Named data must hold every
         feature the model was trained on; a missing or renamed one is a ShapeError naming it.
         """
-        return seqs.select_features(self.feature_names or [], op=op)
+        return seqs.select_features(self.feature_names or [], _op=op)
 
     def _encode(self, labels, op):
         labels = np.asarray(labels)
@@ -234,12 +242,12 @@ class SequenceModel:
                                     argument="validation", fix="pass a validation batch with targets")
                 val = batch_to_keras(validation)
             elif validation is not None:
-                va = self.prepare(validation, op="SequenceModel.fit")
+                va = self.prepare(validation, _op="SequenceModel.fit")
                 val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
                                                 shuffle=False))
             return self.model.fit(*batch_to_keras(train), validation_data=val, epochs=epochs, verbose=verbose,
                                   callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
-        tr = self.prepare(train, op="SequenceModel.fit")
+        tr = self.prepare(train, _op="SequenceModel.fit")
         if crop is not None and self.task not in ("classify", "regress"):
             raise ConfigError("SequenceModel.fit: `crop` is for sequence-level tasks (classify, regress).",
                               argument="crop")
@@ -247,7 +255,7 @@ class SequenceModel:
                              crop=crop)
         va = None
         if validation is not None and not isinstance(validation, Batch):
-            va = self.prepare(validation, op="SequenceModel.fit")
+            va = self.prepare(validation, _op="SequenceModel.fit")
         from ._xla import choose_compilation  # XLA on a few fixed batch shapes when it pays off
 
         # decided on the run's full epoch count, so that a resumed run (initial_epoch > 0) makes the same
@@ -275,7 +283,7 @@ class SequenceModel:
             if self.task == "tag":
                 return [o[m] for o, m in zip(out, data.mask)]
             return out
-        seqs = self.prepare(data, with_targets=False, op="SequenceModel.predict")
+        seqs = self.prepare(data, with_targets=False, _op="SequenceModel.predict")
         if not len(seqs):
             raise DataError("SequenceModel.predict: no sequences to predict.", argument="data")
         loader = self.loader(seqs, batching="bucket", batch_size=batch_size, shuffle=False)
@@ -324,7 +332,7 @@ class SequenceModel:
         """
         if isinstance(data, Batch):
             return self._evaluate_batch(data)
-        seqs = as_sequence_set(data, op="SequenceModel.evaluate")
+        seqs = as_sequence_set(data, _op="SequenceModel.evaluate")
         if self.task == "classify":
             raw = np.asarray(self.predict_raw(seqs, batch_size=batch_size), dtype=np.float64)
             y = self._encode(seqs.targets, "SequenceModel.evaluate")

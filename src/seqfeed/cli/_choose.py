@@ -146,23 +146,23 @@ def choose_setup(plan, args, *, say) -> dict:
 
         say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
             f"budget {budget:.0f}s)")
-        best = (-math.inf, -math.inf)
-        for r, n in candidates:
-            if time.time() - t0 > budget and scores:
-                scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
-                               "val_score": None, "skipped": "time budget"})
-                continue
-            sc = trial(r, n)
-            if sc > best:
-                best, chosen_r = sc, r
-        for n in norms[1:]:
-            if time.time() - t0 > budget and scores:
-                scores.append({"restructure": describe_restructure(chosen_r), "spec": chosen_r, "normalize": n,
-                               "val_score": None, "skipped": "time budget"})
-                continue
-            sc = trial(chosen_r, n)
-            if sc > best:
-                best, chosen_n = sc, n
+        def search(pairs, best):
+            """Score (restructuring, scaling) pairs until the budget runs out: the best score and pair."""
+            won = None
+            for r, n in pairs:
+                if time.time() - t0 > budget and scores:
+                    scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
+                                   "val_score": None, "skipped": "time budget"})
+                    continue
+                sc = trial(r, n)
+                if sc > best:
+                    best, won = sc, (r, n)
+            return best, won
+
+        best, won = search(candidates, (-math.inf, -math.inf))
+        chosen_r = won[0] if won else chosen_r
+        best, won = search([(chosen_r, n) for n in norms[1:]], best)
+        chosen_n = won[1] if won else chosen_n
     report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
     report["normalize"] = {"chosen": chosen_n, "why": why_n}
     report["candidates"] = scores

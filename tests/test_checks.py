@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seqfeed import ConfigError, SeqfeedError, ShapeError
-from seqfeed._checks import check_float, check_indices, round_up
+from seqfeed._checks import check_features, check_float, check_indices, round_up
 from seqfeed._errors import IndexRangeError
 
 BOUNDS = st.tuples(st.one_of(st.none(), st.integers(-5, 5)), st.one_of(st.none(), st.integers(-5, 5)),
@@ -110,3 +110,44 @@ def test_round_up(n, m):
         assert r % m == 0 and n <= r < n + m
     arr = np.array([n, n + 1], dtype=np.int64)
     np.testing.assert_array_equal(round_up(arr, m), [round_up(n, m), round_up(n + 1, m)])
+
+
+NAMES = ["a", "b", "c", "d"]
+
+
+@given(items=st.lists(st.one_of(st.integers(-6, 6), st.sampled_from(NAMES + ["zz"]), st.booleans(),
+                                st.just(1.0)), max_size=5),
+       named=st.booleans())
+def test_check_features_resolves_positions_and_names_like_list_indexing(items, named):
+    names = NAMES if named else None
+
+    def expect(f):
+        if isinstance(f, str):
+            return NAMES.index(f) if named and f in NAMES else None
+        if isinstance(f, int) and not isinstance(f, bool) and -4 <= f < 4:
+            return list(range(4))[f]
+        return None
+
+    want = [expect(f) for f in items]
+    if items and None not in want:
+        assert check_features("op", "target_features", items, 4, names).tolist() == want
+        assert check_features("op", "feature", items[0], 4, names) == want[0]
+        return
+    with pytest.raises(ConfigError) as e:
+        check_features("op", "target_features", items, 4, names)
+    assert e.value.argument == "target_features" and e.value.index is None and e.value.fix
+    if items:
+        bad = items[want.index(None)]
+        assert e.value.received == bad and (type(e.value.received) is type(bad))
+    else:
+        assert str(e.value) == "op: `target_features` is empty. Fix: pass at least one feature"
+
+
+def test_check_features_messages():
+    with pytest.raises(ConfigError, match=r"^f: `feature` names 'zz', which is not a feature\. Feature names: "
+                                          r"\['a', 'b', 'c', 'd'\]\."):
+        check_features("f", "feature", "zz", 4, NAMES)
+    with pytest.raises(ConfigError, match=r"^f: `feature` entry 7 is not a feature index in 0\.\.3 or a feature"):
+        check_features("f", "feature", 7, 4, NAMES)
+    with pytest.raises(ConfigError, match=r"must be a feature \(index or name\) or a list of them\. Received float"):
+        check_features("f", "feature", 1.5, 4, NAMES)

@@ -12,6 +12,7 @@ array) is worded and reported the same way everywhere: a :class:`ConfigError`
 * :func:`check_float` -- a real number inside an interval.
 * :func:`check_indices` -- positions into ``n`` items (ints, optionally negative,
   or a boolean mask).
+* :func:`check_features` -- features given by position or by name -> positions.
 * :func:`round_up` -- ``n`` rounded up to a multiple (padded lengths).
 """
 
@@ -24,7 +25,8 @@ import numpy as np
 
 from ._errors import ConfigError, IndexRangeError, ShapeError, check_choice, check_float_dtype, check_int, shape_str
 
-__all__ = ["check_choice", "check_float", "check_float_dtype", "check_indices", "check_int", "round_up"]
+__all__ = ["check_choice", "check_features", "check_float", "check_float_dtype", "check_indices", "check_int",
+           "round_up"]
 
 
 def _interval(name: str, low, high, low_open: bool, high_open: bool) -> str:
@@ -112,6 +114,51 @@ def check_indices(op: str, indices, n: int, *, name: str = "indices", what: str 
     if negative and idx.size and idx.min() < 0:
         idx = np.where(idx < 0, idx + n, idx)
     return idx
+
+
+def check_features(op: str, name: str, features, n_features: int, feature_names=None, *,
+                   fix: str | None = None):
+    """Features given by position or by name -> their positions in ``0..n_features-1``.
+
+    ``features`` is one feature (an int, negative ones counting from the end, or a
+    name from ``feature_names``) -- giving an ``int`` -- or a list of them, giving an
+    int64 array. An unknown name, an out-of-range position, a bool or anything else,
+    and an empty list raise :class:`ConfigError` with ``argument=name`` and the
+    offending entry as ``received``.
+
+    >>> check_features("f", "target_features", ["b", -1], 3, ["a", "b", "c"]).tolist()
+    [1, 2]
+    >>> check_features("f", "feature", "a", 3, ["a", "b", "c"])
+    0
+    """
+    names = list(feature_names) if feature_names is not None else []
+    F = int(n_features)
+
+    def one(f):
+        if isinstance(f, str):
+            if f not in names:
+                raise ConfigError(f"{op}: `{name}` names {f!r}, which is not a feature. Feature names: "
+                                  f"{names if names else None}.", argument=name, received=f,
+                                  fix=fix or ("pass one of the feature names" if names else
+                                              "pass feature positions, or give the data feature names"))
+            return names.index(f)
+        if isinstance(f, numbers.Integral) and not isinstance(f, bool) and -F <= f < F:
+            return int(f) % F
+        raise ConfigError(f"{op}: `{name}` entry {f!r} is not a feature index in 0..{F - 1} or a feature "
+                          f"name.", argument=name, received=f, fix=fix or f"pass positions 0..{F - 1} or names")
+
+    if isinstance(features, (str, numbers.Integral)) and not isinstance(features, bool):
+        return one(features)
+    try:
+        items = list(features)
+    except TypeError:
+        raise ConfigError(f"{op}: `{name}` must be a feature (index or name) or a list of them. Received "
+                          f"{type(features).__name__}.", argument=name, received=features,
+                          fix=fix or "pass e.g. 0, a feature name, or a list of them") from None
+    if not items:
+        raise ConfigError(f"{op}: `{name}` is empty.", argument=name, received=items,
+                          fix=fix or "pass at least one feature")
+    return np.asarray([one(f) for f in items], dtype=np.int64)
 
 
 def round_up(n, multiple):

@@ -405,17 +405,6 @@ def _match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
     loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], _op=f"seqfeed: {spec}",
                                               _error=DataError)
     return loaded
-    names = list(s.feature_names)
-    missing = [f for f in expected if f not in names]
-    if missing:
-        raise DataError(f"seqfeed: {spec} has no feature {', '.join(map(repr, missing))}; the model was "
-                        f"trained on {', '.join(map(repr, expected))} (matched by name). Features in the "
-                        f"data: {names}.", argument="data", received=missing,
-                        fix="give the new data the feature names the model was trained on")
-    idx = [names.index(f) for f in expected]
-    loaded.seqs = SequenceSet(s.values[:, idx], s.offsets, targets=s.targets, step_targets=s.step_targets,
-                              ids=s.ids, feature_names=list(expected))
-    return loaded
 
 
 def _load_bundled(spec: str, task) -> Loaded:

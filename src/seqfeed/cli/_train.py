@@ -15,7 +15,7 @@ from .. import __version__
 from .._errors import ConfigError, DataError, SeqfeedError
 from .._fs import DirLock, atomic_file, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
 from ._data import check_targets, data_options, load, require_targets
-from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
+from ._tasks import forecast_windows, last_value_forecast, plan_forecast, plan_sequences, unscale_targets
 
 
 def _say(args, msg):
@@ -387,7 +387,7 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
     if sm.task == "forecast":
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
         y = plan.test_targets
-        naive = naive_forecast(plan.test_windows, plan)
+        naive = last_value_forecast(plan.test_windows, plan)
         out = {"n_test": int(len(y)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred),
                "naive_mae": M.mae(y, naive), "naive_rmse": M.rmse(y, naive)}
         out["mae_vs_naive"] = out["mae"] / out["naive_mae"] if out["naive_mae"] else None

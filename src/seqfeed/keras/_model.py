@@ -186,21 +186,23 @@ class SequenceModel:
                             f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
         return pos_c.astype(np.int32)
 
-    def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
+    def loader(self, data: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
                max_tokens: int | None = None, shuffle: bool = True, seed: int = 0,
                crop: float | None = None, balance: bool = False) -> BatchLoader:
+        """A :class:`BatchLoader` over ``data`` (already :meth:`prepare`-d) with one of the samplers
+        ``batching`` names (``"bucket"``, ``"adaptive"``, ``"token_budget"``, ``"fixed"``)."""
         check_choice("SequenceModel", "batching", batching, BATCHING)
         if batching == "bucket":
-            sampler = BucketSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+            sampler = BucketSampler(data.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
         elif batching == "adaptive":
-            sampler = AdaptiveSampler(seqs.lengths, max_batch_size=batch_size, seed=seed, shuffle=shuffle)
+            sampler = AdaptiveSampler(data.lengths, max_batch_size=batch_size, seed=seed, shuffle=shuffle)
         elif batching == "token_budget":
-            budget = max_tokens or batch_size * int(np.percentile(seqs.lengths, 90) if len(seqs) else 1)
-            sampler = TokenBudgetSampler(seqs.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
+            budget = max_tokens or batch_size * int(np.percentile(data.lengths, 90) if len(data) else 1)
+            sampler = TokenBudgetSampler(data.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
                                          seed=seed, shuffle=shuffle)
         else:
-            sampler = FixedSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
-        return BatchLoader(seqs, sampler, padding=self.padding, crop=crop, balance=balance)
+            sampler = FixedSampler(data.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+        return BatchLoader(data, sampler, padding=self.padding, crop=crop, balance=balance)
 
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,

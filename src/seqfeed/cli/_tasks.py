@@ -79,7 +79,7 @@ class SequencePlan:
             classes, counts = np.unique(self.train.targets, return_counts=True)
             majority = classes[np.argmax(counts)]
             out = {"baseline_majority_accuracy": M.accuracy(self.test.targets, majority)}
-            a, b = sequence_stats(self.train), sequence_stats(self.test)
+            a, b = mean_std_min_max_last(self.train), mean_std_min_max_last(self.test)
             mu, sd = a.mean(0), a.std(0) + 1e-9
             a, b = (a - mu) / sd, (b - mu) / sd
             d = (b * b).sum(1)[:, None] - 2 * b @ a.T + (a * a).sum(1)[None, :]
@@ -161,7 +161,7 @@ def run_baseline(train, test, task: str, budget_seconds: float, *, horizon: int 
     return rec
 
 
-def sequence_stats(s: SequenceSet) -> np.ndarray:
+def mean_std_min_max_last(s: SequenceSet) -> np.ndarray:
     """Per sequence: mean, std, min, max and last value of every feature."""
     v = np.asarray(s.values, dtype=np.float64)
     starts = s.offsets[:-1]

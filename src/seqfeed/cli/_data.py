@@ -14,8 +14,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, SeqfeedError
 from ..core._sequence_set import SequenceSet
-
-BUNDLED = ("japanese_vowels", "sunspots")
+from ..sources._files import BUNDLED, describe_sources, resolve_source
 
 
 @dataclass
@@ -44,7 +43,8 @@ def data_options(args) -> dict:
 
 
 def is_bundled(spec: str) -> bool:
-    return spec.split(":")[0] in BUNDLED and not Path(spec).exists()
+    found = resolve_source(spec)
+    return found is not None and found.kind == "bundled"
 
 
 # ----------------------------------------------------------------------------------- reading guard
@@ -184,27 +184,28 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
     data's columns are then matched by name (any order), and a missing one is an error.
     """
     options = dict(options or {})
-    if is_bundled(spec):
+    found = resolve_source(spec)
+    kind = found.kind if found is not None else None
+    if kind == "bundled":
         return _match_model_features(_load_bundled(spec, task), spec, options)
     path = Path(spec)
     if not path.exists():
         raise FileNotFoundError(2, "No such file or dataset", spec)
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory, not a data file", spec)
-    name = path.name.lower()
     with reading(spec):
-        if name.endswith((".ts", ".ts.gz")):
+        if kind == "ts":
             from ..sources import read_ts
 
             check_memory(spec, path.stat().st_size)
             return _match_model_features(Loaded(read_ts(path), spec, {"format": "ts"}), spec, options)
-        if name.endswith(".npz"):
+        if kind == "npz":
             from ..sources import read_npz
 
             _check_magic(path, spec, "npz")
             check_memory(spec, _npz_bytes(path))
             return _match_model_features(Loaded(read_npz(path), spec, {"format": "npz"}), spec, options)
-        if name.endswith(".npy"):
+        if kind == "npy":
             _check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
             arr = load_npy(path, spec)
@@ -212,11 +213,10 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
 
             return _match_model_features(Loaded(as_sequence_set(arr, _op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)
-        if name.endswith((".csv", ".csv.gz", ".parquet", ".pq", ".tsv")):
+        if kind in ("csv", "parquet"):
             return _load_table(path, spec, task, options)
     raise ConfigError(f"seqfeed: cannot tell the format of {spec!r} from its name.", argument="data",
-                      received=spec, fix="use a .csv, .csv.gz, .parquet, .npz, .npy or .ts file, or a bundled "
-                                         f"dataset ({', '.join(BUNDLED)})")
+                      received=spec, fix=f"use a .npy file, or one of these. {describe_sources()}")
 
 
 def load_npy(path: Path, spec: str) -> np.ndarray:

@@ -11,10 +11,11 @@ import numpy as np
 
 from .._errors import ConfigError, check_choice
 from ..core._sequence_set import SequenceSet
+from ..sources._files import BUNDLED
 
 __all__ = ["Series", "export_csv", "japanese_vowels", "sunspots", "load", "names"]
 
-_NAMES = ("japanese_vowels", "sunspots")
+_NAMES = BUNDLED  # the one list of bundled datasets, shared with the readers and the CLI
 _SPLITS = ("train", "test")
 
 

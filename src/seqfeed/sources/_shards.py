@@ -72,25 +72,17 @@ import numpy as np
 from .._errors import ConfigError, DataError, check_choice, check_int
 from .._fs import replace_dir, temp_dir
 from ..core._sequence_set import SequenceSet
+from ._files import MANIFEST, is_shards
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
            "sequence_table", "merge_moments", "FORMAT", "FORMAT_VERSION", "SPLITS"]
 
 FORMAT = "seqfeed-shards"
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
 MIXED = "mixed"  # a file entry whose rows may belong to several splits
 _SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2, None: 3}
 FILE_BYTES = 64 << 20  # default size of the values of one part file
-
-
-def is_shards(path) -> bool:
-    """True if ``path`` is a directory holding a shards ``manifest.json``."""
-    try:
-        return os.path.isdir(path) and os.path.isfile(os.path.join(path, MANIFEST))
-    except TypeError:
-        return False
 
 
 # --------------------------------------------------------------------------- moments

@@ -11,14 +11,18 @@ import numpy as np
 from .._checks import round_up
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
-from ._copy import SCATTER_BELOW_BYTES, fill_padded, fill_padded_from_arrays, length_mask
+from ._convert import as_sequence_set
+from ._copy import SCATTER_BELOW_BYTES, _copy_rows, fill_padded, fill_padded_from_arrays, length_mask
+from ._ragged import _list_arrays, _list_to_values
+from ._sequence_set import SequenceSet
 
-__all__ = ["pad", "pad_sequences"]
+__all__ = ["pad", "pad_sequences", "pad_set", "check_dtype", "check_value"]
 
 _SIDES = ("pre", "post")
 
 
-def _check_dtype(op: str, dtype) -> np.dtype:
+def check_dtype(op: str, dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype of the padded ``x``: numeric (bool, int, uint, float), else a ConfigError."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -32,7 +36,8 @@ def _check_dtype(op: str, dtype) -> np.dtype:
     return dt
 
 
-def _check_value(op: str, value, dt: np.dtype):
+def check_value(op: str, value, dt: np.dtype):
+    """The padding ``value``, checked to be a number that dtype ``dt`` stores unchanged (else a ConfigError)."""
     if isinstance(value, (bool, np.bool_)) and dt.kind == "b":
         return value
     if not isinstance(value, numbers.Real):
@@ -185,8 +190,6 @@ def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: s
         array([[ True,  True,  True],
                [ True, False, False]])
     """
-    from ._convert import as_sequence_set
-
     op = "pad"
     check_choice(op, "padding", padding, _SIDES)
     check_choice(op, "truncating", truncating, _SIDES)
@@ -195,8 +198,8 @@ def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: s
     multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
     if maxlen is not None and multiple_of is not None:
         raise ConfigError(f"{op}: pass `maxlen` or `multiple_of`, not both.", argument="multiple_of")
-    dt = _check_dtype(op, dtype)
-    value = _check_value(op, value, dt)
+    dt = check_dtype(op, dtype)
+    value = check_value(op, value, dt)
 
     if isinstance(data, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
         return _pad_list(data, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
@@ -207,19 +210,25 @@ def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: s
                    dtype=dt, out=out, multiple_of=multiple_of)
 
 
+def _sequence_set_pad(self, **options) -> Batch:
+    """Pad into a :class:`~seqfeed.Batch`; see :func:`seqfeed.pad` for the options."""
+    return pad(self, **options)
+
+
+# `SequenceSet.pad`: defined here, beside `pad`, because padding is a layer above the container
+# (_sequence_set.py imports nothing from this module).
+_sequence_set_pad.__name__, _sequence_set_pad.__qualname__ = "pad", "SequenceSet.pad"
+SequenceSet.pad = _sequence_set_pad
+
+
 def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, multiple_of, op):
     """Long rows straight from the caller's arrays into the output (one copy, not two).
 
     Short rows are concatenated once instead, then scattered without a Python loop.
     """
-    from ._convert import _list_arrays
-
     arrays, F, lengths = _list_arrays(op, sequences)
     B = len(arrays)
     if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
-        from ._convert import _list_to_values
-        from ._sequence_set import SequenceSet
-
         values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
         return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
                        value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
@@ -239,7 +248,7 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
                  index=np.arange(B, dtype=np.int64), padding=padding)
 
 
-def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
+def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
             dtype=np.float32, out=None, multiple_of=None, op="pad", spans=None) -> Batch:
     """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks).
 
@@ -248,17 +257,17 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
     """
     dt = np.dtype(dtype)
     if indices is None:
-        index = np.arange(len(seqs), dtype=np.int64)
-        starts = seqs.offsets[:-1]
-        lengths = seqs.lengths
+        index = np.arange(len(data), dtype=np.int64)
+        starts = data.offsets[:-1]
+        lengths = data.lengths
     else:
         index = np.asarray(indices, dtype=np.int64)
-        starts = seqs.offsets[index]
-        lengths = seqs.lengths[index]
+        starts = data.offsets[index]
+        lengths = data.lengths[index]
     if spans is not None:
         starts = starts + np.asarray(spans[0], dtype=np.int64)
         lengths = np.asarray(spans[1], dtype=np.int64)
-    B, F = int(index.size), seqs.n_features
+    B, F = int(index.size), data.n_features
     if maxlen is None:
         T = int(lengths.max()) if B else 0
         T = round_up(T, multiple_of)
@@ -270,13 +279,13 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
     shape = (B, T, F)
     x = _alloc(op, shape, dt) if out is None else _check_out(op, out, shape, dt)
     m = _mask(op, counts, T, padding, dt)
-    values = seqs.values if out is None else _unshared(seqs.values, x)
+    values = data.values if out is None else _unshared(data.values, x)
     fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
-    if seqs.targets is not None:
-        y = seqs.targets[index] if indices is not None else seqs.targets
-    elif seqs.step_targets is not None:
-        st = seqs.step_targets
+    if data.targets is not None:
+        y = data.targets[index] if indices is not None else data.targets
+    elif data.step_targets is not None:
+        st = data.step_targets
         st2 = st.reshape(st.shape[0], -1)
         ybuf = _alloc(op, (B, T, st2.shape[1]), st.dtype)
         fill_padded(st2, starts, counts, ybuf, padding=padding, value=0, mask=m)
@@ -507,6 +516,4 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
 
 
 def _copy_rows_list(parts, out, padding, value):
-    from ._copy import _copy_rows
-
     _copy_rows(out, None, arrays=(np.ascontiguousarray(p) for p in parts), padding=padding, value=value)

@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from ..core._sequence_set import SequenceSet
 from .._fs import atomic_file
+from ..core import SequenceSet
 
 __all__ = ["read_npz", "write_npz"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .._errors import ConfigError
+from . import _bundled
 from ._files import describe_sources, resolve_source
 
 __all__ = ["read"]
@@ -44,11 +45,9 @@ def read(source, **options):
                               argument=sorted(options)[0])
         return read_npz(source)
     if kind == "bundled":
-        from .. import datasets
-
         if found.split is not None:
             options = {"split": found.split, **options}
-        return datasets.load(found.source, **options)
+        return _bundled.load(found.source, **options)
     name = os.fspath(source)
     raise ConfigError(
         f"read: cannot tell how to read {name!r}. {describe_sources()}.", argument="source", received=name,

@@ -71,7 +71,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
 from .._fs import replace_dir, temp_dir
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from ._files import MANIFEST, is_shards
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
@@ -124,7 +124,8 @@ def merge_moments(a: dict, b: dict) -> dict:
             "min": np.minimum(a["min"], b["min"]), "max": np.maximum(a["max"], b["max"])}
 
 
-def _moments_json(m: dict, names) -> dict:
+def moments_json(m: dict, names) -> dict:
+    """Merged moments ``m`` as the manifest's JSON: one dict per feature name (None where no count)."""
     out = {}
     for j, name in enumerate(names):
         c = int(m["count"])
@@ -135,7 +136,7 @@ def _moments_json(m: dict, names) -> dict:
     return out
 
 
-def _length_counts(lengths: np.ndarray) -> np.ndarray:
+def length_counts(lengths: np.ndarray) -> np.ndarray:
     """Counts per power-of-two bin: bin 0 holds length 0, bin k >= 1 holds [2**(k-1), 2**k)."""
     L = np.asarray(lengths, dtype=np.int64)
     if not L.size:
@@ -237,7 +238,7 @@ class ShardWriter:
         c = self._counts.setdefault(split, [0, 0])
         c[0] += table.num_rows
         c[1] += int(offsets[-1])
-        h = _length_counts(lengths)
+        h = length_counts(lengths)
         if h.shape[0] > self._hist.shape[0]:
             h, self._hist = self._hist, h
         self._hist[:h.shape[0]] += h
@@ -322,7 +323,7 @@ class ShardWriter:
         m = dict(manifest)
         m.update({
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "seqfeed_version": _version(),
+            "seqfeed_version": installed_version(),
             "values_dtype": self.values_dtype,
             "n_sequences": sum(c[0] for c in self._counts.values()),
             "n_steps": sum(c[1] for c in self._counts.values()),
@@ -330,11 +331,11 @@ class ShardWriter:
             "length_histogram": {"edges": [0] + [2 ** k for k in range(len(self._hist))],
                                  "counts": [int(c) for c in self._hist]},
             "moments": {"split": "all" if unsplit else "train",
-                        "features": _moments_json(mom, self.features)},
+                        "features": moments_json(mom, self.features)},
         })
         m.setdefault("features", [{"name": f, "dtype": self.values_dtype} for f in self.features])
         with open(os.path.join(self.tmp, MANIFEST), "w") as fh:
-            json.dump(m, fh, indent=1, default=_json_default)
+            json.dump(m, fh, indent=1, default=json_default)
             fh.write("\n")
         if os.path.exists(self.out) and not force:
             self.abort()
@@ -348,7 +349,8 @@ class ShardWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def _json_default(o):
+def json_default(o):
+    """``json.dump``'s ``default``: NumPy scalars and arrays as Python values, anything else as str."""
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):
@@ -356,7 +358,8 @@ def _json_default(o):
     return str(o)
 
 
-def _version() -> str:
+def installed_version() -> str:
+    """The installed distribution's version, or "unknown" (recorded in manifests)."""
     try:
         from importlib.metadata import version
 
@@ -516,7 +519,8 @@ def shard_files(path, manifest: dict, split=None) -> list[dict]:
     return files
 
 
-def _to_numpy(col) -> np.ndarray:
+def column_to_numpy(col) -> np.ndarray:
+    """An Arrow column (chunked or not) as NumPy: strings/binary as str/bytes arrays, else numbers."""
     import pyarrow as pa
 
     from ._arrow_source import is_stringlike, plain
@@ -613,14 +617,14 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
                                 type=tables[0].schema.field(name).type)
 
     ids_col = column("id")
-    ids = _to_numpy(ids_col) if ids_col is not None else None
+    ids = column_to_numpy(ids_col) if ids_col is not None else None
     targets = step_targets = None
     tcol = column("target")
     if tcol is not None:
-        targets = _to_numpy(tcol)
+        targets = column_to_numpy(tcol)
     scol = column("targets")
     if scol is not None:
-        step_targets = _to_numpy(pa.chunked_array(
+        step_targets = column_to_numpy(pa.chunked_array(
             [c.flatten() for c in scol.chunks], type=scol.type.value_type)) if scol.num_chunks \
             else np.zeros(0)
     if sel is not None:

@@ -163,6 +163,12 @@ TF_COMMANDS = ("train", "evaluate", "predict", "demo")
 FLAGS = {"id": "--id", "time": "--time", "target": "--target", "features": "--features", "nan": "--nan",
          "duplicates": "--duplicates", "level": "--task", "task": "--task", "source": "DATA", "data": "DATA",
          "path": "MODEL_DIR", "memory": "--memory", "engine": "--engine"}
+# the options of seqfeed.keras.train: the flag is the name with dashes
+FLAGS.update({name: "--" + name.replace("_", "-") for name in (
+    "out", "test", "force", "resume", "epochs", "units", "layers", "batch", "patience", "max_tokens", "window",
+    "horizon", "test_size", "seed", "workers", "val_fraction", "test_fraction", "lr", "dropout", "crop",
+    "time_budget", "frame", "refit", "normalize", "log_transform", "pooling", "cell", "batching",
+    "bidirectional", "drop_missing_targets")})
 _OPTIONS = "|".join(k for k, flag in FLAGS.items() if flag.startswith("--") and k != "level")
 
 
@@ -229,13 +235,22 @@ def _flag_value(text: str) -> str:
     return text.strip("'\"") or "''"
 
 
+def _kwarg_as_flag(m) -> str:
+    flag, value = FLAGS[m.group(1)], m.group(2)
+    if value == "True":  # an on/off flag
+        return flag
+    if value == "False":
+        return "--no-" + flag[2:]
+    return flag + (" " + _flag_value(value) if value else "")
+
+
 def cli_words(text: str) -> str:
     """Python keyword arguments in a message (``target=``, ``nan='drop'``) as CLI flags."""
     text = re.sub(r"Received:? (nan|duplicates|level)='[^']*'\.", "", text)  # the defaults, not user input
     text = text.replace("pass level='step'", "use --task tag").replace("level='step'", "--task tag")
     text = re.sub(r",? or pass time=None[^.;]*", "", text)  # the CLI always has a time column
     text = text.replace("pass features=None", "leave out --features").replace("features=None", "no --features")
-    text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
+    text = _KWARG.sub(_kwarg_as_flag, text)
     text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
     text = re.sub(rf"`({_OPTIONS})`", lambda m: FLAGS[m.group(1)], text)
     text = re.sub(r"`(--[\w-]+)`", r"\1", text)
@@ -243,7 +258,7 @@ def cli_words(text: str) -> str:
 
 
 def _print_error(command: str, head: str, hint: str | None) -> None:
-    head = re.sub(r"^seqfeed( \w+)?: ", "", " ".join(head.split()))
+    head = re.sub(r"^seqfeed(\.keras\.train| \w+)?: ", "", " ".join(head.split()))
     if not hint:
         hint = f"see 'seqfeed {command} --help'"
     print(f"seqfeed {command}: error: {cli_words(head)}", file=sys.stderr)

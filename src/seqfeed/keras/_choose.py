@@ -1,4 +1,4 @@
-"""Automatic choices of ``seqfeed train``: log transform, normalisation and restructuring.
+"""Automatic choices of the training recipe: log transform, normalisation, restructuring, training size.
 
 Candidates are scored on the validation split (never the test split) with short
 training runs, within a time budget; every score is written into the model card.
@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from ..transforms._restructure import describe_restructure, frame_lengths, parse_restructure
+from ..transforms import describe_restructure, frame_lengths, parse_restructure
 from ._tasks import build_scaler, needs_log
 
 LONG = 200  # median length above which sequences count as long
@@ -62,7 +62,7 @@ def _forecast_score(sm, plan, scaler) -> tuple[float, float]:
 
 
 def choose_setup(plan, args, *, say) -> dict:
-    from ..keras import SequenceModel
+    from ._model import SequenceModel
 
     task = args.task
     train_steps = plan.scaler_data()
@@ -206,9 +206,9 @@ def choose_training(plan, args) -> dict:
         if refit and plan.kind != "sequences":
             from .._errors import ConfigError
 
-            raise ConfigError("seqfeed train: --refit yes is for sequence tasks (classify, regress, tag); "
-                              "forecasting keeps its validation period for early stopping.", argument="--refit",
-                              fix="drop --refit or use --refit no")
+            raise ConfigError("seqfeed.keras.train: refit='yes' is for sequence tasks (classify, regress, tag); "
+                              "forecasting keeps its validation period for early stopping.", argument="refit",
+                              received="yes", fix="leave out refit=, or pass refit='no'")
     out["refit"], out["refit_why"] = refit, why
     if args.epochs is None:
         per_epoch = max(1, math.ceil((n_all if refit else n_train) / out["batch"]))

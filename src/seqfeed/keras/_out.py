@@ -44,7 +44,7 @@ def claim_out(out, *, force: bool = False, resume: bool = False, record: dict | 
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ConfigError(f"{OP}: cannot create the parent directory of out={given!r}: {e.strerror}.",
-                          argument="out", received=given, fix="choose another out") from None
+                          argument="out", received=given, fix="choose another out=") from None
     held = DirLock(path.with_name(f".{path.name}.lock"), what=f"{OP}: out={given!r}", argument="out")
     if lock:
         held.acquire()
@@ -64,23 +64,23 @@ def _check_existing(out: Path, given: str, *, force: bool, resume: bool) -> None
         return
     if out.is_symlink():
         raise ConfigError(f"{OP}: out={given!r} is a symbolic link; seqfeed writes a new directory and does "
-                          f"not replace links.", argument="out", received=given, fix="choose another out")
+                          f"not replace links.", argument="out", received=given, fix="choose another out=")
     if not out.is_dir():
         raise ConfigError(f"{OP}: out={given!r} is an existing file; seqfeed writes a directory and never "
                           f"deletes a file it did not create (not even with force=True).", argument="out",
-                          received=given, fix="choose another out, or move the file away")
+                          received=given, fix="choose another out=, or move the file away")
     if is_seqfeed_dir(out):
         if not (force or resume):
             raise ConfigError(f"{OP}: out={given!r} already holds a trained seqfeed model.", argument="out",
                               received=given, fix="pass force=True to replace it (the old one is removed only "
-                                                  "once the new one is complete), or choose another out")
+                                                  "once the new one is complete), or choose another out=")
     elif any(out.iterdir()):
         raise ConfigError(f"{OP}: out={given!r} is a directory that seqfeed did not write (it has no "
                           f"seqfeed.json); seqfeed never replaces it, not even with force=True.",
-                          argument="out", received=given, fix="choose another out, or move that directory away")
+                          argument="out", received=given, fix="choose another out=, or move that directory away")
     elif not (force or resume):
         raise ConfigError(f"{OP}: out={given!r} already exists (an empty directory).", argument="out",
-                          received=given, fix="pass force=True to write the model there, or choose another out")
+                          received=given, fix="pass force=True to write the model there, or choose another out=")
 
 
 def _prepare_work(out: Path, given: str, *, force: bool, resume: bool, record: dict) -> Path:
@@ -90,7 +90,7 @@ def _prepare_work(out: Path, given: str, *, force: bool, resume: bool, record: d
     if os.path.lexists(work) and not ours:
         raise ConfigError(f"{OP}: {work} exists and was not written by seqfeed; seqfeed keeps the checkpoints "
                           f"of out={given!r} there.", argument="out", received=str(work),
-                          fix="move it away, or choose another out")
+                          fix="move it away, or choose another out=")
     record = json.loads(json.dumps(record))
     if resume:
         if not ours:

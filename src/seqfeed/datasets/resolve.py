@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConfigError, DataError, SeqfeedError
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 BUNDLED = ("japanese_vowels", "sunspots")
 
@@ -222,7 +222,7 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
             check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
             arr = load_npy(path, spec)
-            from ..core._convert import as_sequence_set
+            from ..core import as_sequence_set
 
             return match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)
@@ -433,7 +433,7 @@ def match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
 
 
 def _load_bundled(spec: str, task) -> Loaded:
-    from ._bundled import japanese_vowels, sunspots
+    from ..sources._bundled import japanese_vowels, sunspots
 
     name, _, split = spec.partition(":")
     if name == "japanese_vowels":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from .. import __version__
+from .._version import __version__
 from ._evaluate import baseline_headline
 
 

@@ -37,8 +37,8 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
     res = {("n_test" if k == "n" else k): v for k, v in res.items()}
     res.update(plan.baselines())
     if sm.task == "classify":
-        y = sm._encode(plan.test.targets, "evaluate")
-        p = sm._encode(sm.predict(plan.test), "evaluate")
+        y = sm.encode_labels(plan.test.targets, "evaluate")
+        p = sm.encode_labels(sm.predict(plan.test), "evaluate")
         res["confusion_matrix"] = M.confusion_matrix(y, p, sm.classes.size).tolist()
         res["classes"] = sm.classes.tolist()
     _add_baseline(res, sm, plan, baseline_budget)

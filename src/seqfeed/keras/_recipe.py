@@ -286,7 +286,7 @@ def _choose_or_reuse_setup(plan, o, work, say):
 
 
 def _build_model(o, loaded, plan, setup):
-    from .. import __version__
+    from .._version import __version__
     from ._lazy import keras
     from ._model import SequenceModel
 

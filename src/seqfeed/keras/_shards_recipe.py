@@ -84,9 +84,9 @@ def train_shards(spec: str, o, out: str, say):
 
 def _train_on_workers(spec, o, out, say, *, epochs, batch):
     """MultiWorkerMirroredStrategy training; the chief's model, or None on another worker."""
-    from ._distribute import _read_tf_config, run_local_workers, train_distributed
+    from ._distribute import read_tf_config, run_local_workers, train_distributed
 
-    conf = _read_tf_config(OP)
+    conf = read_tf_config(OP)
     common = dict(task=o.task, epochs=epochs, batch_size=batch, max_tokens=o.max_tokens,
                   seed=o.seed, out=out, **_model_options(o))
     if conf is not None:  # one worker of a cluster

@@ -26,19 +26,6 @@ def test_every_cli_function_is_at_most_60_lines():
     assert long == []
 
 
-def test_the_library_never_imports_the_cli():
-    src = CLI.parent
-    for path in src.rglob("*.py"):
-        if CLI in path.parents:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom):
-                assert not (node.module or "").startswith(("cli", "seqfeed.cli")) and not (
-                    node.level and (node.module or "").split(".")[0] == "cli"), path
-            if isinstance(node, ast.Import):
-                assert not any(a.name.startswith("seqfeed.cli") for a in node.names), path
-
-
 INT_OPTIONS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
                "patience": (1, 100_000), "window": (1, 1_000_000), "horizon": (1, 1_000_000), "seed": (0, 2**32 - 1)}
 CHOICE_OPTIONS = {"nan": ("error", "drop", "ffill", "zero"), "pooling": ("auto", "last", "mean", "max", "mean+max"),

@@ -62,24 +62,41 @@ def _forecast_score(sm, plan, scaler) -> tuple[float, float]:
 
 
 def choose_setup(plan, args, *, say) -> dict:
-    from ._model import SequenceModel
-
-    task = args.task
+    """Log transform, model recipe, restructuring and scaling: forced by the options or scored on the
+    validation split within a time budget. Returns ``scaler``, ``restructure``, ``report``, ``model``."""
     train_steps = plan.scaler_data()
-    report = {"median_length": float(np.median(plan.train.lengths))}
+    median = float(np.median(plan.train.lengths))
+    report = {"median_length": median}
+    log, report["log_transform"] = _choose_log(args, train_steps)
+    model, report["model"] = _model_recipe(args, median)
+    restructs, why_r = _restructure_options(args, median)
+    norms, why_n = _normalize_options(args)
+    chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
+    report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
+    report["normalize"] = {"chosen": chosen_n, "why": why_n}
+    report["candidates"] = scores
+    if args.task != "forecast":
+        L = plan.train.lengths
+        report["steps_after_restructure"] = {
+            "median": float(np.median(frame_lengths(L, chosen_r["size"]) if chosen_r["kind"] != "none" else L))}
+    scaler = build_scaler(train_steps, chosen_n, log)
+    say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
+        + (" after sign(x)*log1p(|x|)" if log else ""))
+    return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
 
-    # 1. log transform for magnitudes spanning orders of magnitude
-    if args.log_transform == "auto":
-        log = needs_log(np.asarray(train_steps.values))
-        report["log_transform"] = {"chosen": log, "why": "feature magnitudes span orders of magnitude "
-                                   "(99th percentile / median of |x| > 100)" if log else
-                                   "magnitudes are within two orders of magnitude"}
-    else:
-        log = args.log_transform == "yes"
-        report["log_transform"] = {"chosen": log, "why": "forced by --log-transform"}
 
-    # 2. the long-sequence recipe: bidirectional layers, pooling over real steps, random crops
-    long = report["median_length"] > LONG and task != "forecast"
+def _choose_log(args, train_steps) -> tuple[bool, dict]:
+    """The sign(x)*log1p(|x|) transform, for magnitudes spanning orders of magnitude."""
+    if args.log_transform != "auto":
+        return args.log_transform == "yes", {"chosen": args.log_transform == "yes", "why": "forced by --log-transform"}
+    log = needs_log(np.asarray(train_steps.values))
+    return log, {"chosen": log, "why": "feature magnitudes span orders of magnitude (99th percentile / median "
+                                      "of |x| > 100)" if log else "magnitudes are within two orders of magnitude"}
+
+
+def _model_recipe(args, median: float) -> tuple[dict, dict]:
+    """The long-sequence recipe: bidirectional layers, pooling over real steps, no input dropout."""
+    long = median > LONG and args.task != "forecast"
     model = {
         "bidirectional": long if args.bidirectional is None else args.bidirectional,
         "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
@@ -89,91 +106,82 @@ def choose_setup(plan, args, *, say) -> dict:
         # random crops did not help on ACSF1 (0.615 vs 0.665 with frames of 10): off unless asked for
         "crop": None if args.crop is None or args.crop >= 1 else args.crop,
     }
-    report["model"] = {**model, "why": (f"median length {report['median_length']:g} > {LONG}: events can sit "
-                                        f"anywhere in a long sequence, so both directions and mean+max pooling "
-                                        f"over real steps, and no input dropout (defaults for long data)")
-                       if long else "defaults for short sequences (or as given by flags)"}
+    why = (f"median length {median:g} > {LONG}: events can sit anywhere in a long sequence, so both directions "
+           f"and mean+max pooling over real steps, and no input dropout (defaults for long data)"
+           if long else "defaults for short sequences (or as given by flags)")
+    return model, {**model, "why": why}
 
-    # 3. candidates
-    if args.frame == "auto":
-        restructs = restructure_candidates(report["median_length"] or 0)
-        why_r = (f"median length {report['median_length']:g} <= {LONG}: one raw step per LSTM step"
-                 if restructs == [{"kind": "none"}] else
-                 f"median length {report['median_length']:g} > {LONG}: long for an LSTM; candidates scored "
-                 f"on validation")
-    else:
-        restructs = [parse_restructure(args.frame)]
-        why_r = "forced by --frame"
-    if task == "forecast":
-        norms = ["global"] if args.normalize == "auto" else [args.normalize]
-        why_n = "forecasting scales with training-period statistics" if args.normalize == "auto" else \
-            "forced by --normalize"
-        if norms == ["per_sequence"]:
-            norms, why_n = ["global"], "per-sequence scaling is not used for forecasting (targets need one scale)"
-    elif args.normalize == "auto":
-        norms = ["global", "per_sequence"]
-        why_n = "global (keeps amplitude) vs per-sequence z-normalisation, scored on validation"
-    else:
-        norms, why_n = [args.normalize], "forced by --normalize"
 
-    candidates = [(r, norms[0]) for r in restructs]
-    scores = []
-    chosen_r, chosen_n = restructs[0], norms[0]
-    if len(candidates) > 1 or len(norms) > 1:
-        budget = args.time_budget or _default_budget(plan, len(candidates) + len(norms) - 1)
-        short = max(4, min(args.epochs // 4, 15))
-        t0 = time.time()
+def _restructure_options(args, median: float) -> tuple[list, str]:
+    if args.frame != "auto":
+        return [parse_restructure(args.frame)], "forced by --frame"
+    restructs = restructure_candidates(median or 0)
+    if restructs == [{"kind": "none"}]:
+        return restructs, f"median length {median:g} <= {LONG}: one raw step per LSTM step"
+    return restructs, f"median length {median:g} > {LONG}: long for an LSTM; candidates scored on validation"
 
-        def trial(r, n):
-            scaler = build_scaler(train_steps, n, log)
-            sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
-                                        bidirectional=model["bidirectional"], dropout=model["dropout"],
-                                        cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
-                                        learning_rate=args.lr, seed=args.seed, restructure=r)
-            sm.scaler = scaler if task != "forecast" else None
-            t = time.time()
-            sm.fit(plan.train_for_model(scaler), epochs=short, batch_size=args.batch, batching=args.batching,
-                   max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
-            sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
-            rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc[0], 4),
-                   **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
-                   "seconds": round(time.time() - t, 1), "epochs": short}
-            scores.append(rec)
-            say(f"  candidate {describe_restructure(r)}, {n} scaling: validation "
-                f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
-                + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
-            return sc
 
-        say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
-            f"budget {budget:.0f}s)")
-        best = (-math.inf, -math.inf)
-        for r, n in candidates:
+def _normalize_options(args) -> tuple[list, str]:
+    if args.task == "forecast":
+        if args.normalize == "per_sequence":
+            return ["global"], "per-sequence scaling is not used for forecasting (targets need one scale)"
+        if args.normalize == "auto":
+            return ["global"], "forecasting scales with training-period statistics"
+        return [args.normalize], "forced by --normalize"
+    if args.normalize == "auto":
+        return ["global", "per_sequence"], ("global (keeps amplitude) vs per-sequence z-normalisation, scored "
+                                            "on validation")
+    return [args.normalize], "forced by --normalize"
+
+
+def _search(plan, args, train_steps, log, model, restructs, norms, say):
+    """Short trainings scored on validation: every restructuring with the first scaling, then the other
+    scalings with the best restructuring; what the time budget leaves out is recorded as skipped.
+    Returns ``(restructure, normalize, scores)``."""
+    chosen = {"r": restructs[0], "n": norms[0]}
+    scores: list = []
+    if len(restructs) == 1 and len(norms) == 1:
+        return chosen["r"], chosen["n"], scores
+    budget = args.time_budget or _default_budget(plan, len(restructs) + len(norms) - 1)
+    short = max(4, min(args.epochs // 4, 15))
+    say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
+        f"budget {budget:.0f}s)")
+    t0, best = time.time(), (-math.inf, -math.inf)
+    for key in ("r", "n"):
+        pairs = [(r, norms[0]) for r in restructs] if key == "r" else [(chosen["r"], n) for n in norms[1:]]
+        for r, n in pairs:
             if time.time() - t0 > budget and scores:
                 scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
                                "val_score": None, "skipped": "time budget"})
                 continue
-            sc = trial(r, n)
+            sc = _trial(plan, args, build_scaler(train_steps, n, log), model, r, n, short, scores, say)
             if sc > best:
-                best, chosen_r = sc, r
-        for n in norms[1:]:
-            if time.time() - t0 > budget and scores:
-                scores.append({"restructure": describe_restructure(chosen_r), "spec": chosen_r, "normalize": n,
-                               "val_score": None, "skipped": "time budget"})
-                continue
-            sc = trial(chosen_r, n)
-            if sc > best:
-                best, chosen_n = sc, n
-    report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
-    report["normalize"] = {"chosen": chosen_n, "why": why_n}
-    report["candidates"] = scores
-    if task != "forecast":
-        L = plan.train.lengths
-        report["steps_after_restructure"] = {
-            "median": float(np.median(frame_lengths(L, chosen_r["size"]) if chosen_r["kind"] != "none" else L))}
-    scaler = build_scaler(train_steps, chosen_n, log)
-    say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
-        + (" after sign(x)*log1p(|x|)" if log else ""))
-    return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
+                best, chosen[key] = sc, (r if key == "r" else n)
+    return chosen["r"], chosen["n"], scores
+
+
+def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
+    """One candidate: a short training from the same seed, scored on the validation split."""
+    from ._model import SequenceModel
+
+    task = args.task
+    sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+                                bidirectional=model["bidirectional"], dropout=model["dropout"],
+                                cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
+                                learning_rate=args.lr, seed=args.seed, restructure=r)
+    sm.scaler = scaler if task != "forecast" else None
+    t = time.time()
+    sm.fit(plan.train_for_model(scaler), epochs=epochs, batch_size=args.batch, batching=args.batching,
+           max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
+    sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
+    rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc[0], 4),
+           **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
+           "seconds": round(time.time() - t, 1), "epochs": epochs}
+    scores.append(rec)
+    say(f"  candidate {describe_restructure(r)}, {n} scaling: validation "
+        f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
+        + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
+    return sc
 
 
 SMALL = 1000  # training sequences below which the defaults switch to the small-data recipe

@@ -17,9 +17,12 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> str:
+def _save(plt, fig, path: Path) -> str:
+    """Lay out, write through a temporary file, close; returns the file name."""
+    fig.tight_layout()
     tmp = path.with_name(f".{path.stem}.tmp.png")
     fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    plt.close(fig)
     os.replace(tmp, path)
     return path.name
 
@@ -40,10 +43,7 @@ def training_curve(path: Path, history: dict) -> str:
         if f"val_{metric}" in history:
             ax.plot(ep, history[f"val_{metric}"], label="validation")
         ax.set_xlabel("epoch"), ax.set_title(metric.replace("sparse_categorical_", "")), ax.legend()
-    fig.tight_layout()
-    name = _save(fig, path)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, path)
 
 
 def confusion(path: Path, cm, classes) -> str:
@@ -59,10 +59,7 @@ def confusion(path: Path, cm, classes) -> str:
     ax.set_xticks(range(len(classes)), [str(c) for c in classes])
     ax.set_yticks(range(len(classes)), [str(c) for c in classes])
     ax.set_xlabel("predicted"), ax.set_ylabel("true"), ax.set_title("test confusion matrix")
-    fig.tight_layout()
-    name = _save(fig, path)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, path)
 
 
 def forecast(path: Path, plan, pred) -> str:
@@ -78,10 +75,7 @@ def forecast(path: Path, plan, pred) -> str:
     ax.axvline(t[ts[0]] if ts.size else 0, color="k", ls="--", lw=0.8)
     ax.set_title(f"{plan.target_name}: forecast vs actual on the held-out final {plan.test_size} steps")
     ax.legend()
-    fig.tight_layout()
-    name = _save(fig, path)
-    plt.close(fig)
-    return name
+    return _save(plt, fig, path)
 
 
 def write_all(work: Path, sm, plan, metrics, history) -> dict:

@@ -29,6 +29,7 @@ import numpy as np
 
 from .._errors import ConfigError, SeqfeedError
 from .._fs import discard_dir, fault_point, replace_dir
+from ..sources._shards import json_default
 from ._evaluate import baseline_headline, evaluate_plan
 from ._options import resolve_options, run_record
 from ._out import claim_out, has_checkpoints
@@ -369,10 +370,3 @@ def _write_out(o, sm, plan, metrics, setup, history, out, work) -> str:
     discard_dir(work)
     return card
 
-
-def json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(type(o).__name__)

@@ -118,7 +118,7 @@ def test_import_does_not_load_pyarrow_or_pandas():
 
 def test_one_resolver_for_read_and_the_cli(tmp_path):
     from seqfeed import datasets
-    from seqfeed.cli._data import is_bundled
+    from seqfeed.datasets.resolve import is_bundled
     from seqfeed.sources._files import BUNDLED, Resolved, resolve_source
 
     assert datasets.names() == list(BUNDLED)

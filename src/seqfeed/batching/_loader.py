@@ -99,11 +99,11 @@ class BatchLoader:
         spans = self._crop_spans(indices) if self.crop is not None else None
         if shape is not None:
             batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                            dtype=self.dtype, out=out, maxlen=shape[1], op="BatchLoader", spans=spans)
+                            dtype=self.dtype, out=out, maxlen=shape[1], _op="BatchLoader", spans=spans)
             batch = _add_filler_rows(batch, shape[0], self.value, out)
         else:
             batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                            dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader",
+                            dtype=self.dtype, out=out, multiple_of=self.multiple_of, _op="BatchLoader",
                             spans=spans)
         if self.balance:
             mean_size = self._mean_batch_size()

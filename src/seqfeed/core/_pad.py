@@ -231,7 +231,7 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
     if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
         values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
         return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
-                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
+                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, _op=op)
     if maxlen is None:
         T = int(lengths.max())
         T = round_up(T, multiple_of)
@@ -249,12 +249,15 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
 
 
 def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
-            dtype=np.float32, out=None, multiple_of=None, op="pad", spans=None) -> Batch:
+            dtype=np.float32, out=None, multiple_of=None, spans=None, _op="pad") -> Batch:
     """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks).
+
+    ``_op`` is private: the name of the calling operation, used in error messages.
 
     ``spans``: optional ``(first_step, n_steps)`` int arrays, one per selected row:
     only that part of each sequence is used (random crops for augmentation).
     """
+    op = _op
     dt = np.dtype(dtype)
     if indices is None:
         index = np.arange(len(data), dtype=np.int64)

@@ -295,7 +295,7 @@ def _build_model(o, loaded, plan, setup):
             "choice": setup["report"], "plan": plan.record()}
     keras.utils.set_random_seed(o.seed)  # the model's initial state does not depend on the search
     m = setup["model"]
-    sm = SequenceModel.for_data(o.task, plan.train_for_model(setup["scaler"]), units=o.units, layers=o.layers,
+    sm = SequenceModel.for_data(plan.train_for_model(setup["scaler"]), o.task, units=o.units, layers=o.layers,
                                 bidirectional=m["bidirectional"], dropout=m["dropout"], cell=o.cell,
                                 pooling=m["pooling"] if o.task != "forecast" else "last",
                                 scaler=None, learning_rate=o.lr, seed=o.seed, info=info,

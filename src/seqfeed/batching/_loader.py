@@ -6,6 +6,9 @@ import numpy as np
 
 from .._errors import DataError, check_choice, check_int
 from ..core._convert import as_sequence_set
+from ..core import _kernels
+from ..core._batch import Batch
+from ..core._kernels import compiled_available
 from ..core._pad import _check_dtype, _check_value, pad_set
 
 __all__ = ["BatchLoader"]
@@ -86,8 +89,21 @@ class BatchLoader:
         # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
+        self._buffers_u8: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
+        # Everything a batch needs that does not depend on the batch is prepared here, once: the
+        # per-batch path is then one length lookup, two small allocations and one compiled call.
+        values = self.seqs.values
+        self._direct = (self.crop is None and self.seqs.step_targets is None and values.dtype == self.dtype
+                        and values.flags.c_contiguous and values.size > 0)
+        if self._direct:
+            self._lens = np.ascontiguousarray(self.seqs.lengths, dtype=np.int64)
+            self._offsets = np.ascontiguousarray(self.seqs.offsets, dtype=np.int64)
+            self._values_u8 = values.reshape(-1).view(np.uint8)
+            self._step = self.seqs.n_features * self.dtype.itemsize
+            self._post = padding == "post"
+            self._pattern = None
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -98,6 +114,10 @@ class BatchLoader:
 
     def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
         """`batch` on int64 indices known to be in range (the sampler's own batches)."""
+        if self._direct and indices.size:
+            batch = self._batch_compiled(indices)
+            if batch is not None:
+                return batch
         out = None
         shape = self._shape_of(indices) if self._shape_of is not None else None
         if self.n_buffers:
@@ -115,6 +135,7 @@ class BatchLoader:
             if buf is None or buf.size < need:
                 buf = np.empty(max(need, 1), dtype=self.dtype)
                 self._buffers[k] = buf
+                self._buffers_u8[k] = buf.view(np.uint8)
             self._turn += 1
             out = buf
         spans = self._crop_spans(indices) if self.crop is not None else None
@@ -127,13 +148,62 @@ class BatchLoader:
                             dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader",
                             spans=spans)
         if self.balance:
-            mean_size = self._mean_batch_size()
-            w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
-            if batch.sample_weight is None:
-                batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
-            else:
-                batch.sample_weight = batch.sample_weight * w
+            self._apply_balance(batch, indices.size)
         return batch
+
+    def _batch_compiled(self, indices: np.ndarray):
+        """The whole batch in one compiled call (None when that kernel is not available)."""
+        B = indices.size
+        shape = self._shape_of(indices) if self._shape_of is not None else None
+        if shape is not None:
+            T, rows = int(shape[1]), max(int(shape[0]), B)
+        else:
+            T = int(self._lens[indices].max())
+            if self.multiple_of:
+                T = -(-T // self.multiple_of) * self.multiple_of
+            rows = B
+        F = self.seqs.n_features
+        if T == 0 or not compiled_available(B * T * self._step):
+            return None
+        kernel = _kernels._compiled()["gather"]
+        need = rows * T * F
+        if self.n_buffers:
+            k = self._turn % self.n_buffers
+            buf = self._buffers[k]
+            if buf is None or buf.size < need:
+                buf = np.empty(max(need, 1), dtype=self.dtype)
+                self._buffers[k] = buf
+                self._buffers_u8[k] = buf.view(np.uint8)
+            self._turn += 1
+            buf_u8 = self._buffers_u8[k]
+        else:
+            buf = np.empty(need, dtype=self.dtype)
+            buf_u8 = buf.view(np.uint8)
+        pattern = self._pattern
+        if pattern is None or pattern.size < T * self._step:
+            pattern = self._pattern = _kernels._pattern(self.dtype, self.value, T * F)
+        mask = np.empty(B * T, dtype=np.uint8)
+        lengths = np.empty(B, dtype=np.int64)
+        if not indices.flags.c_contiguous:
+            indices = np.ascontiguousarray(indices)
+        kernel(self._values_u8, self._offsets, indices, self._step, T, True, self._post, pattern, buf_u8, mask,
+               lengths)
+        targets = self.seqs.targets
+        batch = Batch(x=buf[:B * T * F].reshape(B, T, F), mask=mask.view(bool).reshape(B, T), lengths=lengths,
+                      y=None if targets is None else targets[indices], index=indices, padding=self.padding)
+        if shape is not None:
+            batch = _add_filler_rows(batch, shape[0], self.value, buf)
+        if self.balance:
+            self._apply_balance(batch, B)
+        return batch
+
+    def _apply_balance(self, batch, n_rows: int) -> None:
+        mean_size = self._mean_batch_size()
+        w = np.float32(n_rows / mean_size) if mean_size else np.float32(1.0)
+        if batch.sample_weight is None:
+            batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
+        else:
+            batch.sample_weight = batch.sample_weight * w
 
     def _mean_batch_size(self) -> float:
         """Mean rows per batch of the sampler's current epoch (computed once per epoch)."""

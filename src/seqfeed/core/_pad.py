@@ -11,6 +11,7 @@ import numpy as np
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
 from ._copy import SCATTER_BELOW_BYTES, fill_padded, fill_padded_from_arrays, length_mask
+from ._kernels import array_list_lengths, compiled_available, compiled_loaded, gather_array_list, gather_rows
 
 __all__ = ["pad", "pad_sequences"]
 
@@ -61,11 +62,26 @@ def _too_big(op: str, shape: tuple, dt: np.dtype) -> ConfigError:
                             "seqfeed.BatchLoader pads batch by batch), or a smaller dtype")
 
 
+_MEMORY: list = []
+
+
 def _physical_memory() -> int:
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 1 << 62
+    if not _MEMORY:  # asked once per process: it is on every padding call's path
+        try:
+            _MEMORY.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+            _MEMORY.append(1 << 62)
+    return _MEMORY[0]
+
+
+def _gather_ok(values: np.ndarray, dt: np.dtype, nbytes: int) -> bool:
+    """The compiled gather kernel can read ``values`` in place (and is, or now becomes, available)."""
+    return values.dtype == dt and values.flags.c_contiguous and compiled_available(nbytes)
+
+
+def _contiguous_offsets(seqs) -> np.ndarray:
+    o = seqs.offsets
+    return o if o.flags.c_contiguous and o.dtype == np.int64 else np.ascontiguousarray(o, dtype=np.int64)
 
 
 def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
@@ -197,6 +213,11 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = _check_dtype(op, dtype)
     value = _check_value(op, value, dt)
 
+    if type(sequences) is list and lengths is None and mask is None and out is None:
+        batch = _pad_list_compiled(sequences, maxlen=maxlen, padding=padding, truncating=truncating,
+                                   value=value, dtype=dt, multiple_of=multiple_of, op=op)
+        if batch is not None:
+            return batch
     if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
         return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                          dtype=dt, out=out, multiple_of=multiple_of, op=op)
@@ -204,6 +225,22 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     _check_int_cast(op, np.asarray(seqs.values), dt, "the data")
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)
+
+
+def _pad_list_compiled(sequences, *, maxlen, padding, truncating, value, dtype, multiple_of, op):
+    """`pad` of a list of arrays of exactly ``dtype`` in one compiled pass (None when it does not apply)."""
+    if not sequences or type(sequences[0]) is not np.ndarray or sequences[0].ndim not in (1, 2):
+        return None
+    done = _padded_from_array_list(op, sequences, maxlen, dtype, padding, truncating, value, multiple_of)
+    if done is None:
+        return None
+    x, lens = done
+    B, T = x.shape[:2]
+    if x.ndim == 2:
+        x = x.reshape(B, T, 1)
+    counts = np.minimum(lens, T)
+    return Batch(x=x, mask=_mask(op, counts, T, padding, dtype), lengths=counts, y=None,
+                 index=np.arange(B, dtype=np.int64), padding=padding)
 
 
 def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, multiple_of, op):
@@ -265,14 +302,23 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
             T = -(-T // multiple_of) * multiple_of
     else:
         T = maxlen
-    counts = np.minimum(lengths, T)
-    if truncating == "pre":
-        starts = starts + (lengths - counts)
     shape = (B, T, F)
     x = _alloc(op, shape, dt) if out is None else _check_out(op, out, shape, dt)
-    m = _mask(op, counts, T, padding, dt)
     values = seqs.values if out is None else _unshared(seqs.values, x)
-    fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
+    if spans is None and x.size and _gather_ok(values, dt, x.nbytes):
+        # one compiled pass: gather + copy + padding + mask + lengths, no intermediate arrays
+        m = np.empty((B, T), dtype=bool)
+        counts = np.empty(B, dtype=np.int64)
+        gather_rows(values, _contiguous_offsets(seqs), np.ascontiguousarray(index), x,
+                    post=padding == "post", pre_trunc=truncating == "pre", value=value, mask=m, lengths=counts)
+        if seqs.step_targets is not None:
+            starts = starts + (lengths - counts) if truncating == "pre" else starts
+    else:
+        counts = np.minimum(lengths, T)
+        if truncating == "pre":
+            starts = starts + (lengths - counts)
+        m = _mask(op, counts, T, padding, dt)
+        fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
     if seqs.targets is not None:
         y = seqs.targets[index] if indices is not None else seqs.targets
@@ -457,6 +503,10 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
     n = len(sequences)
     if n == 0:
         return None
+    done = _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value)
+    if done is not None:
+        _warn_value_cast(op, value, dt)
+        return done[0]
     try:
         if set(map(type, sequences)) != {np.ndarray}:
             return None
@@ -487,10 +537,14 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
             return None  # some element needs a cast (possibly lossy): the general path warns about it
         step_shape = values.shape[1:]
     T = int(lens.max()) if maxlen is None else maxlen
+    if values is None and compiled_available(math.prod((n, T) + step_shape) * dt.itemsize):
+        # (this call's bytes counted: the compiled kernels are loaded once a process has padded enough)
+        done = _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value)
+        if done is not None:
+            _warn_value_cast(op, value, dt)
+            return done[0]
     x = _alloc(op, (n, T) + step_shape, dt)
-    if isinstance(value, float) and not float(value).is_integer() and dt.kind in "iub":
-        warn(f"{op}: value={value!r} is cast to dtype {dt} (it becomes "
-             f"{np.asarray(value).astype(dt)!r}); pass an integer value or a float dtype.")
+    _warn_value_cast(op, value, dt)
     if x.size == 0:
         return x
     F = int(np.prod(step_shape)) if step_shape else 1
@@ -505,6 +559,49 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
         starts += lens - counts
     fill_padded(values, starts, counts, x.reshape(n, T, F), padding=padding, value=value)
     return x
+
+
+def _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value, multiple_of=None):
+    """Compiled: ``(x, lengths)`` padded straight from a list of arrays, or None when that does not
+    apply (an element that is not an exact C-contiguous ndarray of dtype ``dt`` with the first
+    non-empty element's step shape; every element empty; an empty result; no compiled kernels).
+
+    ``x``: ``(B, T) + step_shape``; ``lengths``: int64, before truncation.
+    """
+    if type(sequences) is not list or not compiled_loaded():
+        return None
+    first = None
+    for s in sequences:
+        if type(s) is not np.ndarray:
+            return None
+        if s.ndim and s.shape[0]:
+            first = s
+            break
+    if first is None:
+        return None
+    step_shape = first.shape[1:]
+    found = array_list_lengths(sequences, dt, step_shape)
+    if found is None:
+        return None
+    ids, lens = found
+    if maxlen is None:
+        T = int(lens.max())
+        if multiple_of:
+            T = -(-T // multiple_of) * multiple_of
+    else:
+        T = maxlen
+    shape = (len(sequences), T) + step_shape
+    if math.prod(shape) == 0:
+        return None
+    x = _alloc(op, shape, dt)
+    gather_array_list(sequences, ids, lens, x, post=padding == "post", pre_trunc=truncating == "pre", value=value)
+    return x, lens
+
+
+def _warn_value_cast(op, value, dt):
+    if isinstance(value, float) and not float(value).is_integer() and dt.kind in "iub":
+        warn(f"{op}: value={value!r} is cast to dtype {dt} (it becomes "
+             f"{np.asarray(value).astype(dt)!r}); pass an integer value or a float dtype.")
 
 
 def _copy_rows_list(parts, out, padding, value):

@@ -196,3 +196,43 @@ def test_pad_of_a_list_of_arrays_matches_pad_of_the_set():
         b = seqfeed.pad(seqfeed.SequenceSet.from_sequences(arrays), **kw)
         assert a.x.tobytes() == b.x.tobytes() and a.x.shape == b.x.shape
         assert np.array_equal(a.mask, b.mask) and np.array_equal(a.lengths, b.lengths)
+
+
+def _run(seqs, kw):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            out = seqfeed.pad_sequences(seqs, **kw)
+        except seqfeed.SeqfeedError as e:
+            return ("error", type(e).__name__, e.index), [str(m.message) for m in w]
+    return (out.dtype, out.shape, out.tobytes()), [str(m.message) for m in w]
+
+
+item = st.one_of(st.integers(-300, 300), st.floats(-300, 300, allow_nan=False).map(lambda v: round(v, 1)),
+                 st.booleans())
+
+
+@given(st.lists(st.lists(item, max_size=8), min_size=1, max_size=8), st.sampled_from(["int32", "float32", "uint8",
+                                                                                      "int64", "bool"]),
+       st.sampled_from([None, 1, 3, 10]), sides, sides, st.sampled_from([0, 0.5, -1, 2]))
+def test_python_token_lists_take_one_pass_with_the_general_paths_result(seqs, dtype, maxlen, padding, truncating,
+                                                                       value):
+    kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    if dtype in ("uint8", "bool") and value == -1:
+        kw["value"] = 1
+    fast = _run(seqs, kw)  # lists: the one-pass path
+    general = _run([tuple(s) for s in seqs], kw)  # tuples: the per-sequence path
+    assert fast == general
+
+
+@pytest.mark.parametrize("bad, error", [([[1, 2], [3, None]], "DataError"), ([[1, 2], [[3, 4]]], "ShapeError"),
+                                        ([[1, 2], [2**40]], "DataError"), ([[1, 2], ["x"]], "DataError")])
+def test_python_token_lists_with_bad_values_are_reported_like_the_general_path(bad, error):
+    got = _run(bad, dict(padding="post"))
+    assert got == _run([tuple(s) for s in bad], dict(padding="post"))
+    assert got[0][:2] == ("error", error) and got[0][2] == 1
+
+
+def test_python_token_lists_truncated_values_are_never_checked():
+    # the value the truncation drops is not converted by Keras either
+    assert pad_sequences([[None, 1, 2], [3]], maxlen=2).tolist() == [[1, 2], [0, 3]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 import os
@@ -405,6 +406,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             argument="value", received=value, fix="set dtype=object for variable-length strings")
     if np_dtype.kind in "biuf":
         x = _pad_sequences_arrays(op, sequences, maxlen, np_dtype, padding, truncating, value)
+        if x is None:
+            x = _pad_sequences_lists(op, sequences, maxlen, np_dtype, padding, truncating, value)
         if x is not None:
             return x
     n = len(sequences)
@@ -558,6 +561,57 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
     if truncating == "pre":
         starts += lens - counts
     fill_padded(values, starts, counts, x.reshape(n, T, F), padding=padding, value=value)
+    return x
+
+
+def _pad_sequences_lists(op, sequences, maxlen, dt, padding, truncating, value):
+    """`pad_sequences` on Python lists of numbers (token ids) without a NumPy call per sequence, or None
+    when this path does not apply (then the general path gives the result, warning or error).
+
+    Every element must be a ``list``; all values are converted in one pass
+    (``np.fromiter``), which converts exactly as ``np.asarray(seq, dtype)`` does and
+    raises where it raises (a value the dtype cannot hold, a nested sequence, None):
+    then the general path runs and reports the sequence. The first non-empty
+    sequence is checked for fractional floats as the general path does (same warning).
+    """
+    n = len(sequences)
+    if n == 0 or set(map(type, sequences)) != {list}:
+        return None
+    lens = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
+    if not lens.any():
+        return None  # every sequence empty: the general path keeps Keras' shape rules
+    T = int(lens.max()) if maxlen is None else maxlen
+    if T == 0:
+        return None
+    i = int(np.argmax(lens > 0))
+    first = sequences[i]
+    try:
+        probe = np.asarray(first[-T:] if truncating == "pre" else first[:T])
+    except (TypeError, ValueError):
+        return None
+    if probe.ndim != 1 or probe.dtype.kind not in "biuf":
+        return None  # steps with features, strings, objects: the general path
+    total = int(lens.sum())
+    try:
+        values = np.fromiter(itertools.chain.from_iterable(sequences), dtype=dt, count=total)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    x = _alloc(op, (n, T), dt)
+    _warn_value_cast(op, value, dt)
+    if dt.kind in "iub" and probe.dtype.kind == "f" and np.any(probe != np.trunc(probe)):
+        warn(f"{op}: sequences[{i}] holds non-integer values that dtype={str(dt)!r} "
+             f"truncates (e.g. {probe.flat[int(np.argmax(probe != np.trunc(probe)))]!r}); pass "
+             f"dtype='float32' to keep them.")
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    out = x.reshape(n, T, 1)
+    if compiled_available(x.nbytes):
+        gather_rows(values, offsets, np.arange(n, dtype=np.int64), out, post=padding == "post",
+                    pre_trunc=truncating == "pre", value=value, mask=None, lengths=np.empty(n, dtype=np.int64))
+    else:
+        counts = np.minimum(lens, T)
+        starts = offsets[:-1] + (lens - counts if truncating == "pre" else 0)
+        fill_padded(values.reshape(-1, 1), starts, counts, out, padding=padding, value=value)
     return x
 
 

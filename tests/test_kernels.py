@@ -162,7 +162,10 @@ def ragged_sets(draw):
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     idx = np.array(draw(st.lists(st.integers(0, len(lengths) - 1), min_size=1, max_size=10)), dtype=np.int64)
     T = draw(st.integers(1, 12))
-    value = draw(st.sampled_from([0, 1, -3])) if dtype != "bool" else draw(st.booleans())
+    if dtype == "bool":
+        value = draw(st.booleans())
+    else:
+        value = draw(st.sampled_from([0, 1, 7] if dtype.startswith("u") else [0, 1, -3]))
     return values, offsets, idx, T, draw(st.booleans()), draw(st.booleans()), value, dtype
 
 

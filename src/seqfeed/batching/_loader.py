@@ -104,6 +104,8 @@ class BatchLoader:
             self._step = self.seqs.n_features * self.dtype.itemsize
             self._post = padding == "post"
             self._pattern = None
+            self._kernel = None
+            self._F = self.seqs.n_features
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -162,10 +164,14 @@ class BatchLoader:
             if self.multiple_of:
                 T = -(-T // self.multiple_of) * self.multiple_of
             rows = B
-        F = self.seqs.n_features
-        if T == 0 or not compiled_available(B * T * self._step):
+        if T == 0:
             return None
-        kernel = _kernels._compiled()["gather"]
+        kernel = self._kernel
+        if kernel is None:  # decided once the process pads enough (or has numba loaded already)
+            if not compiled_available(B * T * self._step):
+                return None
+            kernel = self._kernel = _kernels._compiled()["gather"]
+        F = self._F
         need = rows * T * F
         if self.n_buffers:
             k = self._turn % self.n_buffers

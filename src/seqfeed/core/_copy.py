@@ -4,8 +4,11 @@ The kernel is chosen per call, i.e. per batch when a loader pads batch by batch
 (the crossover is measured by ``benchmarks/bench_padding.py --kernels``):
 
 * ``compiled``: one call of a numba-compiled loop over the rows
-  (:mod:`seqfeed.core._kernels`; whole-word slice copies, no Python per row),
-  used whenever numba is installed and the source already has the output dtype.
+  (:mod:`seqfeed.core._kernels`; one ``memcpy`` for the steps and one for the
+  padding per row, no Python per row), used once the compiled kernels are loaded
+  and the source already has the output dtype. (``pad`` of a whole set and
+  ``BatchLoader`` go further: :func:`seqfeed.core._kernels.gather_rows` also
+  gathers the rows and writes the mask in the same pass.)
 * ``rows``: one ``memoryview`` slice copy per row for the real steps and one for
   the padding. ``memoryview`` slice assignment is a plain ``memcpy`` with far less
   per-call overhead than NumPy slicing, so long rows run near memory bandwidth.

@@ -308,7 +308,7 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
     values = seqs.values if out is None else _unshared(seqs.values, x)
     if spans is None and x.size and _gather_ok(values, dt, x.nbytes):
         # one compiled pass: gather + copy + padding + mask + lengths, no intermediate arrays
-        m = np.empty((B, T), dtype=bool)
+        m = _alloc(op, (B, T), bool)
         counts = np.empty(B, dtype=np.int64)
         gather_rows(values, _contiguous_offsets(seqs), np.ascontiguousarray(index), x,
                     post=padding == "post", pre_trunc=truncating == "pre", value=value, mask=m, lengths=counts)

@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import DataError, check_choice, check_int
-from ..core._convert import as_sequence_set
-from ..core import _kernels
-from ..core._batch import Batch
-from ..core._kernels import compiled_available
-from ..core._pad import _check_dtype, _check_value, pad_set
+from ..core import Batch, SetPadder, as_sequence_set, check_dtype, check_value, pad_set
 
 __all__ = ["BatchLoader"]
 
@@ -72,8 +68,8 @@ class BatchLoader:
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
         self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
-        self.dtype = _check_dtype(op, dtype)
-        self.value = _check_value(op, value, self.dtype)
+        self.dtype = check_dtype(op, dtype)
+        self.value = check_value(op, value, self.dtype)
         self.seqs = as_sequence_set(seqs, op=op)
         self.sampler = sampler
         self.padding = padding
@@ -89,23 +85,14 @@ class BatchLoader:
         # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
-        self._buffers_u8: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
         # Everything a batch needs that does not depend on the batch is prepared here, once: the
         # per-batch path is then one length lookup, two small allocations and one compiled call.
-        values = self.seqs.values
-        self._direct = (self.crop is None and self.seqs.step_targets is None and values.dtype == self.dtype
-                        and values.flags.c_contiguous and values.size > 0)
-        if self._direct:
-            self._lens = np.ascontiguousarray(self.seqs.lengths, dtype=np.int64)
-            self._offsets = np.ascontiguousarray(self.seqs.offsets, dtype=np.int64)
-            self._values_u8 = values.reshape(-1).view(np.uint8)
-            self._step = self.seqs.n_features * self.dtype.itemsize
-            self._post = padding == "post"
-            self._pattern = None
-            self._kernel = None
-            self._F = self.seqs.n_features
+        self._padder = None
+        if self.crop is None and self.seqs.step_targets is None:
+            padder = SetPadder(self.seqs, dtype=self.dtype, value=self.value, padding=padding)
+            self._padder = padder if padder.usable else None
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -116,7 +103,7 @@ class BatchLoader:
 
     def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
         """`batch` on int64 indices known to be in range (the sampler's own batches)."""
-        if self._direct and indices.size:
+        if self._padder is not None and indices.size:
             batch = self._batch_compiled(indices)
             if batch is not None:
                 return batch
@@ -137,7 +124,6 @@ class BatchLoader:
             if buf is None or buf.size < need:
                 buf = np.empty(max(need, 1), dtype=self.dtype)
                 self._buffers[k] = buf
-                self._buffers_u8[k] = buf.view(np.uint8)
             self._turn += 1
             out = buf
         spans = self._crop_spans(indices) if self.crop is not None else None
@@ -153,50 +139,37 @@ class BatchLoader:
             self._apply_balance(batch, indices.size)
         return batch
 
+    def _buffer(self, need: int) -> np.ndarray:
+        """The next reused buffer (grown to ``need`` elements), or a fresh one with ``n_buffers=0``."""
+        if not self.n_buffers:
+            return np.empty(max(need, 1), dtype=self.dtype)
+        k = self._turn % self.n_buffers
+        buf = self._buffers[k]
+        if buf is None or buf.size < need:
+            buf = np.empty(max(need, 1), dtype=self.dtype)
+            self._buffers[k] = buf
+        self._turn += 1
+        return buf
+
     def _batch_compiled(self, indices: np.ndarray):
-        """The whole batch in one compiled call (None when that kernel is not available)."""
+        """The whole batch in one compiled call (None when the compiled kernels are not in use)."""
+        padder = self._padder
         B = indices.size
         shape = self._shape_of(indices) if self._shape_of is not None else None
         if shape is not None:
             T, rows = int(shape[1]), max(int(shape[0]), B)
         else:
-            T = int(self._lens[indices].max())
+            T = int(padder.lengths[indices].max())
             if self.multiple_of:
                 T = -(-T // self.multiple_of) * self.multiple_of
             rows = B
-        if T == 0:
+        if T == 0 or not padder.ready(B * T):
             return None
-        kernel = self._kernel
-        if kernel is None:  # decided once the process pads enough (or has numba loaded already)
-            if not compiled_available(B * T * self._step):
-                return None
-            kernel = self._kernel = _kernels._compiled()["gather"]
-        F = self._F
-        need = rows * T * F
-        if self.n_buffers:
-            k = self._turn % self.n_buffers
-            buf = self._buffers[k]
-            if buf is None or buf.size < need:
-                buf = np.empty(max(need, 1), dtype=self.dtype)
-                self._buffers[k] = buf
-                self._buffers_u8[k] = buf.view(np.uint8)
-            self._turn += 1
-            buf_u8 = self._buffers_u8[k]
-        else:
-            buf = np.empty(need, dtype=self.dtype)
-            buf_u8 = buf.view(np.uint8)
-        pattern = self._pattern
-        if pattern is None or pattern.size < T * self._step:
-            pattern = self._pattern = _kernels._pattern(self.dtype, self.value, T * F)
-        mask = np.empty(B * T, dtype=np.uint8)
-        lengths = np.empty(B, dtype=np.int64)
-        if not indices.flags.c_contiguous:
-            indices = np.ascontiguousarray(indices)
-        kernel(self._values_u8, self._offsets, indices, self._step, T, True, self._post, pattern, buf_u8, mask,
-               lengths)
+        buf = self._buffer(rows * T * padder.n_features)
+        x, mask, lengths = padder.pad(indices, T, buf)
         targets = self.seqs.targets
-        batch = Batch(x=buf[:B * T * F].reshape(B, T, F), mask=mask.view(bool).reshape(B, T), lengths=lengths,
-                      y=None if targets is None else targets[indices], index=indices, padding=self.padding)
+        batch = Batch(x=x, mask=mask, lengths=lengths, y=None if targets is None else targets[indices],
+                      index=indices, padding=self.padding)
         if shape is not None:
             batch = _add_filler_rows(batch, shape[0], self.value, buf)
         if self.balance:

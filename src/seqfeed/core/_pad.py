@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import mmap
 import numbers
 import os
 
@@ -90,6 +91,25 @@ def _contiguous_offsets(seqs) -> np.ndarray:
     return o if o.flags.c_contiguous and o.dtype == np.int64 else np.ascontiguousarray(o, dtype=np.int64)
 
 
+# Large results get their own anonymous memory mapping instead of NumPy's allocator, which
+# advises the kernel to back allocations of 4 MB or more with transparent huge pages: where
+# memory is fragmented (a busy machine) every such fault can stall in memory compaction.
+# Measured on the benchmark machine, writing a fresh 200 MB result: 0.1-0.5 s of CPU with
+# np.empty, a steady 0.1 s from a plain mapping. The array is an ordinary writeable,
+# C-contiguous array whose `.base` is the mapping (freed with the array).
+_MAPPED_FROM_BYTES = 64 << 20
+_ANONYMOUS = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0) \
+    if hasattr(mmap, "MAP_ANONYMOUS") and hasattr(mmap, "MAP_PRIVATE") else 0
+
+
+def _mapped(shape: tuple, dt: np.dtype, nbytes: int) -> np.ndarray:
+    try:
+        buf = mmap.mmap(-1, nbytes, flags=_ANONYMOUS)
+    except (OSError, OverflowError, ValueError):
+        raise MemoryError from None
+    return np.frombuffer(buf, dtype=dt).reshape(shape)
+
+
 def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
     """``np.empty``/``np.full`` that reports an impossible size as a ConfigError with the bytes.
 
@@ -97,9 +117,12 @@ def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
     might succeed (overcommit) and then fail while being filled, killing the process.
     """
     dt = np.dtype(dt)
-    if math.prod(int(d) for d in shape) * dt.itemsize > _physical_memory():
+    nbytes = math.prod(int(d) for d in shape) * dt.itemsize
+    if nbytes > _physical_memory():
         raise _too_big(op, shape, dt)
     try:
+        if fill is None and nbytes >= _MAPPED_FROM_BYTES and _ANONYMOUS and dt.itemsize:
+            return _mapped(shape, dt, nbytes)
         return np.empty(shape, dtype=dt) if fill is None else np.full(shape, fill, dtype=dt)
     except (MemoryError, ValueError) as e:
         if isinstance(e, ValueError) and "too big" not in str(e) and "maximum" not in str(e):

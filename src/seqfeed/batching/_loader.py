@@ -6,7 +6,7 @@ import numpy as np
 
 from .._checks import check_choice, check_float, check_indices, check_int, round_up
 from .._errors import DataError
-from ..core import as_sequence_set, check_dtype, check_value, pad_set
+from ..core import Batch, SetPadder, as_sequence_set, check_dtype, check_value, pad_set
 
 __all__ = ["BatchLoader"]
 
@@ -66,6 +66,12 @@ class BatchLoader:
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
+        # Everything a batch needs that does not depend on the batch is prepared here, once: the
+        # per-batch path is then one length lookup, two small allocations and one compiled call.
+        self._padder = None
+        if self.crop is None and self.seqs.step_targets is None:
+            padder = SetPadder(self.seqs, dtype=self.dtype, value=self.value, padding=padding)
+            self._padder = padder if padder.usable else None
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -77,6 +83,10 @@ class BatchLoader:
 
     def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
         """`batch` on int64 indices known to be in range (the sampler's own batches)."""
+        if self._padder is not None and indices.size:
+            batch = self._batch_compiled(indices)
+            if batch is not None:
+                return batch
         out = None
         shape = self._shape_of(indices) if self._shape_of is not None else None
         if self.n_buffers:
@@ -106,13 +116,53 @@ class BatchLoader:
                             dtype=self.dtype, out=out, multiple_of=self.multiple_of, _op="BatchLoader",
                             spans=spans)
         if self.balance:
-            mean_size = self._mean_batch_size()
-            w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
-            if batch.sample_weight is None:
-                batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
-            else:
-                batch.sample_weight = batch.sample_weight * w
+            self._apply_balance(batch, indices.size)
         return batch
+
+    def _buffer(self, need: int) -> np.ndarray:
+        """The next reused buffer (grown to ``need`` elements), or a fresh one with ``n_buffers=0``."""
+        if not self.n_buffers:
+            return np.empty(max(need, 1), dtype=self.dtype)
+        k = self._turn % self.n_buffers
+        buf = self._buffers[k]
+        if buf is None or buf.size < need:
+            buf = np.empty(max(need, 1), dtype=self.dtype)
+            self._buffers[k] = buf
+        self._turn += 1
+        return buf
+
+    def _batch_compiled(self, indices: np.ndarray):
+        """The whole batch in one compiled call (None when the compiled kernels are not in use)."""
+        padder = self._padder
+        B = indices.size
+        shape = self._shape_of(indices) if self._shape_of is not None else None
+        if shape is not None:
+            T, rows = int(shape[1]), max(int(shape[0]), B)
+        else:
+            T = int(padder.lengths[indices].max())
+            if self.multiple_of:
+                T = -(-T // self.multiple_of) * self.multiple_of
+            rows = B
+        if T == 0 or not padder.ready(B * T):
+            return None
+        buf = self._buffer(rows * T * padder.n_features)
+        x, mask, lengths = padder.pad(indices, T, buf)
+        targets = self.seqs.targets
+        batch = Batch(x=x, mask=mask, lengths=lengths, y=None if targets is None else targets[indices],
+                      index=indices, padding=self.padding)
+        if shape is not None:
+            batch = _add_filler_rows(batch, shape[0], self.value, buf)
+        if self.balance:
+            self._apply_balance(batch, B)
+        return batch
+
+    def _apply_balance(self, batch, n_rows: int) -> None:
+        mean_size = self._mean_batch_size()
+        w = np.float32(n_rows / mean_size) if mean_size else np.float32(1.0)
+        if batch.sample_weight is None:
+            batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
+        else:
+            batch.sample_weight = batch.sample_weight * w
 
     def _mean_batch_size(self) -> float:
         """Mean rows per batch of the sampler's current epoch (computed once per epoch)."""

@@ -99,13 +99,7 @@ class BatchLoader:
                 if self.multiple_of:
                     T = round_up(T, self.multiple_of)
                 need = indices.size * T * self.seqs.n_features
-            k = self._turn % self.n_buffers
-            buf = self._buffers[k]
-            if buf is None or buf.size < need:
-                buf = np.empty(max(need, 1), dtype=self.dtype)
-                self._buffers[k] = buf
-            self._turn += 1
-            out = buf
+            out = self._buffer(need)
         spans = self._crop_spans(indices) if self.crop is not None else None
         if shape is not None:
             batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,

@@ -194,7 +194,7 @@ def test_crop_gives_contiguous_parts_of_at_least_the_fraction(lengths, frac, see
             assert len(part) >= min(L, int(np.ceil(frac * L - 1e-9))) and len(part) <= L
             start = int(part[0] - 1000 * i)
             np.testing.assert_array_equal(part, np.arange(start, start + len(part)) + 1000 * i)
-    with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a fraction in \(0, 1\]"):
+    with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a number with 0 < crop <= 1"):
         BatchLoader(seqs, FixedSampler(seqs.lengths), crop=1.5)
 
 

@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 
+from .._checks import round_up
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
 from ._convert import as_sequence_set
@@ -187,13 +188,13 @@ def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     return out
 
 
-def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
+def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
         value=0.0, dtype="float32", out: np.ndarray | None = None, multiple_of: int | None = None,
         lengths=None, mask=None, input_padding: str = "auto") -> Batch:
     """Pad variable-length sequences into a :class:`Batch` with a length mask.
 
     Args:
-        sequences: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
+        data: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
             arrays/lists; an Arrow list array; or a dense ``(B, T, F)`` array with
             ``lengths`` or ``mask``.
         maxlen: time steps of the result. Default: the longest sequence. Longer
@@ -240,15 +241,15 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = check_dtype(op, dtype)
     value = check_value(op, value, dt)
 
-    if type(sequences) is list and lengths is None and mask is None and out is None:
-        batch = _pad_list_compiled(sequences, maxlen=maxlen, padding=padding, truncating=truncating,
+    if type(data) is list and lengths is None and mask is None and out is None:
+        batch = _pad_list_compiled(data, maxlen=maxlen, padding=padding, truncating=truncating,
                                    value=value, dtype=dt, multiple_of=multiple_of, op=op)
         if batch is not None:
             return batch
-    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
-        return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
+    if isinstance(data, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
+        return _pad_list(data, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                          dtype=dt, out=out, multiple_of=multiple_of, op=op)
-    seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
+    seqs = as_sequence_set(data, lengths=lengths, mask=mask, input_padding=input_padding, _op=op)
     _check_int_cast(op, np.asarray(seqs.values), dt, "the data")
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)
@@ -291,11 +292,10 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
     if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
         values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
         return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
-                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
+                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, _op=op)
     if maxlen is None:
         T = int(lengths.max())
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
     counts = np.minimum(lengths, T)
@@ -309,42 +309,44 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
                  index=np.arange(B, dtype=np.int64), padding=padding)
 
 
-def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
-            dtype=np.float32, out=None, multiple_of=None, op="pad", spans=None) -> Batch:
+def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
+            dtype=np.float32, out=None, multiple_of=None, spans=None, _op="pad") -> Batch:
     """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks).
+
+    ``_op`` is private: the name of the calling operation, used in error messages.
 
     ``spans``: optional ``(first_step, n_steps)`` int arrays, one per selected row:
     only that part of each sequence is used (random crops for augmentation).
     """
+    op = _op
     dt = np.dtype(dtype)
     if indices is None:
-        index = np.arange(len(seqs), dtype=np.int64)
-        starts = seqs.offsets[:-1]
-        lengths = seqs.lengths
+        index = np.arange(len(data), dtype=np.int64)
+        starts = data.offsets[:-1]
+        lengths = data.lengths
     else:
         index = np.asarray(indices, dtype=np.int64)
-        starts = seqs.offsets[index]
-        lengths = seqs.lengths[index]
+        starts = data.offsets[index]
+        lengths = data.lengths[index]
     if spans is not None:
         starts = starts + np.asarray(spans[0], dtype=np.int64)
         lengths = np.asarray(spans[1], dtype=np.int64)
-    B, F = int(index.size), seqs.n_features
+    B, F = int(index.size), data.n_features
     if maxlen is None:
         T = int(lengths.max()) if B else 0
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
     shape = (B, T, F)
     x = _alloc(op, shape, dt) if out is None else _check_out(op, out, shape, dt)
-    values = seqs.values if out is None else _unshared(seqs.values, x)
+    values = data.values if out is None else _unshared(data.values, x)
     if spans is None and x.size and _gather_ok(values, dt, x.nbytes):
         # one compiled pass: gather + copy + padding + mask + lengths, no intermediate arrays
         m = _alloc(op, (B, T), bool)
         counts = np.empty(B, dtype=np.int64)
-        gather_rows(values, _contiguous_offsets(seqs), np.ascontiguousarray(index), x,
+        gather_rows(values, _contiguous_offsets(data), np.ascontiguousarray(index), x,
                     post=padding == "post", pre_trunc=truncating == "pre", value=value, mask=m, lengths=counts)
-        if seqs.step_targets is not None:
+        if data.step_targets is not None:
             starts = starts + (lengths - counts) if truncating == "pre" else starts
     else:
         counts = np.minimum(lengths, T)
@@ -353,10 +355,10 @@ def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre"
         m = _mask(op, counts, T, padding, dt)
         fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
-    if seqs.targets is not None:
-        y = seqs.targets[index] if indices is not None else seqs.targets
-    elif seqs.step_targets is not None:
-        st = seqs.step_targets
+    if data.targets is not None:
+        y = data.targets[index] if indices is not None else data.targets
+    elif data.step_targets is not None:
+        st = data.step_targets
         st2 = st.reshape(st.shape[0], -1)
         ybuf = _alloc(op, (B, T, st2.shape[1]), st.dtype)
         fill_padded(st2, starts, counts, ybuf, padding=padding, value=0, mask=m)

@@ -49,10 +49,22 @@ def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> 
     peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1])]
     threshold = max(min_acf, 2.0 / math.sqrt(n))
     peaks = peaks[acf[peaks] > threshold]
+    # a season's peak comes after the autocorrelation has first turned negative; earlier local
+    # maxima are noise on the decay from lag 0
+    below = np.flatnonzero(acf[1:max_lag + 1] <= 0)
+    peaks = peaks[peaks > below[0] + 1] if below.size else peaks[:0]
     if peaks.size == 0:
         return None
     # multiples of the period peak too (sometimes a little higher): take the first strong peak
-    return int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
+    lag = int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
+    # noise moves an integer peak by a lag; of the neighbours keep the one the series repeats
+    # best at: smallest spread of x[t] - x[t-k] around its mean (the mean absorbs a linear trend)
+    near = [k for k in (lag - 1, lag, lag + 1) if 2 <= k <= max_lag]
+    return min(near, key=lambda k: (_spread(x[k:] - x[:-k]), k != lag))
+
+
+def _spread(s):
+    return float(np.mean(np.abs(s - s.mean())))
 
 
 def _forecast_check(op, train, test, horizon, target):

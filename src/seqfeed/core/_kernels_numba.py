@@ -15,33 +15,10 @@ from llvmlite import ir
 __all__ = ["gather", "gather_list", "header_fields", "list_lengths", "peek", "rows"]
 
 
-@intrinsic
-def _copy(typingctx, dst, d, src, s, n):  # pragma: no cover - compiled
-    """memcpy(dst.data + d, src.data + s, n) on 1-D uint8 arrays."""
-    sig = types.void(dst, types.intp, src, types.intp, types.intp)
-
-    def codegen(context, builder, signature, args):
-        dst_v, d_v, src_v, s_v, n_v = args
-        da = context.make_array(signature.args[0])(context, builder, dst_v)
-        sa = context.make_array(signature.args[2])(context, builder, src_v)
-        cgutils.raw_memcpy(builder, builder.gep(da.data, [d_v]), builder.gep(sa.data, [s_v]), n_v, 1)
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-@intrinsic
-def _set(typingctx, dst, d, byte, n):  # pragma: no cover - compiled
-    """memset(dst.data + d, byte, n) on a 1-D uint8 array."""
-    sig = types.void(dst, types.intp, types.uint8, types.intp)
-
-    def codegen(context, builder, signature, args):
-        dst_v, d_v, b_v, n_v = args
-        da = context.make_array(signature.args[0])(context, builder, dst_v)
-        cgutils.memset(builder, builder.gep(da.data, [d_v]), n_v, b_v)
-        return context.get_dummy_value()
-
-    return sig, codegen
+@numba.njit(inline="always", nogil=True, boundscheck=False)
+def _set(dst, d, byte, n):  # pragma: no cover - compiled
+    """dst[d:d + n] = byte on a 1-D uint8 array (compiled to a memset)."""
+    dst[d:d + n] = byte
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -138,6 +115,12 @@ def _copy_from(typingctx, dst, d, addr, n):  # pragma: no cover - compiled
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@numba.njit(inline="always", nogil=True)
+def _copy(dst, d, src, s, n):  # pragma: no cover - compiled
+    """memcpy(dst.data + d, src.data + s, n) on 1-D uint8 arrays."""
+    _copy_from(dst, d, src.ctypes.data + s, n)
 
 
 @numba.njit(cache=True, boundscheck=False)

@@ -89,7 +89,7 @@ Usage::
 
 XLA table (``xla`` in the JSON): total wall time (and process CPU time) of 20 epochs
 (``--xla-epochs``) on 2,048 synthetic sequences (``--xla-n``), each configuration
-with a freshly built ``SequenceModel.for_data("classify", units=64, seed=0)`` (so the
+with a freshly built ``SequenceModel.for_data(seqs, "classify", units=64, seed=0)`` (so the
 same initial weights), its trace and XLA compilation included in the total and also
 shown apart (first epoch minus the median later epoch): today's default
 (``fit(jit_compile=False)``: ``BucketSampler`` batches of 64 padded per batch, no XLA),
@@ -591,7 +591,7 @@ def xla_table(seqs, n_classes, *, epochs, noise_seeds, tf, keras, log) -> dict:
     def fresh():
         keras.backend.clear_session()
         keras.utils.set_random_seed(SEED)
-        return SequenceModel.for_data("classify", seqs, units=64, seed=SEED)
+        return SequenceModel.for_data(seqs, "classify", units=64, seed=SEED)
 
     def run(key, name, jit, seed=SEED, tf_data=False):
         sm = fresh()

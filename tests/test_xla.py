@@ -43,7 +43,7 @@ def test_xla_under_op_determinism_is_used_and_reproducible():
     try:
         for _ in range(2):
             keras.utils.set_random_seed(0)  # as the CLI does: dropout's seed is drawn when the layer is built
-            sm = SequenceModel.for_data("classify", train, units=4, dropout=0.2, seed=0)
+            sm = SequenceModel.for_data(train, "classify", units=4, dropout=0.2, seed=0)
             sm.fit(train, epochs=2, batch_size=16, verbose=0, jit_compile=True)
             runs.append(sm)
     finally:
@@ -62,7 +62,7 @@ def test_xla_fit_trains_what_the_graph_fit_trains(padding="post"):
     _, train = _problem(70, 2)
     out = {}
     for jit in (False, True):
-        sm = SequenceModel.for_data("classify", train, units=5, seed=3, padding=padding, learning_rate=0.02)
+        sm = SequenceModel.for_data(train, "classify", units=5, seed=3, padding=padding, learning_rate=0.02)
         sm.fit(train, epochs=2, batch_size=16, verbose=0, jit_compile=jit)
         out[jit] = (_weights(sm), sm.info["compilation"])
     assert out[True][1]["jit_compile"] is True and out[False][1]["jit_compile"] is False
@@ -150,7 +150,7 @@ def test_xla_training_keeps_outputs_independent_of_padding():
     from seqfeed.keras import SequenceModel
 
     seqs, train = _problem(96, 3)
-    sm = SequenceModel.for_data("classify", train, units=6, padding="pre", seed=1, learning_rate=0.05)
+    sm = SequenceModel.for_data(train, "classify", units=6, padding="pre", seed=1, learning_rate=0.05)
     traces = _count_traces(sm.model)
     hist = sm.fit(train, epochs=3, batch_size=16, verbose=0, jit_compile=True)
     rec = sm.info["compilation"]
@@ -197,7 +197,7 @@ def test_auto_keeps_todays_path_when_compilation_does_not_pay():
     from seqfeed.keras import SequenceModel
 
     _, train = _problem(40, 7)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0)
     sm.fit(train, epochs=1, batch_size=16, verbose=0)
     rec = sm.info["compilation"]
     assert rec["jit_compile"] is False and not sm.model.jit_compile

@@ -9,7 +9,8 @@ import numpy as np
 from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
 from ..core._sequence_set import SequenceSet
 from ._common import as_series_or_set, readonly, step_positions
-from ._windows import Windows, check_window_options, make_windows
+from ._sliding import check_window_options, make_windows
+from ._windows import Windows
 
 __all__ = ["split_by_entity", "split_by_time", "split_windows_by_time"]
 

@@ -82,7 +82,6 @@ def _length_stats(L: np.ndarray) -> dict:
 
 def inspect_data(args) -> dict:
     from ..batching import BucketSampler, padding_report
-    from ..transforms._restructure import describe_restructure, frame_lengths
     from ._choose import LONG, restructure_candidates
 
     loaded, findings = _load_with_findings(args)
@@ -124,10 +123,10 @@ def inspect_data(args) -> dict:
     if median > LONG:
         options = []
         for spec in restructure_candidates(median):
-            L2 = frame_lengths(L, spec["size"])
-            F2 = s.n_features * (spec["size"] if spec["kind"] == "frame" else 5 if spec["kind"] == "summary" else 1)
+            L2 = spec.steps(L)
+            F2 = spec.n_features(s.n_features)
             padded = sum(int(L2[b].max()) * b.size for b in BucketSampler(L2, batch_size=bs).batches())
-            options.append({"restructure": describe_restructure(spec), "spec": spec,
+            options.append({"restructure": spec.describe(), "spec": str(spec),
                             "median_time_steps": float(np.median(L2)), "features": F2,
                             "padded_steps_per_epoch": int(padded)})
         raw_padded = sum(int(L[b].max()) * b.size for b in BucketSampler(L, batch_size=bs).batches())

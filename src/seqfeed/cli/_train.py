@@ -58,10 +58,10 @@ def _check_train_args(args):
     if args.time_budget is not None and not (math.isfinite(args.time_budget) and args.time_budget > 0):
         raise ConfigError(f"{op}: --time-budget must be a number of seconds > 0. Received {args.time_budget}.",
                           argument="--time-budget", received=args.time_budget, fix="pass e.g. --time-budget 60")
-    from ..transforms._restructure import parse_restructure
+    from ..transforms import Restructure
 
     if args.frame != "auto":
-        parse_restructure(args.frame)
+        Restructure.parse(args.frame)
 
 
 def _seed_everything(seed: int):
@@ -245,10 +245,14 @@ def _choose_or_reuse_setup(plan, args, work):
         scaler = build_scaler(plan.scaler_data(), rep["normalize"]["chosen"], rep["log_transform"]["chosen"])
         _say(args, f"input: {rep['restructure']['chosen']}; scaling: {rep['normalize']['chosen']} "
                    f"(as chosen by the interrupted run)")
-        return {"scaler": scaler, "restructure": saved["restructure"], "report": rep, "model": saved["model"]}
+        from ..transforms import Restructure
+
+        return {"scaler": scaler, "restructure": Restructure.coerce(saved["restructure"]), "report": rep,
+                "model": saved["model"]}
     setup = choose_setup(plan, args, say=lambda m: _say(args, m))
     tmp = work / ".setup.json.tmp"
-    tmp.write_text(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
+    tmp.write_text(json.dumps({"restructure": str(setup["restructure"]), "report": setup["report"],
+                               "model": setup["model"]}, indent=2,
                               default=_json_default))
     os.replace(tmp, f)
     return setup
@@ -455,7 +459,7 @@ def _add_baseline(res: dict, sm, plan, budget: float) -> None:
         from ._choose import LONG, msconv_size
 
         median = float(np.median(plan.train.lengths))
-        kind = (sm.restructure or {}).get("kind", "none")
+        kind = sm.restructure.kind
         if sm.task == "forecast":
             tips.append(f"another --window (this run: {plan.window})")
         elif median > LONG and kind != "msconv":

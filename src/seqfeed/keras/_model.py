@@ -17,6 +17,7 @@ from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler
 from ..core._batch import Batch
 from ..core._convert import as_sequence_set
 from ..core._sequence_set import SequenceSet
+from ..transforms import Restructure
 from ._builders import TASKS, build_lstm, compile_for_task
 from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
 from ._lazy import keras
@@ -44,7 +45,7 @@ class SequenceModel:
 
     def __init__(self, model, *, task: str, n_features: int, classes=None, feature_names=None,
                  padding: str = "post", scaler=None, horizon: int = 1, info: dict | None = None,
-                 restructure: dict | None = None):
+                 restructure: Restructure | str | None = None):
         check_choice("SequenceModel", "task", task, TASKS)
         check_choice("SequenceModel", "padding", padding, ("pre", "post"))
         self.model = model
@@ -56,7 +57,7 @@ class SequenceModel:
         self.scaler = scaler
         self.horizon = int(horizon)
         self.info = dict(info or {})
-        self.restructure = dict(restructure or {"kind": "none"})
+        self.restructure = Restructure.coerce(restructure)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -65,12 +66,12 @@ class SequenceModel:
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
-                 restructure: dict | None = None) -> "SequenceModel":
+                 restructure: Restructure | str | None = None) -> "SequenceModel":
         """Build and compile a model shaped for ``train`` (features, classes, horizon).
 
-        ``restructure`` (see :func:`seqfeed.transforms.parse_restructure`) is applied
-        to every input after scaling; ``{"kind": "conv", "size": s}`` adds a strided
-        Conv1D front-end instead.
+        ``restructure`` (a :class:`seqfeed.transforms.Restructure` or its text form,
+        e.g. ``"frame:8"``) is applied to every input after scaling; ``"conv:S"`` /
+        ``"msconv:S"`` add a strided Conv1D front-end to the model instead.
         """
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         from ._shards_fit import is_shards_input, shards_summary
@@ -100,8 +101,8 @@ class SequenceModel:
             horizon = 1 if t.ndim == 1 else int(t.shape[1])
             n_out = 1 if t.ndim <= 2 else int(t.shape[2])
         check_choice("SequenceModel.for_data", "padding", padding, ("pre", "post"))
-        restructure = dict(restructure or {"kind": "none"})
-        if padding == "pre" and (conv_filters or restructure.get("kind") in ("conv", "msconv")):
+        restructure = Restructure.coerce(restructure)
+        if padding == "pre" and (conv_filters or restructure.in_model):
             # the strided Conv1D front-ends derive their mask from lengths counted from the left
             raise ConfigError("SequenceModel.for_data: the Conv1D front-end (conv_filters > 0, restructure "
                               "kind 'conv' or 'msconv') needs padding='post'. Received: padding='pre'.",
@@ -109,13 +110,13 @@ class SequenceModel:
                               fix="pass padding='post' (the default), or a restructuring other than 'conv' "
                                   "and 'msconv'")
         msconv_filters, msconv_stride = 0, 1
-        if restructure["kind"] == "conv":
+        if restructure.kind == "conv":
             conv_filters = conv_filters or max(32, units // 2)
-            conv_stride = restructure["size"]
+            conv_stride = restructure.size
             conv_kernel = max(conv_kernel, 2 * conv_stride - 1)
-        elif restructure["kind"] == "msconv":
-            msconv_filters, msconv_stride = max(16, units // 2), restructure["size"]
-        n_model = restructured_features(restructure, train.n_features)
+        elif restructure.kind == "msconv":
+            msconv_filters, msconv_stride = max(16, units // 2), restructure.size
+        n_model = restructure.n_features(train.n_features)
         model = build_lstm(task, n_features=n_model, n_outputs=n_out, horizon=horizon,
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
@@ -138,13 +139,11 @@ class SequenceModel:
                              fix="pass the same feature columns, in the same order, as in training")
         if self.scaler is not None:
             seqs = self.scaler.transform(seqs)
-        if self.restructure.get("kind", "none") not in ("none", "conv", "msconv"):
-            from ..transforms._restructure import apply_restructure
-
+        if self.restructure.kind != "none" and not self.restructure.in_model:
             if self.task == "tag":
                 raise ConfigError(f"{op}: restructuring changes the number of steps; task='tag' "
                                   f"labels every raw step.", argument="restructure")
-            seqs = apply_restructure(seqs, self.restructure)
+            seqs = self.restructure.apply(seqs)
         targets, step_targets = seqs.targets, seqs.step_targets
         if with_targets and self.task == "classify" and targets is not None:
             targets = self._encode(targets, op)
@@ -381,7 +380,7 @@ class SequenceModel:
             "classes_dtype": None if self.classes is None else self.classes.dtype.str,
             "feature_names": self.feature_names, "padding": self.padding, "horizon": self.horizon,
             "scaler": None if self.scaler is None else self.scaler.to_dict(), "info": self.info,
-            "restructure": self.restructure,
+            "restructure": str(self.restructure),
         }
 
     def save(self, path) -> Path:
@@ -437,21 +436,11 @@ class SequenceModel:
         return cls(model, task=meta["task"], n_features=meta["n_features"], classes=classes,
                    feature_names=meta.get("feature_names"), padding=meta.get("padding", "post"),
                    scaler=scaler, horizon=meta.get("horizon", 1), info=meta.get("info"),
-                   restructure=meta.get("restructure"))
+                   restructure=Restructure.coerce(meta.get("restructure"), argument="path"))
 
     def __repr__(self):
         return (f"SequenceModel(task={self.task!r}, features={self.n_features}, "
                 f"classes={None if self.classes is None else self.classes.size}, padding={self.padding!r})")
-
-
-def restructured_features(spec: dict, n_features: int) -> int:
-    """Features per step after a restructuring spec."""
-    kind = spec.get("kind", "none")
-    if kind == "frame":
-        return spec["size"] * n_features
-    if kind == "summary":
-        return 5 * n_features
-    return n_features
 
 
 def _json(o):

@@ -52,6 +52,11 @@ class BatchLoader:
             batched, a random contiguous part of at least ``crop`` (a fraction in
             (0, 1]) of its steps is used instead of the whole; seeded by the
             sampler's seed and epoch. None (default) uses whole sequences.
+
+    Raises:
+        ConfigError: an invalid option (``padding``, ``dtype``, ``value``, ``multiple_of``, ``crop``, ...).
+        DataError: a ``sampler`` built on other lengths than ``seqs``, or an empty sequence without
+            ``allow_empty``.
     """
 
     def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
@@ -64,7 +69,8 @@ class BatchLoader:
             from .._errors import ConfigError
 
             raise ConfigError(f"{op}: `crop` must be a fraction in (0, 1] or None. Received: crop={crop!r}.",
-                              argument="crop", received=crop)
+                              argument="crop", received=crop,
+                              fix="pass a kept fraction such as crop=0.8, or None for no cropping")
         self.crop = None if crop is None or crop == 1 else float(crop)
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
@@ -78,6 +84,7 @@ class BatchLoader:
                 sampler.lengths, self.seqs.lengths):
             raise DataError(f"{op}: the sampler was built on other lengths ({sampler.lengths.size} "
                             f"sequences) than these {len(self.seqs)} sequences.", argument="sampler",
+                            received=int(sampler.lengths.size),
                             fix="build the sampler from the same SequenceSet: Sampler(seqs.lengths, ...)")
         if not allow_empty and len(self.seqs) and self.seqs.lengths.min() == 0:
             i = int(np.argmin(self.seqs.lengths))

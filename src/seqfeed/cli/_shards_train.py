@@ -53,8 +53,8 @@ def run_train_shards(args) -> int:
     workers = getattr(args, "workers", 1) or 1
     if workers < 1:
         raise ConfigError(f"{op}: --workers must be >= 1. Received {workers}.", argument="--workers",
-                          received=workers)
-    manifest = load_manifest(args.data, op)
+                          received=workers, fix="pass --workers 1 or more")
+    manifest = load_manifest(args.data, op, "data")
     counts = manifest.get("counts", {})
     epochs = args.epochs or 10
     batch = args.batch or 32

@@ -192,7 +192,7 @@ def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
     train, val = split_by_entity(train_all, test_fraction=args.val_fraction, stratify=strat, seed=args.seed + 1)
     if not len(val) or not len(train):
         raise DataError(f"seqfeed train: too few sequences ({len(train_all)}) to split off a validation set.",
-                        argument="--val-fraction")
+                        argument="--val-fraction", fix="train on more sequences, or pass a smaller --val-fraction")
     return SequencePlan(args.task, train, val, test, test_source=src)
 
 
@@ -345,7 +345,7 @@ def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
         target = names[0]
     if target not in names:
         raise ConfigError(f"seqfeed train: --target {target!r} is not a feature; features: {', '.join(names)}.",
-                          argument="--target", received=target)
+                          argument="--target", received=target, fix="name one of the feature columns with --target")
     j = names.index(target)
     L = seqs.lengths
     H = args.horizon

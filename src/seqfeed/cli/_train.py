@@ -643,7 +643,8 @@ def run_predict(args) -> int:
         if short.size:
             i = int(short[0])
             raise DataError(f"seqfeed predict: series {ids[i]!r} has {int(seqs.lengths[i])} steps; the model "
-                            f"needs the last {W}.", argument="data", index=i)
+                            f"needs the last {W}.", argument="data", index=i,
+                            fix=f"give every series at least {W} steps, or leave out the short ones")
         last = seqs.take(np.arange(len(seqs)))
         starts = last.offsets[1:] - W
         from ..core._sequence_set import _gather_index

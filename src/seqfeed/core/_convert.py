@@ -40,7 +40,8 @@ def _list_arrays(op: str, sequences):
             sequences = list(sequences)
         except TypeError:
             raise ConfigError(f"{op}: `sequences` must be a list of arrays. Received type "
-                              f"{type(sequences).__name__}.", argument="sequences") from None
+                              f"{type(sequences).__name__}.", argument="sequences",
+                              fix="pass a list (or tuple) of arrays, one per sequence") from None
     arrs = []
     for i, s in enumerate(sequences):
         if type(s) is np.ndarray:
@@ -128,13 +129,15 @@ def _lengths_from_mask(op: str, mask, shape, padding: str):
     B, T = shape
     if m.shape != (B, T):
         raise ShapeError(f"{op}: `mask` must have shape ({B}, {T}) to match x. Received shape "
-                         f"{shape_str(m.shape)}.", argument="mask", received=m.shape)
+                         f"{shape_str(m.shape)}.", argument="mask", received=m.shape,
+                         fix="pass a bool mask of shape (batch, time_steps), the same as x's first two axes")
     if m.dtype != bool:
         if m.dtype.kind in "iuf" and np.isin(m, (0, 1)).all():
             m = m.astype(bool)
         else:
             raise ConfigError(f"{op}: `mask` must be boolean (True on real steps). Received dtype "
-                              f"{m.dtype}.", argument="mask", received=str(m.dtype))
+                              f"{m.dtype}.", argument="mask", received=str(m.dtype),
+                              fix="pass a bool mask (True on real steps), e.g. mask.astype(bool)")
     lengths = m.sum(axis=1, dtype=np.int64)
     steps = np.arange(T)
     post_ok = (m == (steps < lengths[:, None])).all(axis=1)
@@ -181,7 +184,7 @@ def _arrow_to_values(op: str, array):
         raise ConfigError(
             f"{op}: the Arrow array must be a list column (list<number> or "
             f"list<fixed_size_list<number, F>>). Received type {t}.", argument="array",
-            received=str(t))
+            received=str(t), fix="pass a list<number> or list<fixed_size_list<number, F>> Arrow column")
     if array.null_count:
         i = int(np.flatnonzero(np.asarray(array.is_null()))[0])
         raise DataError(f"{op}: sequence {i} is null.", argument="array", index=i,
@@ -196,7 +199,7 @@ def _arrow_to_values(op: str, array):
             k = int(np.flatnonzero(np.asarray(child.is_null()))[0])
             i = int(np.searchsorted(offsets, k, side="right") - 1)
             raise DataError(f"{op}: step {k - offsets[i]} of sequence {i} is null.",
-                            argument="array", index=i)
+                            argument="array", index=i, fix="fill or drop the null steps before converting")
         inner = child.flatten()
     elif pa.types.is_list(vt) or pa.types.is_large_list(vt):
         raise ConfigError(
@@ -210,7 +213,8 @@ def _arrow_to_values(op: str, array):
     if not (pa.types.is_integer(inner.type) or pa.types.is_floating(inner.type)
             or pa.types.is_boolean(inner.type)):
         raise DataError(f"{op}: values must be numeric. Received Arrow type {inner.type}.",
-                        argument="array", received=str(inner.type))
+                        argument="array", received=str(inner.type),
+                        fix="cast the Arrow list values to a numeric type first")
     if inner.null_count:
         k = int(np.flatnonzero(np.asarray(inner.is_null()))[0]) // F
         i = int(np.searchsorted(offsets, k, side="right") - 1)
@@ -232,6 +236,12 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     of ``(T_i,)``/``(T_i, F)`` sequences, an object array of those, an Arrow list
     array/column, a dense ``(B, T, F)`` array (with ``lengths`` or ``mask``;
     ``(B, T)`` needs ``layout``), a 2-D array with ``layout``, or a 1-D series.
+
+    Raises:
+        ConfigError: an option is invalid, or ``data`` is of a type that holds no sequences.
+        ShapeError: ``data`` is a scalar or has a shape that is not a sequence input; ``lengths``/``mask`` do
+            not match it.
+        DataError: non-numeric values, or ``lengths`` that are not whole numbers within the time axis.
     """
     if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
                                                           data.dtype != object):
@@ -258,11 +268,13 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
         if data.ndim > 4:
             raise ShapeError(f"{op}: `data` has {data.ndim} dimensions, shape {shape_str(data.shape)}; "
                              f"an LSTM input is 3-D (batch, time_steps, features).",
-                             argument="data", received=data.shape)
+                             argument="data", received=data.shape,
+                             fix="pass (batch, time_steps, features), a 2-D array with `layout`, or a list of sequences")
         if data.ndim == 3 or (data.ndim == 2 and layout == "batch_time"):
             if data.ndim == 3 and layout is not None:
                 raise ConfigError(f"{op}: `layout` is for 2-D arrays; a 3-D array is always "
-                                  f"(batch, time_steps, features).", argument="layout")
+                                  f"(batch, time_steps, features).", argument="layout",
+                                  fix="leave out `layout` for a 3-D array")
             _check_numeric(op, "data", data)
             if data.ndim == 2:
                 data = data[:, :, None]
@@ -300,7 +312,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
             return SequenceSet(data.reshape(-1, 1), np.array([0, data.shape[0]], dtype=np.int64),
                                targets=targets, ids=ids)
         raise ShapeError(f"{op}: `data` is a scalar ({data!r}); an LSTM needs a sequence.",
-                         argument="data", received=())
+                         argument="data", received=(), fix="pass an array with a time axis, e.g. shape (T,) or (T, F)")
     if isinstance(data, (list, tuple)) or (isinstance(data, np.ndarray) and data.dtype == object):
         values, offsets = _list_to_values(op, data)
         return SequenceSet(values, offsets, targets=targets, ids=ids)
@@ -308,6 +320,9 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
         return as_sequence_set(np.asarray(data.numpy()), lengths=lengths, mask=mask,
                                input_padding=input_padding, layout=layout, targets=targets, ids=ids,
                                op=op)
+    if isinstance(data, numbers.Number):
+        raise ShapeError(f"{op}: `data` is a scalar ({data!r}); an LSTM needs a sequence.", argument="data",
+                         received=(), fix="pass an array with a time axis, e.g. shape (T,) or (T, F)")
     raise ConfigError(f"{op}: cannot read sequences from a {type(data).__name__}.", argument="data",
                       received=type(data).__name__,
                       fix="pass a NumPy array, a list of arrays, an Arrow list column or a SequenceSet")
@@ -351,6 +366,11 @@ def as_lstm_input(data, *, layout: str | None = None, lengths=None, mask=None,
       is padded;
     * a list of variable-length sequences, an Arrow list column or a
       :class:`SequenceSet` is padded (see :func:`seqfeed.pad` for the options).
+
+    Raises:
+        ConfigError: an option is invalid (``layout``, ``padding``, ``truncating``, ``maxlen``, ...).
+        ShapeError: ``data`` has a shape that cannot be read as sequences (e.g. 4-D or more).
+        DataError: non-numeric values, or ``lengths`` that are not whole numbers within the time axis.
 
     Example:
         >>> as_lstm_input(np.arange(10.0)).x.shape

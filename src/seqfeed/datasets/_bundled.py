@@ -66,6 +66,9 @@ def japanese_vowels(split: str | None = None):
 
     Returns:
         ``(train, test)`` SequenceSets, or the one split asked for.
+
+    Raises:
+        ConfigError: ``split`` not None, 'train' or 'test'.
     """
     if split is None:
         return _vowels("train"), _vowels("test")
@@ -93,17 +96,22 @@ def names() -> list[str]:
 def _check_name(op: str, name) -> None:
     if name not in _NAMES:
         raise ConfigError(f"{op}: unknown dataset {name!r}. Available: {list(_NAMES)}.",
-                          argument="name", received=name)
+                          argument="name", received=name, fix=f"pass one of {list(_NAMES)}, or a file path to a reader")
 
 
 def load(name: str, **options):
-    """Load a bundled dataset by name: ``"japanese_vowels"`` (options: ``split``) or ``"sunspots"``."""
+    """Load a bundled dataset by name: ``"japanese_vowels"`` (options: ``split``) or ``"sunspots"``.
+
+    Raises:
+        ConfigError: an unknown dataset ``name``, or options the dataset does not take.
+    """
     _check_name("load", name)
     if name == "japanese_vowels":
         return japanese_vowels(**options)
     if options:
         raise ConfigError(f"load: 'sunspots' takes no options. Received: {sorted(options)}.",
-                          argument=sorted(options)[0])
+                          argument=sorted(options)[0], received=sorted(options),
+                          fix="call load('sunspots') without options")
     return sunspots()
 
 
@@ -116,6 +124,9 @@ def write_long_csv(name: str, directory) -> list[str]:
       ``"sunspots"``; time = year).
 
     The directory is created if needed; files are written atomically.
+
+    Raises:
+        ConfigError: an unknown dataset ``name``.
     """
     from ..sources import write_long_csv as write
 

@@ -12,7 +12,7 @@ CELLS = ("lstm", "gru")
 def _check_float(op, name, value, lo, hi):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value < hi:
         raise ConfigError(f"{op}: `{name}` must be a number in [{lo}, {hi}). Received: {name}={value!r}.",
-                          argument=name, received=value)
+                          argument=name, received=value, fix=f"pass {name} in [{lo}, {hi})")
     return float(value)
 
 
@@ -79,13 +79,13 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     dropout = _check_float(op, "dropout", dropout, 0.0, 1.0)
     if task in ("classify", "tag") and n_outputs < 2:
         raise ConfigError(f"{op}: task={task!r} needs n_outputs >= 2 classes. Received: n_outputs={n_outputs}.",
-                          argument="n_outputs", received=n_outputs)
+                          argument="n_outputs", received=n_outputs, fix="pass n_outputs >= 2 (the number of classes)")
     if task == "tag" and conv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; conv_stride must be 1.",
-                          argument="conv_stride", received=conv_stride)
+                          argument="conv_stride", received=conv_stride, fix="pass conv_stride=1 for task='tag'")
     if task == "tag" and msconv_filters and msconv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; msconv_stride must be 1.",
-                          argument="msconv_stride", received=msconv_stride)
+                          argument="msconv_stride", received=msconv_stride, fix="pass msconv_stride=1 for task='tag'")
     if conv_filters and msconv_filters:
         raise ConfigError(f"{op}: choose one front-end: conv_filters={conv_filters} and "
                           f"msconv_filters={msconv_filters} are both set.", argument="msconv_filters",

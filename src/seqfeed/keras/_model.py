@@ -86,7 +86,8 @@ class SequenceModel:
                             fix="build the set with targets=... (or --target in the CLI)")
         if task == "tag" and train.step_targets is None:
             raise DataError("SequenceModel.for_data: task='tag' needs per-step targets (step_targets).",
-                            argument="train")
+                            argument="train", received="no step_targets",
+                            fix="build the set with step_targets=... (or read the table with level='step')")
         if task == "classify":
             classes = np.unique(train.targets)
             n_out = int(classes.size)
@@ -142,7 +143,9 @@ class SequenceModel:
         if self.restructure.kind != "none" and not self.restructure.in_model:
             if self.task == "tag":
                 raise ConfigError(f"{op}: restructuring changes the number of steps; task='tag' "
-                                  f"labels every raw step.", argument="restructure")
+                                  f"labels every raw step.", argument="restructure",
+                                  received=str(self.restructure),
+                                  fix="build the model with restructure='none', 'conv:K' or 'msconv:K' for tagging")
             seqs = self.restructure.apply(seqs)
         targets, step_targets = seqs.targets, seqs.step_targets
         if with_targets and self.task == "classify" and targets is not None:
@@ -176,7 +179,8 @@ class SequenceModel:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{op}: label {labels[i].item()!r} (at {i}) was not seen in training; known classes: "
-                            f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
+                            f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i,
+                            fix="evaluate on labels the model was trained on, or retrain with every class")
         return pos_c.astype(np.int32)
 
     def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
@@ -243,7 +247,7 @@ class SequenceModel:
         tr = self.prepare(train, op="SequenceModel.fit")
         if crop is not None and self.task not in ("classify", "regress"):
             raise ConfigError("SequenceModel.fit: `crop` is for sequence-level tasks (classify, regress).",
-                              argument="crop")
+                              argument="crop", received=crop, fix="leave out crop for this task")
         loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed,
                              crop=crop)
         va = None
@@ -278,7 +282,8 @@ class SequenceModel:
             return out
         seqs = self.prepare(data, with_targets=False, op="SequenceModel.predict")
         if not len(seqs):
-            raise DataError("SequenceModel.predict: no sequences to predict.", argument="data")
+            raise DataError("SequenceModel.predict: no sequences to predict.", argument="data", received=0,
+                            fix="pass at least one sequence")
         loader = self.loader(seqs, batching="bucket", batch_size=batch_size, shuffle=False)
         results: list = [None] * len(seqs)
         for batch in loader:

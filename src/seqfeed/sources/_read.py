@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .._errors import ConfigError
+from .._errors import ConfigError, SeqfeedError
 from ._files import NPZ_SUFFIXES, TABLE_SUFFIXES, TS_SUFFIXES, is_path, suffix_kind
 
 __all__ = ["read"]
@@ -22,7 +22,20 @@ def read(source, **options):
     * a shards directory (holding ``manifest.json``) -> :func:`read_shards`.
 
     ``options`` are passed to the chosen reader (e.g. ``target="label"``).
+
+    Raises:
+        ConfigError: a ``source`` whose suffix no reader reads, or options a reader does not take.
+        DataError: a file that cannot be read (see the reader of its kind).
     """
+    try:
+        return _dispatch(source, options)
+    except SeqfeedError as e:
+        if e.argument in ("path", "path_or_file"):  # the reader's name for what the caller passed as `source`
+            raise e.with_message(e.message, argument="source") from None
+        raise
+
+
+def _dispatch(source, options):
     from ._npz import read_npz
     from ._table import read_table
     from ._ts import read_ts
@@ -41,7 +54,8 @@ def read(source, **options):
     if kind == "npz":
         if options:
             raise ConfigError(f"read: .npz files take no options. Received: {sorted(options)}.",
-                              argument=sorted(options)[0])
+                              argument=sorted(options)[0], received=sorted(options),
+                              fix="call read(path) on a .npz file without options")
         return read_npz(source)
     from .. import datasets
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import check_choice, check_int
+from .._errors import DataError, check_choice, check_int
 from ..core._convert import as_sequence_set
 from ..core._sequence_set import SequenceSet
 
@@ -23,10 +23,20 @@ SUMMARY_STATS = ("mean", "std", "min", "max", "slope")
 
 
 def frame_lengths(lengths, size: int, hop: int | None = None) -> np.ndarray:
-    """Steps after restructuring: ``ceil(length / hop)`` (0 for an empty sequence)."""
-    hop = hop or size
-    lengths = np.asarray(lengths, dtype=np.int64)
-    return -(-lengths // hop)
+    """Steps after restructuring: ``ceil(length / hop)`` (0 for an empty sequence).
+
+    Raises:
+        ConfigError: ``size`` or ``hop`` not an integer >= 1.
+        DataError: ``lengths`` that are not whole numbers >= 0.
+    """
+    size = check_int("frame_lengths", "size", size, minimum=1)
+    hop = check_int("frame_lengths", "hop", hop if hop is not None else size, minimum=1)
+    lengths = np.asarray(lengths)
+    if lengths.size and (lengths.dtype.kind not in "iu" or lengths.min() < 0):
+        raise DataError(f"frame_lengths: `lengths` must hold whole numbers >= 0 (step counts). Received dtype "
+                        f"{lengths.dtype}.", argument="lengths", received=str(lengths.dtype),
+                        fix="pass integer step counts, e.g. seqs.lengths")
+    return -(-lengths.astype(np.int64) // hop)
 
 
 def _frame_starts(s: SequenceSet, hop: int):
@@ -58,6 +68,9 @@ def frame(seqs, size: int, *, hop: int | None = None) -> SequenceSet:
     ``j * hop .. j * hop + size - 1`` in order (step-major: features of the first
     step, then of the second, ...). Sub-steps past the end of the sequence are
     zero. ``hop`` defaults to ``size`` (no overlap). Per-step targets are dropped.
+
+    Raises:
+        ConfigError: ``size`` or ``hop`` not an integer >= 1.
 
     Example:
         >>> s = frame(SequenceSet.from_sequences([np.arange(5.0)]), 2)
@@ -104,6 +117,9 @@ def pool(seqs, factor: int, *, how: str = "mean") -> SequenceSet:
     ``how="mean"`` or ``"max"`` over the real steps of each group only (the last
     group of a sequence may be shorter).
 
+    Raises:
+        ConfigError: ``factor`` not an integer >= 1, or ``how`` not 'mean'/'max'.
+
     Example:
         >>> pool(SequenceSet.from_sequences([np.arange(5.0)]), 2)[0][:, 0]
         array([0.5, 2.5, 4. ])
@@ -121,6 +137,9 @@ def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
     ``stats`` from ``mean, std, min, max, slope`` (least-squares slope per step),
     computed over the frame's real steps only (std and slope of a one-step frame
     are 0). Feature order: all features' first statistic, then the second, ...
+
+    Raises:
+        ConfigError: ``size`` not an integer >= 1, or a statistic not in ``SUMMARY_STATS``.
     """
     size = check_int("frame_summary", "size", size, minimum=1)
     for st in stats:

@@ -55,6 +55,7 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
         ``np.asarray``.
 
     Raises:
+        DataError: ``data`` does not hold numbers.
         ConfigError: ``sequence_length``, ``sequence_stride`` or ``sampling_rate`` < 1;
             ``start_index`` < 0 or >= len(data); ``end_index`` <= start or >= len(data).
         ShapeError: ``targets`` shorter than ``start_index`` + the last window start
@@ -89,13 +90,14 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
     arr = data if isinstance(data, np.ndarray) else np.asarray(data)
     if arr.ndim == 0:
         raise ShapeError(f"{op}: `data` must have a time axis (axis 0). Received a scalar.",
-                         argument="data", received=())
+                         argument="data", received=(), fix="pass an array whose axis 0 is time, shape (N, ...)")
     _check_numeric(op, "data", arr)
     N = arr.shape[0]
     if s and s >= N:
         raise ConfigError(
             f"{op}: `start_index` must be lower than the length of the data. Received: "
-            f"start_index={s}, for data of length {N}.", argument="start_index", received=s)
+            f"start_index={s}, for data of length {N}.", argument="start_index", received=s,
+            fix=f"pass start_index in 0..{N - 1}, or None")
     if e is not None and e >= N:
         raise ConfigError(
             f"{op}: `end_index` must be lower than the length of the data. Received: "
@@ -109,7 +111,7 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
         tarr = targets if isinstance(targets, np.ndarray) else np.asarray(targets)
         if tarr.ndim == 0:
             raise ShapeError(f"{op}: `targets` must have one entry per step (axis 0). Received a scalar.",
-                             argument="targets", received=())
+                             argument="targets", received=(), fix="pass one target per step along axis 0, or None")
         n = min(n, tarr.shape[0])
     count = (n + stride - 1) // stride if n > 0 else 0
     if tarr is not None and count and s + (count - 1) * stride >= tarr.shape[0]:
@@ -134,7 +136,8 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
             X = readonly(np.empty(shape, dtype=arr.dtype))
         except (ValueError, MemoryError):  # (0, L, ...) with an absurd L
             raise ConfigError(f"{op}: `sequence_length`={L} is too large for any array.",
-                              argument="sequence_length", received=L) from None
+                              argument="sequence_length", received=L,
+                              fix="pass a sequence_length no longer than the data") from None
     y = None
     if tarr is not None:
         y = readonly(tarr[s:s + (count - 1) * stride + 1:stride] if count else tarr[:0])

@@ -31,7 +31,8 @@ class RealSteps:
         elif isinstance(data, tuple):
             if len(data) != 2:
                 raise ConfigError(f"{op}: a tuple input must be (x, mask). Received a tuple of {len(data)}.",
-                                  argument="data", received=len(data))
+                                  argument="data", received=len(data),
+                                  fix="pass (x, mask), a Batch, a SequenceSet or one series array")
             self._dense(op, np.asarray(data[0]), np.asarray(data[1]), "pair")
         else:
             s, single = as_series_or_set(op, data)
@@ -46,11 +47,13 @@ class RealSteps:
     def _dense(self, op, x, mask, kind):
         if x.ndim != 3:
             raise ShapeError(f"{op}: `x` of a padded input must be 3-D (batch, time_steps, features). "
-                             f"Received shape {shape_str(x.shape)}.", argument="x", received=x.shape)
+                             f"Received shape {shape_str(x.shape)}.", argument="x", received=x.shape,
+                             fix="pass x of shape (batch, time_steps, features) with its mask, or a SequenceSet")
         if mask.shape != x.shape[:2] or mask.dtype != bool:
             raise ShapeError(f"{op}: `mask` must be bool with shape {shape_str(x.shape[:2])} (True on real "
                              f"steps). Received dtype {mask.dtype}, shape {shape_str(mask.shape)}.",
-                             argument="mask", received=mask.shape)
+                             argument="mask", received=mask.shape,
+                             fix="pass the bool mask of shape (batch, time_steps) that goes with x (True on real steps)")
         self.kind, self.x, self.mask = kind, x, mask
         self.values = None
 

@@ -52,6 +52,10 @@ class Restructure:
 
     Text form (the CLI's ``--frame``): ``str(r)`` and :meth:`parse` round-trip.
 
+    Raises:
+        ConfigError: ``kind`` not one of the kinds, ``size`` not an integer >= 1 (or given for 'none'),
+            ``hop`` for a kind other than 'frame'.
+
     Example:
         >>> r = Restructure.parse("frame:4:2")
         >>> r, str(r)
@@ -125,14 +129,12 @@ class Restructure:
             try:
                 return cls.parse(value)
             except ConfigError as e:
-                raise ConfigError(str(e).partition(" Fix: ")[0], argument=argument, received=value,
-                                  fix=e.fix) from None
+                raise e.with_message(e.message, argument=argument, received=value) from None
         if isinstance(value, dict) and set(value) <= {"kind", "size", "hop"}:
             try:
                 return cls(value.get("kind", "none"), value.get("size"), value.get("hop"))
             except ConfigError as e:
-                raise ConfigError(str(e).partition(" Fix: ")[0], argument=argument, received=value,
-                                  fix=e.fix) from None
+                raise e.with_message(e.message, argument=argument, received=value) from None
         raise ConfigError(f"`{argument}` must be a Restructure or its text form such as 'frame:8'. "
                           f"Received: {value!r}.", argument=argument, received=value,
                           fix=f"pass Restructure.parse(text) with one of {SYNTAX}")

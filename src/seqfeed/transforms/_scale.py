@@ -64,6 +64,9 @@ class Standardizer:
             have ``std_ == 1``.
         n_features_, feature_names_, n_steps_: what was fitted on.
 
+    Raises:
+        ConfigError: ``method``/``transform`` not one of their choices, or ``eps`` not a finite number >= 0.
+
     Example:
         >>> from seqfeed import SequenceSet
         >>> s = SequenceSet.from_sequences([[1.0, 2.0], [3.0]])
@@ -82,7 +85,7 @@ class Standardizer:
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (
                 math.isfinite(float(eps)) and float(eps) >= 0):
             raise ConfigError(f"{op}: `eps` must be a finite number >= 0. Received: eps={eps!r}.",
-                              argument="eps", received=eps)
+                              argument="eps", received=eps, fix="pass a small non-negative number such as eps=1e-8")
         self.method = method
         self.transform_name = transform
         self.eps = float(eps)
@@ -105,6 +108,11 @@ class Standardizer:
         ``data``: a :class:`SequenceSet`, one series array, a :class:`~seqfeed.Batch` or
         an ``(x, mask)`` pair. With ``method="per_sequence"`` only the number of
         features (and their names) is recorded.
+
+        Raises:
+            DataError: NaN/inf on a real step (naming sequence, step and feature), non-numeric values, or
+                statistics that overflow.
+            ConfigError: no real steps to fit on.
         """
         op = "Standardizer.fit"
         r = RealSteps(op, data)
@@ -152,6 +160,7 @@ class Standardizer:
     def _check_fitted(self, op: str, r: RealSteps | None = None):
         if self.method == "global" and self.mean_ is None:
             raise ConfigError(f"{op}: this Standardizer is not fitted yet.", argument="self",
+                              received="an unfitted Standardizer",
                               fix="call .fit(train) first (or .fit_transform(train))")
         if r is not None and self.n_features_ is not None and r.n_features != self.n_features_:
             raise ShapeError(f"{op}: the data has {r.n_features} features; the Standardizer was fitted on "
@@ -166,6 +175,11 @@ class Standardizer:
         a series array an array of its shape; a :class:`~seqfeed.Batch` a new batch
         (and an ``(x, mask)`` pair a new pair) whose padded positions keep their
         values. Float inputs keep their dtype; int/bool become float32.
+
+        Raises:
+            ConfigError: the Standardizer is not fitted (``method='global'``).
+            ShapeError: ``data`` has another number of features than the fitted data.
+            DataError: NaN/inf on a real step, or a value that overflows once standardised.
         """
         op = "Standardizer.transform"
         r = RealSteps(op, data)
@@ -246,7 +260,8 @@ class Standardizer:
     def _broadcast_error(op, v, mean, std):
         return ShapeError(f"{op}: `stats` of shapes {shape_str(np.shape(mean))}/{shape_str(np.shape(std))} "
                           f"do not broadcast with `values` of shape {shape_str(v.shape)}.",
-                          argument="stats", received=v.shape)
+                          argument="stats", received=v.shape,
+                          fix="pass mean and std that broadcast with `values` (e.g. with a trailing axis per feature)")
 
     def _value_stats(self, op, values, feature, stats):
         """Checked ``(values, mean, std)`` for the ``*_values`` methods."""
@@ -260,7 +275,8 @@ class Standardizer:
                 mean, std = (np.asarray(a, dtype=np.float64) for a in stats)
             except (TypeError, ValueError):
                 raise ConfigError(f"{op}: `stats` must be a pair (mean, std) of arrays.",
-                                  argument="stats") from None
+                                  argument="stats", received=stats,
+                                  fix="pass stats=(mean, std) as two numeric arrays") from None
             return v, mean, std
         if self.method == "per_sequence":
             raise ConfigError(f"{op}: method='per_sequence' keeps no statistics.", argument="stats",
@@ -278,7 +294,8 @@ class Standardizer:
         if np.ndim(idx) == 1 and (v.ndim == 0 or v.shape[-1] != len(idx)):
             raise ShapeError(f"{op}: `values` must have {len(idx)} entries on its last axis, one per "
                              f"listed feature. Received shape {shape_str(v.shape)}.",
-                             argument="values", received=v.shape)
+                             argument="values", received=v.shape,
+                             fix="pass values whose last axis has one entry per listed feature")
         return v, mean[idx], std[idx]
 
     def _feature_index(self, op, feature):
@@ -290,12 +307,14 @@ class Standardizer:
                 if f not in names:
                     raise ConfigError(f"{op}: feature {f!r} is not one of the fitted features "
                                       f"{list(names) if names else '(no names were fitted)'}.",
-                                      argument="feature", received=f)
+                                      argument="feature", received=f,
+                                      fix="pass a fitted feature name, or a feature index")
                 return names.index(f)
             if isinstance(f, numbers.Integral) and not isinstance(f, bool) and -F <= f < F:
                 return int(f) % F
             raise ConfigError(f"{op}: `feature` must be a feature index in 0..{F - 1} or a fitted feature "
-                              f"name. Received: feature={f!r}.", argument="feature", received=f)
+                              f"name. Received: feature={f!r}.", argument="feature", received=f,
+                              fix=f"pass a feature index in 0..{F - 1} or one of the fitted feature names")
 
         if isinstance(feature, (str, numbers.Integral)):
             return one(feature)
@@ -325,6 +344,11 @@ class Standardizer:
         feature, as merged over data parts with Chan et al.'s update: the same ``mean_`` and
         ``std_ = sqrt(m2 / count)`` as :meth:`fit` on all those steps, to rounding.
 
+        Raises:
+            ConfigError: moments that are not numbers, ``count`` <= 0, ``m2`` < 0, or ``feature_names`` of
+                another length.
+            ShapeError: ``count``, ``mean`` and ``m2`` of different lengths.
+
         Example:
             >>> st = Standardizer.from_moments(count=[3], mean=[2.0], m2=[2.0])
             >>> st.mean_, st.std_.round(4)
@@ -341,7 +365,11 @@ class Standardizer:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Standardizer":
-        """Rebuild a Standardizer from :meth:`to_dict` output (validated)."""
+        """Rebuild a Standardizer from :meth:`to_dict` output (validated).
+
+        Raises:
+            ConfigError: ``d`` is not a saved Standardizer of a readable version, or a field is invalid.
+        """
         state = checked_state(d)
         st = cls(method=state["method"], transform=state["transform"], eps=state["eps"])
         st.n_features_ = state["n_features"]
@@ -377,7 +405,8 @@ class Standardizer:
                 d = json.load(fh)
             except json.JSONDecodeError as e:
                 raise ConfigError(f"Standardizer.load: the file is not valid JSON ({e.msg} at line {e.lineno}).",
-                                  argument="path") from None
+                                  argument="path", received=os.fspath(path),
+                                  fix="pass a file written by Standardizer.save") from None
             except UnicodeDecodeError as e:
                 raise ConfigError(f"Standardizer.load: the file is not UTF-8 text (byte offset {e.start}).",
                                   argument="path", fix="pass a file written by Standardizer.save") from None

@@ -31,14 +31,16 @@ def check_window_options(op: str, length, stride, sampling_rate, horizon, target
         check_choice(op, "target", target, TARGETS)
     if target != "next" and horizon:
         raise ConfigError(f"{op}: `horizon` applies to target='next'. Received: horizon={horizon}, "
-                          f"target={target!r}.", argument="horizon", received=horizon)
+                          f"target={target!r}.", argument="horizon", received=horizon,
+                          fix="pass horizon=0 (the default), or target='next'")
     if target != "next" and target_features is not None:
         raise ConfigError(f"{op}: `target_features` applies to target='next'. Received: "
-                          f"target={target!r}.", argument="target_features", received=target_features)
+                          f"target={target!r}.", argument="target_features", received=target_features,
+                          fix="leave target_features=None, or pass target='next'")
     if not isinstance(drop_incomplete, (bool, np.bool_)):
         raise ConfigError(f"{op}: `drop_incomplete` must be True or False. Received: "
                           f"drop_incomplete={drop_incomplete!r}.", argument="drop_incomplete",
-                          received=drop_incomplete)
+                          received=drop_incomplete, fix="pass drop_incomplete=True or False")
     return L, stride, rate, horizon
 
 
@@ -66,7 +68,8 @@ def resolve_features(op: str, seqs: SequenceSet, target_features) -> np.ndarray 
             out.append(int(f) % F)
         else:
             raise ConfigError(f"{op}: `target_features` entry {f!r} is not a feature index in "
-                              f"0..{F - 1} or a feature name.", argument="target_features", received=f)
+                              f"0..{F - 1} or a feature name.", argument="target_features", received=f,
+                              fix=f"pass feature indices in 0..{F - 1} or feature names of the set")
     return np.asarray(out, dtype=np.int64)
 
 
@@ -141,6 +144,12 @@ def sliding_windows(seqs, length, *, stride=1, sampling_rate=1, horizon=0, targe
         A :class:`Windows`: ``source``/``start`` per window (which sequence, which step)
         and lazy accessors :meth:`Windows.batch`, :attr:`Windows.x`, :attr:`Windows.y`.
         Nothing is copied until values are gathered.
+
+    Raises:
+        ConfigError: an option out of range or inconsistent (``length`` < 1, ``horizon`` without
+            target='next', ...).
+        ShapeError: ``seqs`` is an array that is not one series ``(T,)``/``(T, F)``.
+        DataError: a series that does not hold numbers.
 
     Example:
         >>> w = sliding_windows(np.arange(6.0), 3, horizon=2)

@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._errors import ConfigError, IndexRangeError, ShapeError, shape_str
+from .._errors import ConfigError, IndexRangeError, ShapeError, check_choice, check_int, shape_str
 from ..core._batch import Batch
 from ..core._copy import length_mask
 from ..core._sequence_set import SequenceSet
@@ -43,6 +43,11 @@ class Windows:
         horizon: for ``"next"``: 0 = the single next step, ``y`` ``(n, F_t)``;
             ``H >= 1`` = the next ``H`` steps, ``y`` ``(n, H, F_t)``.
         target_features: int64 ``(F_t,)``: the features forecast by ``"next"``.
+
+    Raises:
+        ConfigError: ``seqs`` not a SequenceSet, or an option out of range (``length`` < 1, ...).
+        ShapeError: ``source``/``start``/``lengths`` not 1-D integer arrays of one length.
+        IndexRangeError: a window that does not lie inside its sequence.
     """
 
     __slots__ = ("seqs", "source", "start", "lengths", "length", "sampling_rate", "target",
@@ -50,14 +55,43 @@ class Windows:
 
     def __init__(self, seqs: SequenceSet, source, start, lengths, *, length: int, sampling_rate: int = 1,
                  target: str | None = None, horizon: int = 0, target_features=None):
+        op = "Windows"
+        if not isinstance(seqs, SequenceSet):
+            raise ConfigError(f"{op}: `seqs` must be a SequenceSet. Received type {type(seqs).__name__}.",
+                              argument="seqs", received=type(seqs).__name__,
+                              fix="make windows with seqfeed.sliding_windows(...)")
+        self.length = check_int(op, "length", length, minimum=1)
+        self.sampling_rate = check_int(op, "sampling_rate", sampling_rate, minimum=1)
+        self.horizon = check_int(op, "horizon", horizon, minimum=0)
+        if target is not None:
+            check_choice(op, "target", target, ("next", "sequence"))
         self.seqs = seqs
-        self.source = readonly(np.asarray(source, dtype=np.int64))
-        self.start = readonly(np.asarray(start, dtype=np.int64))
-        self.lengths = readonly(np.asarray(lengths, dtype=np.int64))
-        self.length = int(length)
-        self.sampling_rate = int(sampling_rate)
         self.target = target
-        self.horizon = int(horizon)
+        arrays = []
+        for name, a in (("source", source), ("start", start), ("lengths", lengths)):
+            a = np.asarray(a)
+            if a.ndim != 1 or (a.size and a.dtype.kind not in "iu"):
+                raise ShapeError(f"{op}: `{name}` must be a 1-D integer array. Received dtype {a.dtype}, shape "
+                                 f"{shape_str(a.shape)}.", argument=name, received=a.shape,
+                                 fix="make windows with seqfeed.sliding_windows(...)")
+            arrays.append(a.astype(np.int64, copy=False))
+        src, st, ln = arrays
+        if not src.shape == st.shape == ln.shape:
+            raise ShapeError(f"{op}: `source`, `start` and `lengths` must have one entry per window. Received "
+                             f"shapes {shape_str(src.shape)}, {shape_str(st.shape)}, {shape_str(ln.shape)}.",
+                             argument="start", received=(src.shape, st.shape, ln.shape),
+                             fix="pass three arrays of the same length")
+        if src.size:
+            seq_len = seqs.lengths[np.clip(src, 0, max(len(seqs) - 1, 0))] if len(seqs) else np.zeros_like(src)
+            bad = (src < 0) | (src >= len(seqs)) | (st < 0) | (ln < 1) | (ln > self.length) | \
+                (st + (ln - 1) * self.sampling_rate >= seq_len)
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise IndexRangeError(f"{op}: window {j} (source {int(src[j])}, start {int(st[j])}, length "
+                                      f"{int(ln[j])}) does not lie inside a sequence of the set.",
+                                      argument="start", received=int(st[j]), index=j,
+                                      fix="make windows with seqfeed.sliding_windows(...)")
+        self.source, self.start, self.lengths = (readonly(a) for a in arrays)
         tf = np.arange(seqs.n_features) if target_features is None else target_features
         self.target_features = readonly(np.asarray(tf, dtype=np.int64))
         self._x = None
@@ -117,7 +151,8 @@ class Windows:
                               received=type(j).__name__, fix="use .take(indices) for a subset")
         if not -n <= j < n:
             raise IndexRangeError(f"Windows: window {j} is out of range for {n} windows.", argument="j",
-                                  received=int(j), index=int(j), fix=f"use an index in -{n}..{n - 1}")
+                                  received=int(j), index=int(j) if j >= 0 else None,
+                                  fix=f"use an index in -{n}..{n - 1}")
         j = int(j) % n
         v = self.seqs.values
         g, k = int(self.global_start[j]), int(self.lengths[j])
@@ -220,13 +255,15 @@ class Windows:
         if idx.dtype == bool:
             if idx.shape != (n,):
                 raise ShapeError(f"Windows: a boolean mask must have shape ({n},). Received shape "
-                                 f"{shape_str(idx.shape)}.", argument="indices", received=idx.shape)
+                                 f"{shape_str(idx.shape)}.", argument="indices", received=idx.shape,
+                                 fix=f"pass a bool mask with one entry per window ({n},), or integer indices")
             return np.flatnonzero(idx)
         if idx.size == 0:
             return np.zeros(0, dtype=np.int64)
         if idx.dtype.kind not in "iu" or idx.ndim != 1:
             raise ConfigError(f"Windows: `indices` must be a 1-D array of ints or a bool mask. Received "
-                              f"dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
+                              f"dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices",
+                              fix="pass window indices as a 1-D array of ints, or a bool mask")
         if idx.min() < -n or idx.max() >= n:
             bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
             raise IndexRangeError(f"Windows: indices[{bad}]={int(idx[bad])} is out of range for {n} windows.",

@@ -373,3 +373,36 @@ def test_keras_entry_points_keep_the_contract(call, cls, argument):
         call(k)
     assert type(e.value).__name__ == cls and e.value.argument == argument
     assert e.value.received is not None and e.value.fix.strip()
+
+
+# ------------------------------------------------------------------ programs react to codes, not wording
+def test_inspect_works_around_each_problem_by_its_code(tmp_path, capsys):
+    import json
+
+    from seqfeed.cli import main
+
+    p = csv(tmp_path, "id,time,x,label\na,0,1,u\na,0,2,u\na,1,,u\nb,0,3,v\nb,1,4,w\n")
+    assert main(["inspect", str(p), "--target", "label", "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    notes = ["as --duplicates first does", "as --task tag does", "as --nan drop does"]
+    assert [next(i for i, f in enumerate(findings) if n in f) for n in notes] == [0, 1, 2], findings
+
+
+@pytest.mark.parametrize("text, code", [("id,time,x\na,0,1\na,0,2\n", "duplicate_time"),
+                                        ("id,time,x\na,0,\n", "not_finite"),
+                                        ("id,time,x,y\na,0,1,u\na,1,2,v\n", "target_varies"),
+                                        ("id,time,x,y\na,0,1,1\na,1,2,\n", "missing_target"),
+                                        ("id,time,x\na,0,1\na,,2\n", None)])
+def test_read_table_errors_carry_the_code_of_their_problem(tmp_path, text, code):
+    with pytest.raises(SeqfeedError) as e:
+        sources.read_table(csv(tmp_path, text), target="y" if ",y" in text else None)
+    assert e.value.code == code
+
+
+def test_a_problem_inspect_cannot_work_around_stops_it_with_one_line_and_a_hint(tmp_path, capsys):
+    from seqfeed.cli import main
+
+    assert main(["inspect", str(csv(tmp_path, "id,time,x\na,0,1\na,,2\n"))]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and "time column 'time' is null at row 1" in err[0]
+    assert err[1].startswith("  hint: ") and "--time" in err[1]

@@ -1,9 +1,19 @@
-"""The seqfeed error family.
+"""The seqfeed error family and its contract.
 
 Every error raised on bad input is a :class:`SeqfeedError` (a ``ValueError``), so
-``except ValueError`` keeps working for callers who do not know seqfeed. Messages
-name the operation, the argument, what was received, the offending sequence or
-row index where there is one, and the fix.
+``except ValueError`` keeps working for callers who do not know seqfeed. Each one carries,
+as attributes checked by its constructor:
+
+* ``argument``: the parameter of the called function that was wrong (``"lengths"``,
+  ``"maxlen"``, ``"id"``); a table column involved is in ``column``;
+* ``received``: what was passed (the value, shape, dtype or type name);
+* ``index``: the 0-based sequence or row it was found at, or None;
+* ``fix``: what to do, appended to the message as ``" Fix: ..."``.
+
+The class says what kind of input was wrong: :class:`ShapeError` a shape or a length,
+:class:`DataError` the data's values or dtype (including a file's content),
+:class:`ConfigError` an option (:class:`IndexRangeError` an index out of range). Programs
+react to ``code`` (:data:`CODES`), never to the wording of a message.
 """
 
 from __future__ import annotations

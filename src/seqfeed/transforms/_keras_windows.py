@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._errors import ConfigError, ShapeError, check_int, shape_str
-from ..core._sequence_set import _check_numeric
+from ..core import check_numeric
 from ._common import readonly
 
 __all__ = ["timeseries_windows"]
@@ -91,7 +91,7 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
     if arr.ndim == 0:
         raise ShapeError(f"{op}: `data` must have a time axis (axis 0). Received a scalar.",
                          argument="data", received=(), fix="pass an array whose axis 0 is time, shape (N, ...)")
-    _check_numeric(op, "data", arr)
+    check_numeric(op, "data", arr)
     N = arr.shape[0]
     if s and s >= N:
         raise ConfigError(

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, shape_str
-from ..core._batch import Batch
-from ..core._sequence_set import SequenceSet, _check_numeric
+from ..core import Batch, SequenceSet, check_numeric
 from ._common import as_series_or_set, check_finite
 
 __all__ = ["RealSteps", "blocks", "check_stats", "check_out"]
@@ -42,7 +41,7 @@ class RealSteps:
             self.values = s.values
             self.offsets = s.offsets
             self.feature_names = s.feature_names
-        _check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
+        check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
 
     def _dense(self, op, x, mask, kind):
         if x.ndim != 3:

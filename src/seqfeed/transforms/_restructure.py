@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ConfigError
-from ..core._convert import as_sequence_set
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet, as_sequence_set
 from ._frames import SUMMARY_STATS, frame, frame_lengths, frame_summary, pool
 
 __all__ = ["Restructure"]

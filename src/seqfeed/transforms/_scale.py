@@ -15,7 +15,7 @@ import tempfile
 import numpy as np
 
 from .._errors import ConfigError, ShapeError, check_choice, check_int, shape_str, warn
-from ..core._sequence_set import _check_numeric
+from ..core import check_numeric
 from ._per_sequence import normalise_per_sequence, per_sequence_stats
 from ._real_steps import RealSteps, blocks, check_out, check_stats
 from ._scale_state import FORMAT, VERSION, checked_moments, checked_state
@@ -269,7 +269,7 @@ class Standardizer:
             raise ConfigError(f"{op}: pass `feature` or `stats`, not both.", argument="stats",
                               fix="select the features in the statistics you pass")
         v = np.asarray(values)
-        _check_numeric(op, "values", v)
+        check_numeric(op, "values", v)
         if stats is not None:
             try:
                 mean, std = (np.asarray(a, dtype=np.float64) for a in stats)

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from .._errors import ConfigError, check_choice, check_int
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from ._common import as_series_or_set
 from ._windows import Windows
 

@@ -13,9 +13,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._errors import ConfigError, IndexRangeError, ShapeError, check_choice, check_int, shape_str
-from ..core._batch import Batch
+from ..core import Batch, SequenceSet
 from ..core._copy import length_mask
-from ..core._sequence_set import SequenceSet
 from ._common import readonly
 
 __all__ = ["Windows"]

@@ -2,11 +2,11 @@
 
 Besides the public API (re-exported by ``seqfeed``), the building blocks the other subpackages
 use: ``gather_index`` and ``check_numeric`` (ragged index arithmetic, the numeric-dtype check),
-``pad_set`` (`pad` on a validated set, for batch loaders) and ``check_dtype``/``check_value``
-(the padding options' checks).
+``pad_set`` (`pad` on a validated set, for batch loaders), ``check_dtype``/``check_value``
+(the padding options' checks) and ``check_padded`` (a padded ``(x, mask)`` pair's shapes).
 """
 
-from ._batch import Batch
+from ._batch import Batch, check_padded
 from ._convert import as_sequence_set
 from ._explain import Diagnosis, explain
 from ._lstm_input import as_lstm_input
@@ -15,4 +15,4 @@ from ._ragged import check_numeric, gather_index
 from ._sequence_set import SequenceSet
 
 __all__ = ["Batch", "SequenceSet", "as_lstm_input", "as_sequence_set", "pad", "pad_sequences",
-           "explain", "Diagnosis", "check_dtype", "check_numeric", "check_value", "gather_index", "pad_set"]
+           "explain", "Diagnosis", "check_dtype", "check_numeric", "check_padded", "check_value", "gather_index", "pad_set"]

@@ -9,7 +9,21 @@ import numpy as np
 from .._errors import ShapeError, check_choice, shape_str
 from ._sequence_set import SequenceSet
 
-__all__ = ["Batch"]
+__all__ = ["Batch", "check_padded"]
+
+
+def check_padded(op: str, x, mask):
+    """``(x, mask)`` as arrays if ``x`` is ``(B, T, F)`` and ``mask`` bool ``(B, T)``, else a ShapeError."""
+    x, mask = np.asarray(x), np.asarray(mask)
+    if x.ndim != 3:
+        raise ShapeError(f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape "
+                         f"{shape_str(x.shape)}.", argument="x", received=x.shape,
+                         fix="pass x of shape (batch, time_steps, features), with its mask")
+    if mask.shape != x.shape[:2] or mask.dtype != bool:
+        raise ShapeError(f"{op}: `mask` must be bool with shape {shape_str(x.shape[:2])} (True on real steps). "
+                         f"Received dtype {mask.dtype}, shape {shape_str(mask.shape)}.", argument="mask",
+                         received=mask.shape, fix="pass the bool mask of x's first two axes (True on real steps)")
+    return x, mask
 
 
 @dataclass(eq=False)
@@ -49,15 +63,8 @@ class Batch:
     def __post_init__(self):
         """Shapes checked once (cheap: no values are read)."""
         op = "Batch"
-        x, mask, lengths = (np.asarray(a) for a in (self.x, self.mask, self.lengths))
-        if x.ndim != 3:
-            raise ShapeError(f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape "
-                             f"{shape_str(x.shape)}.", argument="x", received=x.shape,
-                             fix="pass x of shape (batch, time_steps, features)")
-        if mask.shape != x.shape[:2] or mask.dtype != bool:
-            raise ShapeError(f"{op}: `mask` must be bool with shape {shape_str(x.shape[:2])} (True on real steps). "
-                             f"Received dtype {mask.dtype}, shape {shape_str(mask.shape)}.", argument="mask",
-                             received=mask.shape, fix="pass the bool mask of x's first two axes")
+        x, mask = check_padded(op, self.x, self.mask)
+        lengths = np.asarray(self.lengths)
         if lengths.shape != x.shape[:1]:
             raise ShapeError(f"{op}: `lengths` must have one entry per row {shape_str(x.shape[:1])}. Received "
                              f"shape {shape_str(lengths.shape)}.", argument="lengths", received=lengths.shape,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import ConfigError, DataError, ShapeError, shape_str
-from ..core import Batch, SequenceSet, check_numeric
+from .._errors import ConfigError, DataError
+from ..core import Batch, SequenceSet, check_numeric, check_padded
 from ._common import as_series_or_set, check_finite
 
 __all__ = ["RealSteps", "blocks", "check_stats", "check_out"]
@@ -44,15 +44,7 @@ class RealSteps:
         check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
 
     def _dense(self, op, x, mask, kind):
-        if x.ndim != 3:
-            raise ShapeError(f"{op}: `x` of a padded input must be 3-D (batch, time_steps, features). "
-                             f"Received shape {shape_str(x.shape)}.", argument="x", received=x.shape,
-                             fix="pass x of shape (batch, time_steps, features) with its mask, or a SequenceSet")
-        if mask.shape != x.shape[:2] or mask.dtype != bool:
-            raise ShapeError(f"{op}: `mask` must be bool with shape {shape_str(x.shape[:2])} (True on real "
-                             f"steps). Received dtype {mask.dtype}, shape {shape_str(mask.shape)}.",
-                             argument="mask", received=mask.shape,
-                             fix="pass the bool mask of shape (batch, time_steps) that goes with x (True on real steps)")
+        x, mask = check_padded(op, x, mask)
         self.kind, self.x, self.mask = kind, x, mask
         self.values = None
 

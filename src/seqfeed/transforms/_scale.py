@@ -14,7 +14,7 @@ import tempfile
 
 import numpy as np
 
-from .._errors import ConfigError, ShapeError, check_choice, check_int, shape_str, warn
+from .._errors import ConfigError, ShapeError, check_choice, shape_str, warn
 from ..core import check_numeric
 from ._per_sequence import normalise_per_sequence, per_sequence_stats
 from ._real_steps import RealSteps, blocks, check_out, check_stats

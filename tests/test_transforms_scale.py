@@ -213,7 +213,7 @@ def test_misuse_is_explained():
     st_ = Standardizer().fit(s)
     with pytest.raises(ShapeError, match=r"the data has 2 features; the Standardizer was fitted on 3"):
         st_.transform(np.zeros((4, 2)))
-    with pytest.raises(ShapeError, match=r"`x` of a padded input must be 3-D"):
+    with pytest.raises(ShapeError, match=r"`x` must be 3-D"):
         st_.fit((np.zeros((4, 3)), np.ones(4, bool)))
     with pytest.raises(ConfigError, match=r"no real steps to fit on"):
         Standardizer().fit(SequenceSet(np.zeros((0, 3)), [0, 0]))

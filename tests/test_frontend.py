@@ -1,5 +1,6 @@
 """The masked multi-scale Conv1D front-end: spec syntax, mask from lengths, saving, and its place in the search."""
 import argparse
+import json
 
 import numpy as np
 import pytest
@@ -74,6 +75,13 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
     back = SequenceModel.load(sm.save(tmp_path / "m"))
     assert back.restructure == Restructure("msconv", 4)
     np.testing.assert_allclose(back.predict_raw(train), p, atol=1e-6)
+    # saved as the text form; the dict form of models saved before Restructure existed still loads
+    meta_file = tmp_path / "m" / "seqfeed.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["restructure"] == "msconv:4"
+    meta["restructure"] = {"kind": "msconv", "size": 4}
+    meta_file.write_text(json.dumps(meta))
+    assert SequenceModel.load(tmp_path / "m").restructure == Restructure("msconv", 4)
 
 
 @pytest.mark.tf

@@ -384,7 +384,7 @@ def task_hint(seqs_or_targets, level: str | None) -> str | None:
 def check_out(op: str, out, force: bool) -> str:
     if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
         raise ConfigError(f"{op}: `out` must be a directory path. Received: out={out!r}.",
-                          argument="out", received=out)
+                          argument="out", received=out, fix="pass the path of a new (or seqfeed shards) directory")
     out = os.fspath(out)
     if os.path.exists(out):
         if not force:
@@ -415,6 +415,10 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
     Returns:
         The manifest (also written to ``out/manifest.json``).
 
+    Raises:
+        ConfigError: ``out`` or an option invalid (``rows_per_file`` < 1, ``split`` not one name per sequence,
+            ...).
+
     Example:
         >>> import tempfile, os
         >>> s = SequenceSet.from_sequences([[1.0, 2.0], [3.0]], ids=["a", "b"])
@@ -439,12 +443,13 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
             split = list(split)
             if len(split) != len(data):
                 raise ConfigError(f"{op}: `split` has {len(split)} entries for {len(data)} sequences.",
-                                  argument="split", received=len(split))
+                                  argument="split", received=len(split),
+                                  fix="pass one split name per sequence, or None")
             bad = [i for i, s in enumerate(split) if s is not None and s not in SPLITS]
             if bad:
                 raise ConfigError(f"{op}: split[{bad[0]}] is {split[bad[0]]!r}; splits are "
                                   f"{list(SPLITS)} or None.", argument="split", index=bad[0],
-                                  received=split[bad[0]])
+                                  received=split[bad[0]], fix=f"pass split names from {list(SPLITS)}, or None")
     check_choice(op, "compression", compression, ("zstd", "lz4", "snappy", "gzip", "none"))
     if data.values.dtype.kind != "f":
         data = data.with_values(data.values.astype(np.float32))
@@ -481,28 +486,30 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
 
 
 # --------------------------------------------------------------------------- reading
-def load_manifest(path, op: str = "read_shards") -> dict:
+def load_manifest(path, op: str = "read_shards", argument: str = "path") -> dict:
     """The parsed ``manifest.json`` of a shards directory (checked: format and version)."""
     p = os.path.join(os.fspath(path), MANIFEST)
     if not os.path.isdir(os.fspath(path)):
         raise FileNotFoundError(2, "No such shards directory", os.fspath(path))
     if not os.path.isfile(p):
         raise DataError(f"{op}: {os.fspath(path)!r} has no {MANIFEST}; it is not a shards directory.",
-                        argument="path", received=os.fspath(path),
+                        argument=argument, received=os.fspath(path),
                         fix="make shards with `seqfeed pack` or seqfeed.sources.write_shards")
     try:
         with open(p) as fh:
             m = json.load(fh)
     except (OSError, ValueError) as e:
         raise DataError(f"{op}: cannot read {MANIFEST} in {os.fspath(path)!r} ({e}).",
-                        argument="path", received=os.fspath(path)) from None
+                        argument=argument, received=os.fspath(path),
+                        fix="pass a directory written by write_shards or `seqfeed pack`") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise DataError(f"{op}: {p!r} is not a seqfeed shards manifest (format "
                         f"{m.get('format') if isinstance(m, dict) else None!r}).",
-                        argument="path", received=os.fspath(path))
+                        argument=argument, received=os.fspath(path),
+                        fix="pass a directory written by write_shards or `seqfeed pack`")
     if int(m.get("format_version", 0)) > FORMAT_VERSION:
         raise DataError(f"{op}: shards format version {m['format_version']} is newer than this "
-                        f"seqfeed reads ({FORMAT_VERSION}).", argument="path",
+                        f"seqfeed reads ({FORMAT_VERSION}).", argument=argument,
                         received=m["format_version"], fix="upgrade seqfeed")
     return m
 
@@ -558,7 +565,7 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
     import pyarrow.parquet as pq
 
     op = "read_shards"
-    m = load_manifest(source, op)
+    m = load_manifest(source, op, "source")
     if split is not None:
         check_choice(op, "split", split, SPLITS)
     names = [f["name"] for f in m["features"]]
@@ -566,11 +573,12 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
     if columns is not None:
         if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
             raise ConfigError(f"{op}: `columns` must be a list of feature names. Received: "
-                              f"columns={columns!r}.", argument="columns", received=columns)
+                              f"columns={columns!r}.", argument="columns", received=columns,
+                              fix="pass columns as a list of feature names, or None for all")
         absent = [c for c in columns if c not in names]
         if absent:
             raise ConfigError(f"{op}: feature(s) {absent} are not in the shards. Features: {names}.",
-                              argument="columns", received=absent)
+                              argument="columns", received=absent, fix=f"pass feature names from {names}")
         sel = [names.index(c) for c in columns]
     files = shard_files(source, m, split)
     cols = None  # every column
@@ -607,7 +615,8 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
             r0 += t.num_rows
     if values.ndim == 2 and values.shape[1] != F and values.shape[0]:
         raise DataError(f"{op}: the part files hold {values.shape[1]} features, the manifest names {F}.",
-                        argument="source", received=values.shape[1])
+                        argument="source", received=values.shape[1],
+                        fix="re-pack the shards: the directory is inconsistent")
     values = values.reshape(-1, F)
 
     def column(name):

@@ -72,7 +72,7 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     if o.frame != "auto":
         from ..transforms import Restructure
 
-        Restructure.parse(o.frame)
+        Restructure.coerce(o.frame, argument="frame")
     return o
 
 

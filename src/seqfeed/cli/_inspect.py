@@ -184,6 +184,21 @@ def run_inspect(args) -> int:
         raise ConfigError(f"seqfeed inspect: --batch-size must be between 1 and 1,000,000. Received "
                           f"{args.batch_size}.", argument="--batch-size", received=args.batch_size,
                           fix="pass --batch-size 32, the batch size you mean to train with")
+    from ..sources._shards import is_shards
+
+    if is_shards(args.data):  # summarised from the manifest, lengths and targets; values never read
+        from ..sources._shards import describe_shards, format_shards_summary, shard_lengths
+
+        info = describe_shards(args.data, batch_size=args.batch_size)
+        if args.plot:
+            from ..batching import BucketSampler
+            from ._plots import lengths_histogram
+
+            L = shard_lengths(args.data)
+            lengths_histogram(Path(args.plot), L, BucketSampler(L, batch_size=args.batch_size).boundaries.tolist())
+            info["plot"] = args.plot
+        print(json.dumps(info, default=str) if args.json else format_shards_summary(info))
+        return 0
     info = inspect_data(args)
     boundaries = info.pop("_boundaries")
     if args.plot:

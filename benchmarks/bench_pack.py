@@ -247,6 +247,90 @@ def child_spark(data: str, out: str) -> None:
     print(json.dumps({"status": "ok", "work_s": round(wall, 2), "workers_import_this_seqfeed": same}))
 
 
+def child_train(shards: str, batches: int, seconds: float, batch_size: int) -> None:
+    """Streamed training from ``shards`` (``SequenceModel.fit`` on the directory: a ShardDataset,
+    the scaler from the manifest's moments) until ``batches`` batches or ``seconds`` of fitting."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+
+    from seqfeed.keras import SequenceModel
+
+    t0 = time.perf_counter()
+    sm = SequenceModel.for_data("classify", shards, units=16, seed=0)
+    build_s = time.perf_counter() - t0
+
+    class Budget(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.n, self.losses, self.t_first = 0, [], None
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.n += 1
+            if self.t_first is None:
+                self.t_first = time.perf_counter()
+            if logs and "loss" in logs:
+                self.losses.append(float(logs["loss"]))
+            if self.n >= batches or time.perf_counter() - t1 >= seconds:
+                self.model.stop_training = True
+
+    cb = Budget()
+    t1 = time.perf_counter()
+    sm.fit(shards, epochs=1, batch_size=batch_size, seed=0, verbose=0, callbacks=[cb])
+    fit_s = time.perf_counter() - t1
+    after_first = time.perf_counter() - cb.t_first if cb.t_first else None
+    with open(os.path.join(shards, "manifest.json")) as fh:
+        m = json.load(fh)
+    per_epoch = -(-int(m["n_sequences"]) // batch_size)
+    print(json.dumps({"status": "ok", "batches": cb.n, "batch_size": batch_size, "batches_per_epoch_about": per_epoch,
+                      "model_build_s": round(build_s, 2), "fit_s": round(fit_s, 2),
+                      "seconds_per_batch_after_the_first": round(after_first / (cb.n - 1), 3)
+                      if after_first and cb.n > 1 else None,
+                      "loss_first": cb.losses[0] if cb.losses else None,
+                      "loss_last": cb.losses[-1] if cb.losses else None,
+                      "ru_maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
+def measure_training(args) -> None:
+    """Train from the shards ``args.train`` in a child (peak RSS by /usr/bin/time); the record goes
+    into the results file under ``training_from_shards`` (the rest of the file is kept)."""
+    from _machine import machine_facts
+
+    shards = args.train
+    work = os.path.dirname(os.path.abspath(shards))  # recorded as WORKDIR
+    with open(os.path.join(shards, "manifest.json")) as fh:
+        m = json.load(fh)
+    out_path = Path(args.out) if args.out else RESULTS
+    results = json.loads(out_path.read_text()) if out_path.exists() else {"benchmark": "pack", "runs": []}
+    cap = _bytes(args.train_memory)
+    print(f"bench_pack: training from {shards} ({m['n_sequences']:,} sequences, {m['n_steps']:,} steps) for at "
+          f"most {args.train_batches} batches of {args.train_batch_size} or {args.train_seconds:g} s", flush=True)
+    r = run_child([sys.executable, __file__, "--train-child", shards, str(args.train_batches),
+                   str(args.train_seconds), str(args.train_batch_size)])
+    info = _last_json(r["stdout"])
+    rec = {"machine": machine_facts(),
+           "command": "python benchmarks/bench_pack.py " + _public_args(sys.argv[1:], work, args.out),
+           "shards": {"made_by": _public_args([(m.get("created_by") or {}).get("command") or "?"], work, None),
+                      "sequences": m["n_sequences"],
+                      "steps": m["n_steps"], "features": len(m["features"]), "part_files": len(m["files"]),
+                      "bytes": sum(f["bytes"] for f in m["files"]),
+                      "values_bytes_in_memory": m["n_steps"] * len(m["features"]) * 4},
+           "what": "SequenceModel.for_data('classify', SHARDS, units=16).fit(SHARDS, epochs=1, batch_size="
+                   f"{args.train_batch_size}) stopped by a callback after {args.train_batches} batches or "
+                   f"{args.train_seconds:g} s of fitting (streamed: ShardDataset, scaler from the manifest)",
+           "wall_s": r["wall_s"], "peak_rss_bytes": r["peak_rss_bytes"], "memory_limit_bytes": cap,
+           "within_limit": r["peak_rss_bytes"] <= cap}
+    if r["rc"] == 0 and info.get("status") == "ok":
+        rec.update(info)
+    else:
+        rec["status"] = f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}"
+    results["training_from_shards"] = rec
+    tmp = out_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=1) + "\n")
+    os.replace(tmp, out_path)
+    print(f"  {rec.get('status')}: {rec.get('batches')} batches in {rec['wall_s']} s, peak RSS "
+          f"{rec['peak_rss_bytes'] / 2**20:.0f} MiB (limit {cap / 2**20:.0f} MiB) -> {out_path}", flush=True)
+
+
 def _session_members(sid: int) -> list[int]:
     """Process ids whose session is ``sid`` (the Spark JVM and its Python workers included:
     PySpark's worker daemon makes its own process group, but stays in the session)."""
@@ -516,6 +600,14 @@ def main() -> None:
     ap.add_argument("--label", choices=["yes", "no"], default="yes",
                     help="add a per-entity label column to the panel and pack it as the target (default yes)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train", metavar="SHARDS", default=None,
+                    help="only measure streamed training from these shards (e.g. a --keep-shards run's "
+                         "WORKDIR/shards-full-arrow) and add the record to the results file")
+    ap.add_argument("--train-batches", type=int, default=300, help="batch budget of --train")
+    ap.add_argument("--train-seconds", type=float, default=600, help="time budget of --train's fitting")
+    ap.add_argument("--train-batch-size", type=int, default=32)
+    ap.add_argument("--train-memory", default="2GiB", help="the peak RSS --train must stay within")
+    ap.add_argument("--train-child", nargs=4, help=argparse.SUPPRESS)
     ap.add_argument("--hash-shards", help=argparse.SUPPRESS)
     ap.add_argument("--pandas-child", help=argparse.SUPPRESS)
     ap.add_argument("--spark-child", nargs=2, help=argparse.SUPPRESS)
@@ -530,6 +622,13 @@ def main() -> None:
         return
     if args.spark_child:
         child_spark(*args.spark_child)
+        return
+    if args.train_child:
+        a = args.train_child
+        child_train(a[0], int(a[1]), float(a[2]), int(a[3]))
+        return
+    if args.train:
+        measure_training(args)
         return
     from _machine import machine_facts
 

@@ -247,7 +247,7 @@ def child_spark(data: str, out: str) -> None:
     print(json.dumps({"status": "ok", "work_s": round(wall, 2), "workers_import_this_seqfeed": same}))
 
 
-def child_train(shards: str, batches: int, seconds: float, batch_size: int) -> None:
+def child_train(shards: str, batches: int, seconds: float, batch_size: int, buffer: int = 0) -> None:
     """Streamed training from ``shards`` (``SequenceModel.fit`` on the directory: a ShardDataset,
     the scaler from the manifest's moments) until ``batches`` batches or ``seconds`` of fitting."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -275,7 +275,13 @@ def child_train(shards: str, batches: int, seconds: float, batch_size: int) -> N
 
     cb = Budget()
     t1 = time.perf_counter()
-    sm.fit(shards, epochs=1, batch_size=batch_size, seed=0, verbose=0, callbacks=[cb])
+    if buffer:  # a ShardDataset with an explicit shuffle window
+        import seqfeed
+
+        data = seqfeed.ShardDataset(shards, batch_size=batch_size, shuffle_buffer=buffer, seed=0)
+    else:
+        data = shards
+    sm.fit(data, epochs=1, batch_size=batch_size, seed=0, verbose=0, callbacks=[cb])
     fit_s = time.perf_counter() - t1
     after_first = time.perf_counter() - cb.t_first if cb.t_first else None
     with open(os.path.join(shards, "manifest.json")) as fh:
@@ -305,7 +311,7 @@ def measure_training(args) -> None:
     print(f"bench_pack: training from {shards} ({m['n_sequences']:,} sequences, {m['n_steps']:,} steps) for at "
           f"most {args.train_batches} batches of {args.train_batch_size} or {args.train_seconds:g} s", flush=True)
     r = run_child([sys.executable, __file__, "--train-child", shards, str(args.train_batches),
-                   str(args.train_seconds), str(args.train_batch_size)])
+                   str(args.train_seconds), str(args.train_batch_size), str(args.train_buffer or 0)])
     info = _last_json(r["stdout"])
     rec = {"machine": machine_facts(),
            "command": "python benchmarks/bench_pack.py " + _public_args(sys.argv[1:], work, args.out),
@@ -314,7 +320,10 @@ def measure_training(args) -> None:
                       "steps": m["n_steps"], "features": len(m["features"]), "part_files": len(m["files"]),
                       "bytes": sum(f["bytes"] for f in m["files"]),
                       "values_bytes_in_memory": m["n_steps"] * len(m["features"]) * 4},
-           "what": "SequenceModel.for_data('classify', SHARDS, units=16).fit(SHARDS, epochs=1, batch_size="
+           "shuffle_buffer": args.train_buffer or "default (about 256 MiB of values)",
+           "what": "SequenceModel.for_data('classify', SHARDS, units=16).fit(" + (
+               f"ShardDataset(SHARDS, shuffle_buffer={args.train_buffer})" if args.train_buffer else "SHARDS")
+                   + ", epochs=1, batch_size="
                    f"{args.train_batch_size}) stopped by a callback after {args.train_batches} batches or "
                    f"{args.train_seconds:g} s of fitting (streamed: ShardDataset, scaler from the manifest)",
            "wall_s": r["wall_s"], "peak_rss_bytes": r["peak_rss_bytes"], "memory_limit_bytes": cap,
@@ -323,7 +332,7 @@ def measure_training(args) -> None:
         rec.update(info)
     else:
         rec["status"] = f"failed (exit {r['rc']}): {' '.join(r['stderr_tail'])}"
-    results["training_from_shards"] = rec
+    results["training_from_shards" + (f"_buffer_{args.train_buffer}" if args.train_buffer else "")] = rec
     tmp = out_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, indent=1) + "\n")
     os.replace(tmp, out_path)
@@ -607,7 +616,9 @@ def main() -> None:
     ap.add_argument("--train-seconds", type=float, default=600, help="time budget of --train's fitting")
     ap.add_argument("--train-batch-size", type=int, default=32)
     ap.add_argument("--train-memory", default="2GiB", help="the peak RSS --train must stay within")
-    ap.add_argument("--train-child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--train-buffer", type=int, default=None,
+                    help="ShardDataset shuffle window (sequences) of --train (default: its default)")
+    ap.add_argument("--train-child", nargs=5, help=argparse.SUPPRESS)
     ap.add_argument("--hash-shards", help=argparse.SUPPRESS)
     ap.add_argument("--pandas-child", help=argparse.SUPPRESS)
     ap.add_argument("--spark-child", nargs=2, help=argparse.SUPPRESS)
@@ -625,7 +636,7 @@ def main() -> None:
         return
     if args.train_child:
         a = args.train_child
-        child_train(a[0], int(a[1]), float(a[2]), int(a[3]))
+        child_train(a[0], int(a[1]), float(a[2]), int(a[3]), int(a[4]))
         return
     if args.train:
         measure_training(args)

@@ -26,7 +26,7 @@ def test_bad_msconv_specs_are_config_errors(bad):
 
 
 def test_msconv_is_the_first_candidate_for_long_sequences_only():
-    from seqfeed.cli._choose import msconv_size, restructure_candidates
+    from seqfeed.keras._choose import msconv_size, restructure_candidates
 
     assert restructure_candidates(150) == [{"kind": "none"}]
     cands = restructure_candidates(1460)
@@ -67,7 +67,7 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(n, 1)) for n in rng.integers(5, 40, 20)]
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=np.arange(20) % 2)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0, restructure={"kind": "msconv", "size": 4})
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure={"kind": "msconv", "size": 4})
     assert sm.model.get_layer("msconv_front").get_config()["widths"] == [4, 9, 17]
     p = sm.predict_raw(train)
     back = SequenceModel.load(sm.save(tmp_path / "m"))
@@ -77,8 +77,8 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
 
 @pytest.mark.tf
 def test_search_tries_msconv_even_when_the_budget_is_spent_at_once(monkeypatch):
-    from seqfeed.cli._choose import choose_setup
-    from seqfeed.cli._tasks import SequencePlan
+    from seqfeed.keras._choose import choose_setup
+    from seqfeed.keras._tasks import SequencePlan
     from seqfeed.keras import SequenceModel
 
     monkeypatch.setattr(SequenceModel, "fit", lambda self, *a, **k: None)  # the order is under test, not training

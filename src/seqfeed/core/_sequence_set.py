@@ -7,7 +7,9 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .._checks import check_indices
 from .._errors import ConfigError, DataError, IndexRangeError, ShapeError, check_choice, shape_str
+from ._ragged import _arrow_to_values, _check_lengths, _lengths_from_mask, _list_to_values, check_numeric, gather_index
 
 __all__ = ["SequenceSet"]
 
@@ -17,18 +19,6 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     v = a.view()
     v.flags.writeable = False
     return v
-
-
-def _check_numeric(op: str, name: str, a: np.ndarray, index: int | None = None) -> None:
-    if a.dtype.kind not in "biuf":
-        where = f" (sequence {index})" if index is not None else ""
-        raise DataError(
-            f"{op}: `{name}`{where} must hold numbers (bool, int or float). "
-            f"Received dtype {a.dtype}.",
-            argument=name, received=str(a.dtype), index=index,
-            fix="convert strings/objects to numbers first (e.g. `np.asarray(x, dtype='float32')`), "
-                "or encode categories as integer ids",
-        )
 
 
 class SequenceSet:
@@ -79,7 +69,7 @@ class SequenceSet:
                 argument="values", received=values.shape,
                 fix="stack every step of every sequence into one (total_steps, features) array",
             )
-        _check_numeric(op, "values", values)
+        check_numeric(op, "values", values)
         if values.shape[1] == 0:
             raise ShapeError(f"{op}: `values` has 0 features per step (shape "
                              f"{shape_str(values.shape)}); an LSTM needs at least one.",
@@ -159,9 +149,7 @@ class SequenceSet:
         number of features. ``step_targets`` may be a list of per-step arrays (one per
         sequence, same lengths). The values are copied once into a contiguous array.
         """
-        from ._convert import _list_to_values
-
-        values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype)
+        values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype, name="sequences")
         if step_targets is not None and not isinstance(step_targets, np.ndarray):
             parts = [np.asarray(t) for t in step_targets]
             for i, t in enumerate(parts):
@@ -176,7 +164,7 @@ class SequenceSet:
                    feature_names=feature_names)
 
     @classmethod
-    def from_padded(cls, x, *, lengths=None, mask=None, padding: str = "post", targets=None,
+    def from_padded(cls, x, *, lengths=None, mask=None, input_padding: str = "post", targets=None,
                     ids=None, feature_names=None) -> "SequenceSet":
         """Build from a dense ``(B, T, F)`` (or ``(B, T)``) array and lengths or a mask.
 
@@ -184,15 +172,14 @@ class SequenceSet:
             x: padded batch; ``(B, T)`` is read as one feature per step.
             lengths: int ``(B,)``, the number of real steps of each row.
             mask: bool ``(B, T)``, True on real steps; it must be one contiguous run
-                at the side given by ``padding`` (a hole in the mask is an error).
-            padding: ``"post"`` (real steps first) or ``"pre"`` (real steps last).
+                at the side given by ``input_padding`` (a hole in the mask is an error).
+            input_padding: the side of the padding in ``x``: ``"post"`` (real steps
+                first) or ``"pre"`` (real steps last).
 
         Without ``lengths`` and ``mask`` every row is taken as full length ``T``.
         """
-        from ._convert import _lengths_from_mask
-
         op = "SequenceSet.from_padded"
-        check_choice(op, "padding", padding, ("pre", "post"))
+        check_choice(op, "input_padding", input_padding, ("pre", "post"))
         x = np.asarray(x)
         if x.ndim == 2:
             x = x[:, :, None]
@@ -201,7 +188,7 @@ class SequenceSet:
                 f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape {shape_str(x.shape)}.",
                 argument="x", received=x.shape,
             )
-        _check_numeric(op, "x", x)
+        check_numeric(op, "x", x)
         B, T, F = x.shape
         if F == 0:
             raise ShapeError(f"{op}: `x` has 0 features per step (shape {shape_str(x.shape)}); an "
@@ -209,14 +196,14 @@ class SequenceSet:
         if lengths is not None and mask is not None:
             raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask")
         if mask is not None:
-            lengths = _lengths_from_mask(op, mask, (B, T), padding)
+            lengths = _lengths_from_mask(op, mask, (B, T), input_padding)
         elif lengths is not None:
             lengths = _check_lengths(op, lengths, B, T)
         else:
             lengths = np.full(B, T, dtype=np.int64)
         offsets = np.zeros(B + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        if padding == "post":
+        if input_padding == "post":
             keep = np.arange(T) < lengths[:, None]
         else:
             keep = np.arange(T) >= (T - lengths)[:, None]
@@ -233,8 +220,6 @@ class SequenceSet:
         ``ChunkedArray`` of those. Values are shared with Arrow (no copy) when the
         column has a single chunk and no nulls; int32 offsets are widened to int64.
         """
-        from ._convert import _arrow_to_values
-
         values, offsets = _arrow_to_values("SequenceSet.from_arrow", array)
         return cls(values, offsets, targets=targets, ids=ids, feature_names=feature_names)
 
@@ -324,28 +309,7 @@ class SequenceSet:
         A contiguous increasing range shares ``values`` with this set; any other
         selection copies the selected steps.
         """
-        n = len(self)
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            if idx.shape != (n,):
-                raise ShapeError(
-                    f"SequenceSet.take: a boolean mask must have shape ({n},). "
-                    f"Received shape {shape_str(idx.shape)}.", argument="indices", received=idx.shape)
-            idx = np.flatnonzero(idx)
-        if idx.size == 0:
-            idx = idx.astype(np.int64)
-        if idx.dtype.kind not in "iu" or idx.ndim != 1:
-            raise ConfigError(
-                f"SequenceSet.take: `indices` must be a 1-D array of ints or a bool mask. "
-                f"Received dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
-        idx = idx.astype(np.int64, copy=False)
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
-            raise IndexRangeError(
-                f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences.",
-                argument="indices", received=int(idx[bad]), index=bad,
-                fix=f"use indices in -{n}..{n - 1}")
-        idx = np.where(idx < 0, idx + n, idx)
+        idx = check_indices("SequenceSet.take", indices, len(self))
         lengths = self._lengths[idx]
         offsets = np.zeros(idx.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -354,7 +318,7 @@ class SequenceSet:
             values = self.values[a:b]
             step_targets = None if self.step_targets is None else self.step_targets[a:b]
         else:
-            step_index = _gather_index(self.offsets[idx], lengths, int(offsets[-1]))
+            step_index = gather_index(self.offsets[idx], lengths, int(offsets[-1]))
             values = self.values[step_index]
             step_targets = None if self.step_targets is None else self.step_targets[step_index]
         return SequenceSet(
@@ -370,18 +334,20 @@ class SequenceSet:
         return SequenceSet(values, self.offsets, targets=self.targets, step_targets=self.step_targets,
                            ids=self.ids, feature_names=feature_names)
 
-    def select_features(self, names, *, op: str = "SequenceSet.select_features",
-                        error: type = ShapeError, fix: str | None = None) -> "SequenceSet":
+    def select_features(self, names, *, _op: str = "SequenceSet.select_features",
+                        _error: type = ShapeError, _fix: str | None = None) -> "SequenceSet":
         """The features called ``names``, in that order (matching by name, whatever the column order).
 
         A set without feature names, or whose names already equal ``names``, is returned as it is.
-        A name the set does not have raises ``error`` (a :class:`ShapeError` by default) naming
-        every missing feature, the expected names and the set's own.
+        A name the set does not have raises a :class:`ShapeError` naming every missing feature,
+        the expected names and the set's own. (``_op``, ``_error`` and ``_fix`` are private: the
+        calling operation's name, error class and hint.)
 
         >>> s = SequenceSet(np.arange(6.0).reshape(3, 2), [0, 3], feature_names=["b", "a"])
         >>> s.select_features(["a", "b"]).values[:, 0]
         array([1., 3., 5.])
         """
+        op, error, fix = _op, _error, _fix
         want, have = [str(n) for n in names], self.feature_names
         if not want or not have or list(have) == want:
             return self
@@ -413,11 +379,8 @@ class SequenceSet:
         inner = pa.FixedSizeListArray.from_arrays(flat, self.n_features)
         return pa.LargeListArray.from_arrays(pa.array(self.offsets), inner)
 
-    def pad(self, **options):
-        """Pad into a :class:`~seqfeed.Batch`; see :func:`seqfeed.pad` for the options."""
-        from ._pad import pad
-
-        return pad(self, **options)
+    # ``pad(**options)`` (-> Batch) is defined in _pad.py, next to the function it calls: padding
+    # sits above this module, so the method is attached there rather than imported from here.
 
     def __repr__(self) -> str:
         n = len(self)
@@ -439,34 +402,3 @@ class SequenceSet:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _gather_index(starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
-    """Flat step indices of the segments ``[starts[i], starts[i] + lengths[i])``, in order."""
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    seg_off = np.zeros(lengths.size, dtype=np.int64)
-    np.cumsum(lengths[:-1], out=seg_off[1:])
-    # position within the concatenation minus its segment's offset, plus the segment's start
-    shift = np.repeat(starts - seg_off, lengths)
-    return np.arange(total, dtype=np.int64) + shift
-
-
-def _check_lengths(op: str, lengths, B: int, T: int) -> np.ndarray:
-    lengths = np.asarray(lengths)
-    if lengths.shape != (B,):
-        raise ShapeError(
-            f"{op}: `lengths` must have shape ({B},), one per row. Received shape {shape_str(lengths.shape)}.",
-            argument="lengths", received=lengths.shape)
-    if lengths.dtype.kind not in "iu":
-        if lengths.dtype.kind == "f" and np.all(np.isfinite(lengths)) and np.all(lengths == np.round(lengths)):
-            lengths = lengths.astype(np.int64)
-        else:
-            raise ConfigError(f"{op}: `lengths` must be integers. Received dtype {lengths.dtype}.",
-                              argument="lengths", received=str(lengths.dtype))
-    lengths = lengths.astype(np.int64, copy=False)
-    bad = np.flatnonzero((lengths < 0) | (lengths > T))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(
-            f"{op}: `lengths[{i}]`={int(lengths[i])} is outside 0..{T} (the array has {T} time steps).",
-            argument="lengths", received=int(lengths[i]), index=i)
-    return lengths

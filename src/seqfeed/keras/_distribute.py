@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_int
+from .._fs import atomic_file
 
 __all__ = ["train_distributed", "run_local_workers", "tf_config", "free_ports"]
 
@@ -37,7 +38,9 @@ def tf_config(cluster, index: int) -> str:
     return json.dumps({"cluster": {"worker": list(cluster)}, "task": {"type": "worker", "index": int(index)}})
 
 
-def _read_tf_config(op: str):
+def read_tf_config(op: str):
+    """``(workers, index)`` from the ``TF_CONFIG`` environment variable (None when unset); a ConfigError
+    if it is malformed."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return None
@@ -152,7 +155,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
             raise ConfigError(f"{OP}: `task_index` must be < {len(cluster)} (the number of workers). Received: "
                               f"task_index={task_index}.", argument="task_index", received=task_index)
         os.environ["TF_CONFIG"] = tf_config(cluster, task_index)
-    conf = _read_tf_config(OP)
+    conf = read_tf_config(OP)
     if conf is None:
         raise ConfigError(f"{OP}: no cluster: TF_CONFIG is not set and no `cluster` was given.",
                           argument="cluster", fix="set TF_CONFIG on every worker (docs/scale.md), or use "
@@ -166,7 +169,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     from ._model import SequenceModel
 
     with strategy.scope():
-        sm = SequenceModel.for_data(task, shards, seed=seed, **model_options)
+        sm = SequenceModel.for_data(shards, task, seed=seed, **model_options)
     probe = ShardDataset(shards, index, len(workers), batch_size=None if max_tokens else batch_size,
                          max_tokens=max_tokens, seed=seed, shuffle_buffer=shuffle_buffer)
     sm.scaler = probe.manifest_scaler()
@@ -194,10 +197,8 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
                   "rows": {str(k): v for k, v in sorted(recorder.epochs.items())},
                   "history": {k: [float(x) for x in v] for k, v in history.history.items()},
                   "weights_sha256": digest, "fit_seconds": round(seconds, 2)}
-        tmp = f"{log}.tmp"
-        with open(tmp, "w") as fh:
+        with atomic_file(log) as tmp, open(tmp, "w") as fh:
             json.dump(record, fh)
-        os.replace(tmp, log)
     return sm
 
 

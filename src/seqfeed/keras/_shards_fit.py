@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError
 from ..batching import ShardDataset
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 
 def is_shards_input(data) -> bool:
@@ -27,7 +27,7 @@ def _target_column(ds: ShardDataset, op: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..sources._shards import _to_numpy
+    from ..sources._shards import column_to_numpy
 
     level = (ds.manifest.get("target") or {}).get("level")
     if level is None:
@@ -39,7 +39,7 @@ def _target_column(ds: ShardDataset, op: str):
         col = pq.read_table(ds._file_path(f), columns=[name], memory_map=True).column(name)
         if level == "step":
             col = pa.chunked_array([c.flatten() for c in col.chunks], type=col.type.value_type)
-        parts.append(np.unique(_to_numpy(col)) if level == "step" else _to_numpy(col))
+        parts.append(np.unique(column_to_numpy(col)) if level == "step" else column_to_numpy(col))
     return level, np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -65,7 +65,7 @@ def shard_dataset(sm, data, *, split: str = "train", batch_size: int = 32, max_t
     """A ShardDataset that serves ``data`` prepared for ``sm`` (scaled, targets encoded)."""
 
     def prepare(seqs):
-        return sm.prepare(seqs, op=op)
+        return sm.prepare(seqs, _op=op)
 
     if isinstance(data, ShardDataset):
         if data.transform is not None or data.scaler is not None:
@@ -97,7 +97,7 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
         else:
             from ._data import to_tf_dataset
 
-            va = sm.prepare(validation, op=op)
+            va = sm.prepare(validation, _op=op)
             val = to_tf_dataset(sm.loader(va, batching="bucket", batch_size=max(batch_size, 64), shuffle=False))
     return sm.model.fit(ds.to_tf_dataset(repeat=True), steps_per_epoch=len(ds), validation_data=val,
                         epochs=epochs, verbose=verbose, callbacks=list(callbacks), shuffle=False,

@@ -456,7 +456,7 @@ def _chunks_arrow(inputs, schema, id, chunk_rows, tmp, progress):
 
 
 # --------------------------------------------------------------------------- pack
-def pack(data, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
+def pack(source, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
          out, memory="1GiB", split=None, nan: str = "error", duplicates: str = "error",
          level: str = "sequence", dtype="float32", engine: str = "auto", force: bool = False,
          progress: bool = True, threads: int | None = None, file_bytes: int | None = None,
@@ -471,7 +471,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     (format: ``seqfeed.sources._shards``).
 
     Args:
-        data: a file (``.csv``, ``.csv.gz``, ``.parquet``, ``.pq``), a directory (every
+        source: a file (``.csv``, ``.csv.gz``, ``.parquet``, ``.pq``), a directory (every
             such file below it, in name order), a glob (``"data/*.parquet"``) or a list
             of those. Files are read in name order; that order is the "input order"
             used by ``duplicates="first"/"last"``.
@@ -508,13 +508,13 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     import pyarrow as pa
 
     from ._shards import ShardWriter, check_out
-    from ._table import _check_options, _resolve_columns
+    from ._table import check_options, _resolve_columns
 
     args = {"id": id, "time": time, "features": features, "target": target, "memory": memory,
             "split": split, "nan": nan, "duplicates": duplicates, "level": level,
             "dtype": str(dtype), "engine": engine}
     try:
-        opts = _check_options(id, time, target, features, level, nan, duplicates, True, None,
+        opts = check_options(id, time, target, features, level, nan, duplicates, True, None,
                               dtype, 1 << 16)
     except SeqfeedError as e:
         raise _remap(e, None, None) from None
@@ -528,7 +528,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     out = check_out(OP, out, force)
     if engine == "auto":  # measured faster and smaller (benchmarks/bench_pack.py)
         engine = "arrow"
-    files = list_inputs(data)
+    files = list_inputs(source)
     batch_rows = 1 << 16
     inputs = _Inputs(files, batch_rows)
     try:
@@ -594,7 +594,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
             "target": None if target is None else {
                 "name": target, "level": level,
                 "type": str(tinfo if tinfo is not None else tsrc)},
-            "task_hint": _task_hint(tsrc, level),
+            "task_hint": arrow_task_hint(tsrc, level),
             "split": None if sp is None else sp.describe(),
         }
         return writer.finish(manifest, force=force)
@@ -606,7 +606,8 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _task_hint(t, level):
+def arrow_task_hint(t, level):
+    """The task a target column of Arrow type ``t`` suggests: "classify", "regress", "tag" or None."""
     import pyarrow as pa
 
     from ._arrow_source import is_stringlike

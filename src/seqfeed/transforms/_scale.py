@@ -6,13 +6,12 @@ import json
 import math
 import numbers
 import os
-import tempfile
 
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
-from ..core._batch import Batch
-from ..core._sequence_set import SequenceSet, _check_numeric
+from .._fs import atomic_file
+from ..core import Batch, SequenceSet, check_numeric
 from ._common import as_series_or_set, check_finite
 
 __all__ = ["Standardizer"]
@@ -56,7 +55,7 @@ class _Real:
             self.values = s.values
             self.offsets = s.offsets
             self.feature_names = s.feature_names
-        _check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
+        check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
 
     def _dense(self, op, x, mask, kind):
         if x.ndim != 3:
@@ -410,7 +409,7 @@ class Standardizer:
             raise ConfigError(f"{op}: pass `feature` or `stats`, not both.", argument="stats",
                               fix="select the features in the statistics you pass")
         v = np.asarray(values)
-        _check_numeric(op, "values", v)
+        check_numeric(op, "values", v)
         if stats is not None:
             try:
                 mean, std = (np.asarray(a, dtype=np.float64) for a in stats)
@@ -565,21 +564,8 @@ class Standardizer:
     def save(self, path) -> None:
         """Write :meth:`to_dict` as JSON, atomically (a temporary file renamed over ``path``)."""
         text = json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".standardizer-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        with atomic_file(path, fsync=True) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
     @classmethod
     def load(cls, path) -> "Standardizer":

@@ -1,4 +1,4 @@
-"""Task plans for the CLI: leakage-free train/validation/test data, scaling and baselines."""
+"""Task plans of the training recipe: leakage-free train/validation/test data, scaling and baselines."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import time as _time
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from ..core._sequence_set import SequenceSet, _gather_index
+from ..core import SequenceSet, gather_index
+
+OP = "seqfeed.keras.train"
 
 
 def needs_log(values: np.ndarray) -> bool:
@@ -79,7 +81,7 @@ class SequencePlan:
             classes, counts = np.unique(self.train.targets, return_counts=True)
             majority = classes[np.argmax(counts)]
             out = {"baseline_majority_accuracy": M.accuracy(self.test.targets, majority)}
-            a, b = summary_features(self.train), summary_features(self.test)
+            a, b = mean_std_min_max_last(self.train), mean_std_min_max_last(self.test)
             mu, sd = a.mean(0), a.std(0) + 1e-9
             a, b = (a - mu) / sd, (b - mu) / sd
             d = (b * b).sum(1)[:, None] - 2 * b @ a.T + (a * a).sum(1)[None, :]
@@ -99,7 +101,7 @@ class SequencePlan:
         Classification labels stored as floats become strings, so that the baselines treat them as
         labels (they read float targets as regression targets).
         """
-        from ..core._sequence_set import SequenceSet as S
+        from ..core import SequenceSet as S
 
         train, test = S.concat([self.train, self.val]), self.test
         if self.task == "classify" and np.asarray(train.targets).dtype.kind in "fc":
@@ -161,7 +163,7 @@ def run_baseline(train, test, task: str, budget_seconds: float, *, horizon: int 
     return rec
 
 
-def summary_features(s: SequenceSet) -> np.ndarray:
+def mean_std_min_max_last(s: SequenceSet) -> np.ndarray:
     """Per sequence: mean, std, min, max and last value of every feature."""
     v = np.asarray(s.values, dtype=np.float64)
     starts = s.offsets[:-1]
@@ -179,11 +181,11 @@ def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
     seqs = loaded.seqs
     empty = np.flatnonzero(seqs.lengths == 0)
     if empty.size:
-        raise DataError(f"seqfeed train: sequence {int(empty[0])} is empty.", argument="data",
+        raise DataError(f"{OP}: sequence {int(empty[0])} is empty.", argument="data",
                         index=int(empty[0]), fix="drop entities without rows")
     strat = "targets" if args.task == "classify" else None
     if test_loaded is not None:
-        train_all, test, src = seqs, test_loaded.seqs, f"from {args.test}"
+        train_all, test, src = seqs, test_loaded.seqs, f"from {test_loaded.source}"
     elif loaded.test is not None:
         train_all, test, src = seqs, loaded.test, "the dataset's own test split"
     else:
@@ -191,8 +193,9 @@ def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
         src = f"{args.test_fraction:g} of the entities, held out"
     train, val = split_by_entity(train_all, test_fraction=args.val_fraction, stratify=strat, seed=args.seed + 1)
     if not len(val) or not len(train):
-        raise DataError(f"seqfeed train: too few sequences ({len(train_all)}) to split off a validation set.",
-                        argument="--val-fraction")
+        raise DataError(f"{OP}: too few sequences ({len(train_all)}) to split off a validation set.",
+                        argument="val_fraction", received=len(train_all),
+                        fix="train on more sequences, or pass a larger val_fraction=")
     return SequencePlan(args.task, train, val, test, test_source=src)
 
 
@@ -219,7 +222,7 @@ def forecast_windows(seqs: SequenceSet, *, window: int, horizon: int, target_ind
         keep &= t + horizon <= np.asarray(hi)[src]
     src, s, t = src[keep], s[keep], t[keep]
     g = seqs.offsets[:-1][src] + s
-    values = seqs.values[_gather_index(g, np.full(src.size, window), window * src.size)]
+    values = seqs.values[gather_index(g, np.full(src.size, window), window * src.size)]
     X = SequenceSet(values, np.arange(src.size + 1, dtype=np.int64) * window, feature_names=seqs.feature_names,
                     ids=None if seqs.ids is None else seqs.ids[src])
     yi = (seqs.offsets[:-1][src] + t)[:, None] + np.arange(horizon)[None, :]
@@ -243,7 +246,7 @@ def unscale_targets(scaler, pred, plan_or_rec):
     return scaler.inverse_transform_values(pred, feature=j)
 
 
-def naive_forecast(X: SequenceSet, plan) -> np.ndarray:
+def last_value_forecast(X: SequenceSet, plan) -> np.ndarray:
     """The last observed value of the target, repeated over the horizon."""
     last = np.asarray(X.values[X.offsets[1:] - 1, plan.target_index], dtype=np.float64)
     return np.repeat(last[:, None], plan.horizon, axis=1)
@@ -268,9 +271,9 @@ class ForecastPlan:
         self.created = _time.monotonic()
         if not len(self.train_X) or not len(self.val_X) or not len(self.test_windows):
             raise DataError(
-                f"seqfeed train: not enough steps for windows of {window} + horizon {horizon} in train "
+                f"{OP}: not enough steps for windows of {window} + horizon {horizon} in train "
                 f"({len(self.train_X)}), validation ({len(self.val_X)}) and test ({len(self.test_windows)}).",
-                argument="--window", fix="use a shorter --window, a smaller --test-size or longer series")
+                argument="window", fix="use a shorter window=, a smaller test_size= or longer series")
 
     def summary(self) -> str:
         return (f"data: {len(self.seqs)} series, {int(self.seqs.lengths.sum())} steps; windows of {self.window} "
@@ -288,7 +291,7 @@ class ForecastPlan:
         idx = np.arange(len(self.seqs))
         starts = self.seqs.offsets[:-1]
         counts = np.asarray(self.c_val, dtype=np.int64)
-        vals = self.seqs.values[_gather_index(starts[idx], counts, int(counts.sum()))]
+        vals = self.seqs.values[gather_index(starts[idx], counts, int(counts.sum()))]
         offs = np.zeros(len(self.seqs) + 1, dtype=np.int64)
         np.cumsum(counts, out=offs[1:])
         return SequenceSet(vals, offs, feature_names=self.seqs.feature_names)
@@ -333,19 +336,19 @@ class ForecastPlan:
 
 def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
     if test_loaded is not None:
-        raise ConfigError("seqfeed train: forecasting holds out the final --test-size steps of each series; "
-                          "--test is not used.", argument="--test", fix="drop --test and set --test-size")
+        raise ConfigError(f"{OP}: forecasting holds out the final test_size= steps of each series; "
+                          "test= is not used.", argument="test", fix="drop test= and set test_size=")
     seqs = loaded.seqs
     names = list(seqs.feature_names or [f"f{k}" for k in range(seqs.n_features)])
-    target = args.target_col or loaded.options.get("target")
+    target = args.target or loaded.options.get("target")
     if target is None:
         if seqs.n_features != 1:
-            raise ConfigError(f"seqfeed train: which feature to forecast? The data has {seqs.n_features}: "
-                              f"{', '.join(names)}.", argument="--target", fix="pass --target COL")
+            raise ConfigError(f"{OP}: which feature to forecast? The data has {seqs.n_features}: "
+                              f"{', '.join(names)}.", argument="target", fix="pass target= with one of them")
         target = names[0]
     if target not in names:
-        raise ConfigError(f"seqfeed train: --target {target!r} is not a feature; features: {', '.join(names)}.",
-                          argument="--target", received=target)
+        raise ConfigError(f"{OP}: target={target!r} is not a feature; features: {', '.join(names)}.",
+                          argument="target", received=target, fix="pass target= with one of the features")
     j = names.index(target)
     L = seqs.lengths
     H = args.horizon
@@ -356,8 +359,8 @@ def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
     c_val = c_test - val_size
     if np.any(c_val <= window):
         i = int(np.argmax(c_val <= window))
-        raise DataError(f"seqfeed train: series {i} has {int(L[i])} steps: too short for a window of {window}, "
-                        f"validation {int(val_size[i])} and test {test_size} steps.", argument="--window", index=i,
-                        fix="use a shorter --window or a smaller --test-size")
+        raise DataError(f"{OP}: series {i} has {int(L[i])} steps: too short for a window of {window}, "
+                        f"validation {int(val_size[i])} and test {test_size} steps.", argument="window", index=i,
+                        fix="use a shorter window= or a smaller test_size=")
     return ForecastPlan(seqs, loaded.time, window=window, horizon=H, target_index=j, target_name=target,
                         c_val=c_val, c_test=c_test, test_size=test_size)

@@ -189,15 +189,25 @@ def run_inspect(args) -> int:
     if is_shards(args.data):  # summarised from the manifest, lengths and targets; values never read
         from ..sources._shards import describe_shards, format_shards_summary, shard_lengths
 
-        info = describe_shards(args.data, batch_size=args.batch_size)
+        from ..batching import BucketSampler, padding_report
+
+        info, L, bs = describe_shards(args.data), shard_lengths(args.data), args.batch_size
+        info["padding_report"] = padding_report(L, batch_sizes=(bs,), token_budgets=(
+            bs * max(int(np.median(L)), 1),)).rows if L.size else []
         if args.plot:
-            from ..batching import BucketSampler
             from ._plots import lengths_histogram
 
-            L = shard_lengths(args.data)
-            lengths_histogram(Path(args.plot), L, BucketSampler(L, batch_size=args.batch_size).boundaries.tolist())
+            lengths_histogram(Path(args.plot), L, BucketSampler(L, batch_size=bs).boundaries.tolist())
             info["plot"] = args.plot
-        print(json.dumps(info, default=str) if args.json else format_shards_summary(info))
+        if args.json:
+            print(json.dumps(info, default=str))
+            return 0
+        print(format_shards_summary(info))
+        if info["padding_report"]:
+            from ..batching import PaddingReport
+
+            print("\npadding report (real steps / padded steps = efficiency):\n  "
+                  + str(PaddingReport(info["padding_report"])).replace("\n", "\n  "))
         return 0
     info = inspect_data(args)
     boundaries = info.pop("_boundaries")

@@ -675,7 +675,7 @@ def _target_summary(path, m: dict, op: str) -> dict | None:
     cols = []
     for f in m["files"]:
         try:
-            cols.append(_to_numpy(pq.read_table(os.path.join(os.fspath(path), f["name"]), columns=["target"],
+            cols.append(column_to_numpy(pq.read_table(os.path.join(os.fspath(path), f["name"]), columns=["target"],
                                                 memory_map=True).column("target")))
         except (OSError, KeyError, ValueError) as e:
             raise DataError(f"{op}: cannot read the targets of part file {f['name']!r} ({e}).", argument="path",
@@ -691,20 +691,19 @@ def _target_summary(path, m: dict, op: str) -> dict | None:
     return out
 
 
-def describe_shards(path, *, batch_size: int = 32) -> dict:
+def describe_shards(path) -> dict:
     """A summary of a shards directory, from its manifest plus its ``length`` and ``target`` columns.
 
     The sequences' values are never read: counts per split, features, dtypes, the
     per-feature moments (mean, std, min, max of the manifest's split), the length
-    histogram and length quantiles, target classes (or value range), part files, a
-    padding report for ``batch_size``, and findings (constant features, empty
-    sequences, counts that disagree with the part files).
+    histogram and length quantiles, target classes (or value range), part files, and
+    findings (constant features, empty sequences, counts that disagree with the part
+    files).
 
     Raises:
         DataError: not a shards directory, or an unreadable part file.
     """
     op = "describe_shards"
-    batch_size = check_int(op, "batch_size", batch_size, minimum=1)
     m = load_manifest(path, op)
     names = [f["name"] for f in m.get("features", [])]
     L = shard_lengths(path, m, op)
@@ -743,11 +742,6 @@ def describe_shards(path, *, batch_size: int = 32) -> dict:
     target = _target_summary(path, m, op)
     if target:
         info["targets"] = target
-    from ..batching import padding_report
-
-    med = int(np.median(L)) if L.size else 1
-    info["padding_report"] = padding_report(L, batch_sizes=(batch_size,),
-                                            token_budgets=(batch_size * max(med, 1),)).rows if L.size else []
     return info
 
 
@@ -789,9 +783,4 @@ def format_shards_summary(info: dict) -> str:
         lines.append(f"  made by: {info['created_by']}")
     lines.append("findings:" if info["findings"] else "findings: none")
     lines += [f"  - {f}" for f in info["findings"]]
-    if info.get("padding_report"):
-        from ..batching import PaddingReport
-
-        lines.append("\npadding report (real steps / padded steps = efficiency):")
-        lines.append("  " + str(PaddingReport(info["padding_report"])).replace("\n", "\n  "))
     return "\n".join(lines)

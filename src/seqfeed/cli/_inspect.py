@@ -185,6 +185,31 @@ def run_inspect(args) -> int:
         raise ConfigError(f"seqfeed inspect: --batch-size must be between 1 and 1,000,000. Received "
                           f"{args.batch_size}.", argument="--batch-size", received=args.batch_size,
                           fix="pass --batch-size 32, the batch size you mean to train with")
+    from ..sources._shards import is_shards
+
+    if is_shards(args.data):  # summarised from the manifest, lengths and targets; values never read
+        from ..sources._shards import describe_shards, format_shards_summary, shard_lengths
+
+        from ..batching import BucketSampler, padding_report
+
+        info, L, bs = describe_shards(args.data), shard_lengths(args.data), args.batch_size
+        info["padding_report"] = padding_report(L, batch_sizes=(bs,), token_budgets=(
+            bs * max(int(np.median(L)), 1),)).rows if L.size else []
+        if args.plot:
+            from ._plots import lengths_histogram
+
+            lengths_histogram(Path(args.plot), L, BucketSampler(L, batch_size=bs).boundaries.tolist())
+            info["plot"] = args.plot
+        if args.json:
+            print(json.dumps(info, default=str))
+            return 0
+        print(format_shards_summary(info))
+        if info["padding_report"]:
+            from ..batching import PaddingReport
+
+            print("\npadding report (real steps / padded steps = efficiency):\n  "
+                  + str(PaddingReport(info["padding_report"])).replace("\n", "\n  "))
+        return 0
     info = inspect_data(args)
     boundaries = info.pop("_boundaries")
     if args.plot:

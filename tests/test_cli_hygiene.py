@@ -338,18 +338,31 @@ def test_a_single_class_is_refused_before_training(capsys, tmp_path):
     assert "--target" in lines[1]
 
 
-def test_errors_without_a_fix_still_get_a_hint_with_the_flag(capsys, csv, monkeypatch):
+def test_the_hint_names_the_flag_of_the_errors_argument(capsys, csv, monkeypatch):
     import seqfeed.cli._inspect as ins
     from seqfeed import ConfigError
 
     def fail(args):
-        raise ConfigError("read_table: `target` must be a column name. Received: target=''.", argument="target")
+        raise ConfigError("read_table: `target` must be a column name. Received: target=''.", argument="target",
+                          received="", fix="name a column of the table")
 
     monkeypatch.setattr(ins, "run_inspect", fail)
     code, _, err = run(capsys, "inspect", csv)
     assert code == 2
     assert err.splitlines() == ["seqfeed inspect: error: read_table: --target must be a column name. Received: "
-                                "--target ''.", "  hint: check --target (see 'seqfeed inspect --help')"]
+                                "--target ''.",
+                                "  hint: name a column of the table (check --target; see 'seqfeed inspect --help')"]
+
+
+def test_every_seqfeed_error_states_argument_and_fix():
+    from seqfeed import ConfigError
+
+    with pytest.raises(TypeError, match="fix"):
+        ConfigError("no fix", argument="target")
+    with pytest.raises(TypeError, match="argument"):
+        ConfigError("no argument", argument="", fix="do this")
+    with pytest.raises(TypeError, match="index"):
+        ConfigError("bad index", argument="x", fix="do this", index=-1)
 
 
 def test_a_test_file_without_a_training_feature_is_refused_before_training(capsys, csv, tmp_path):

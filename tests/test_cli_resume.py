@@ -398,7 +398,8 @@ def test_user_error_before_the_first_checkpoint_leaves_no_work_directory(tmp_pat
     def failing(o, loaded, test_loaded, out, work, t_start, say):
         if checkpointed:
             (work / "ckpt-1").mkdir()
-        raise ConfigError("seqfeed train: --refit yes is for sequence tasks.", argument="--refit")
+        raise ConfigError("seqfeed train: --refit yes is for sequence tasks.", argument="--refit",
+                          received="yes", fix="leave out --refit")
 
     monkeypatch.setattr(_recipe, "_fit_and_write", failing)
     write_csv(tmp_path / "train.csv", 12, seed=0)

@@ -78,7 +78,7 @@ def test_out_buffer_is_filled_and_reused(rng):
 
 
 @pytest.mark.parametrize("kwargs, error, pattern", [
-    (dict(padding="mid"), ConfigError, r"^pad: `padding` must be one of \{'post', 'pre'\}\. Received: padding='mid'\.$"),
+    (dict(padding="mid"), ConfigError, r"^pad: `padding` must be one of \{'post', 'pre'\}\. Received: padding='mid'\. Fix: "),
     (dict(truncating="POST"), ConfigError, r"`truncating` must be one of \{'post', 'pre'\}\. Received: truncating='POST'"),
     (dict(maxlen=-1), ConfigError, r"`maxlen` must be >= 0\. Received: maxlen=-1"),
     (dict(maxlen=2.5), ConfigError, r"`maxlen` must be an integer >= 0 or None\. Received: maxlen=2\.5"),

@@ -1,37 +1,39 @@
 """The masked multi-scale Conv1D front-end: spec syntax, mask from lengths, saving, and its place in the search."""
 import argparse
+import json
 
 import numpy as np
 import pytest
 
 import seqfeed
-from seqfeed.transforms._restructure import apply_restructure, describe_restructure, frame_lengths, parse_restructure
+from seqfeed.transforms import Restructure, frame_lengths
 
 
 # ------------------------------------------------------------------ no TensorFlow
 def test_msconv_spec_is_read_described_and_leaves_the_data_to_the_model():
-    spec = parse_restructure("msconv:8")
-    assert spec == {"kind": "msconv", "size": 8}
-    assert describe_restructure(spec) == "masked multi-scale Conv1D front-end (stride 8) in the model"
+    spec = Restructure.parse("msconv:8")
+    assert spec == Restructure("msconv", 8) and spec.in_model
+    assert spec.describe() == "masked multi-scale Conv1D front-end (stride 8) in the model"
     s = seqfeed.SequenceSet.from_sequences([np.arange(5.0), np.arange(3.0)])
-    out = apply_restructure(s, spec)
+    out = spec.apply(s)
     np.testing.assert_array_equal(out.values, s.values)
     np.testing.assert_array_equal(out.offsets, s.offsets)
 
 
 @pytest.mark.parametrize("bad", ["msconv", "msconv:0", "msconv:2:2", "msconv:x"])
 def test_bad_msconv_specs_are_config_errors(bad):
-    with pytest.raises(seqfeed.ConfigError, match=r"restructure: "):
-        parse_restructure(bad)
+    with pytest.raises(seqfeed.ConfigError, match=r"^Restructure.parse: cannot read ") as e:
+        Restructure.parse(bad)
+    assert e.value.argument == "text" and e.value.received == bad
 
 
 def test_msconv_is_the_first_candidate_for_long_sequences_only():
     from seqfeed.keras._choose import msconv_size, restructure_candidates
 
-    assert restructure_candidates(150) == [{"kind": "none"}]
+    assert restructure_candidates(150) == [Restructure()]
     cands = restructure_candidates(1460)
-    assert cands[0] == {"kind": "msconv", "size": 23} and msconv_size(1460) == 23
-    assert {"kind": "conv", "size": 23} in cands and len(cands) == len({str(c) for c in cands})
+    assert cands[0] == Restructure("msconv", 23) and msconv_size(1460) == 23
+    assert Restructure("conv", 23) in cands and len(cands) == len({str(c) for c in cands})
 
 
 # ------------------------------------------------------------------ TensorFlow
@@ -67,12 +69,19 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(n, 1)) for n in rng.integers(5, 40, 20)]
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=np.arange(20) % 2)
-    sm = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure={"kind": "msconv", "size": 4})
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure="msconv:4")
     assert sm.model.get_layer("msconv_front").get_config()["widths"] == [4, 9, 17]
     p = sm.predict_raw(train)
     back = SequenceModel.load(sm.save(tmp_path / "m"))
-    assert back.restructure == {"kind": "msconv", "size": 4}
+    assert back.restructure == Restructure("msconv", 4)
     np.testing.assert_allclose(back.predict_raw(train), p, atol=1e-6)
+    # saved as the text form; the dict form of models saved before Restructure existed still loads
+    meta_file = tmp_path / "m" / "seqfeed.json"
+    meta = json.loads(meta_file.read_text())
+    assert meta["restructure"] == "msconv:4"
+    meta["restructure"] = {"kind": "msconv", "size": 4}
+    meta_file.write_text(json.dumps(meta))
+    assert SequenceModel.load(tmp_path / "m").restructure == Restructure("msconv", 4)
 
 
 @pytest.mark.tf
@@ -92,5 +101,5 @@ def test_search_tries_msconv_even_when_the_budget_is_spent_at_once(monkeypatch):
                               batching="bucket", max_tokens=None)
     setup = choose_setup(plan, args, say=lambda m: None)
     cands = setup["report"]["candidates"]
-    assert cands[0]["spec"]["kind"] == "msconv" and cands[0]["val_score"] is not None
+    assert cands[0]["spec"].startswith("msconv:") and cands[0]["val_score"] is not None
     assert all(c.get("skipped") == "time budget" for c in cands[1:]) and len(cands) >= 4

@@ -40,11 +40,11 @@ def test_for_data_refuses_pre_padding_with_a_conv_restructure():
     from seqfeed.keras import SequenceModel
 
     with pytest.raises(ConfigError, match=r"Conv1D front-end .* needs padding='post'\. Received: padding='pre'"):
-        SequenceModel.for_data(_data(8), "classify", units=2, padding="pre", restructure={"kind": "conv", "size": 2})
+        SequenceModel.for_data(_data(8), "classify", units=2, padding="pre", restructure="conv:2")
     with pytest.raises(ConfigError, match="needs padding='post'"):
         SequenceModel.for_data(_data(8), "classify", units=2, padding="pre", conv_filters=4)
     # post padding with the same restructuring builds
-    sm = SequenceModel.for_data(_data(8), "classify", units=2, padding="post", restructure={"kind": "conv", "size": 2})
+    sm = SequenceModel.for_data(_data(8), "classify", units=2, padding="post", restructure="conv:2")
     assert any("conv" in layer.name for layer in sm.model.layers)
 
 

@@ -175,7 +175,7 @@ def test_msconv_front_end_refuses_pre_padding_which_would_shift_its_stride_block
     train = seqfeed.SequenceSet.from_sequences([np.ones((6, 1)), np.zeros((4, 1))], targets=[0, 1])
     with pytest.raises(seqfeed.ConfigError,
                        match=r"kind 'conv' or 'msconv'\) needs padding='post'\. Received: padding='pre'"):
-        SequenceModel.for_data(train, "classify", units=2, padding="pre", restructure={"kind": "msconv", "size": 2})
+        SequenceModel.for_data(train, "classify", units=2, padding="pre", restructure="msconv:2")
     # why: the output mask counts real steps from the left; pre-padded rows put them on the right
     rng = np.random.default_rng(0)
     model = build_lstm("classify", n_features=1, n_outputs=2, units=3, msconv_filters=2, msconv_stride=2, seed=0)
@@ -194,7 +194,7 @@ def test_msconv_front_end_exact_after_training():
     y = np.array([int(s[:, 0].mean() > 0) for s in seqs])
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
     sm = SequenceModel.for_data(train, "classify", units=4, pooling="mean+max", seed=2,
-                                learning_rate=0.05, restructure={"kind": "msconv", "size": 3})
+                                learning_rate=0.05, restructure="msconv:3")
     before = [np.asarray(w).copy() for w in sm.model.weights]
     sm.fit(train, epochs=1, batch_size=8, verbose=0, jit_compile=False)
     assert any(np.abs(np.asarray(w) - b).max() > 1e-4 for w, b in zip(sm.model.weights, before))

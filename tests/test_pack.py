@@ -114,7 +114,7 @@ def test_bad_rows_raise_read_table_errors_naming_file_and_row(tmp_path, engine):
     with pytest.raises(DataError, match=r"^pack: column 'time' repeats 0 for id 2 at row 1 of "
                                         r"'b.parquet' \(first at row 0 of 'b.parquet'\)") as e:
         pack(str(tmp_path), out=str(tmp_path / "o"), engine=engine, progress=False, nan="zero")
-    assert e.value.argument == "time" and e.value.index == 3 and e.value.fix
+    assert (e.value.argument, e.value.column) == ("duplicates", "time") and e.value.index == 3 and e.value.fix
     with pytest.raises(DataError, match=r"^pack: feature column 'x' holds NaN .* at row 2 of "
                                         r"'b.parquet' \(id 3\)"):
         pack(str(tmp_path), out=str(tmp_path / "o"), engine=engine, progress=False,
@@ -253,7 +253,8 @@ def test_an_error_while_duckdb_reads_the_stream_keeps_its_type(tmp_path, monkeyp
     def failing(self, schema, with_row=True):
         for k, b in enumerate(real(self, schema, with_row)):
             if k == 1:
-                raise DataError("pack: cannot parse 'part01.parquet'", argument="source")
+                raise DataError("pack: cannot parse 'part01.parquet'", argument="source", received="part01.parquet",
+                                fix="re-write the file")
             yield b
 
     monkeypatch.setattr(_pack._Inputs, "batches", failing)

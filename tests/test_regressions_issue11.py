@@ -46,7 +46,7 @@ def test_float32_overflow_is_an_error_naming_row_and_column(tmp_path, nan):
     p = _write(tmp_path / "big.csv", b"id,time,x,y\n1,0,1,2\n1,1,2,1e39\n2,0,3,4\n")
     with pytest.raises(DataError, match=r"column 'y' holds 1e\+39 at row 1 \(id 1\), which overflows float32") as e:
         read_table(p, nan=nan)
-    assert e.value.argument == "y" and e.value.index == 1 and "float64" in e.value.fix
+    assert (e.value.argument, e.value.column) == ("dtype", "y") and e.value.index == 1 and "float64" in e.value.fix
     # float64 holds it exactly
     assert read_table(p, nan=nan, dtype="float64").values[1, 1] == 1e39
 
@@ -90,7 +90,7 @@ def test_one_text_cell_does_not_silently_drop_an_auto_detected_column(tmp_path):
     p = _write(tmp_path / "a.csv", b"id,time,x,y\n1,0,1,2\n1,1,abc,3\n2,0,4,5\n")
     with pytest.raises(DataError, match=r"column 'x' holds 2 numbers but 'abc' at row 1") as e:
         read_table(p)
-    assert (e.value.argument, e.value.index, e.value.received) == ("x", 1, "abc")
+    assert (e.value.argument, e.value.column, e.value.index, e.value.received) == ("features", "x", 1, "abc")
     assert "features=" in e.value.fix
     # choosing the columns explicitly is the way out
     assert read_table(p, features=["y"]).values[:, 0].tolist() == [2.0, 3.0, 5.0]
@@ -136,7 +136,7 @@ def test_duplicate_column_names(tmp_path, header, dup):
     p = _write(tmp_path / "d.csv", header + b"\n1,0,1,2\n")
     with pytest.raises(DataError, match=f"more than one column named '{dup}'") as e:
         read_table(p)
-    assert e.value.argument == dup
+    assert (e.value.argument, e.value.column) == ("source", dup)
 
 
 @pytest.mark.parametrize("data", [gzip.compress(CSV * 50)[:60], b"\x1f\x8b" + bytes(range(200))],
@@ -351,11 +351,11 @@ def test_pad_sequences_bad_dtype_is_a_config_error():
         sf.pad_sequences([[1]], dtype="notadtype")
 
 
-def test_float_lengths_name_lengths():
-    with pytest.raises(ConfigError, match=r"`lengths` must hold integers") as e:
+def test_float_lengths_are_a_data_error_naming_the_argument_and_the_dtype():
+    with pytest.raises(DataError, match=r"^padding_report: `data` has the wrong dtype: it must hold integers") as e:
         sf.padding_report(np.array([1.5, 2.0]))
-    assert e.value.argument == "lengths"
-    with pytest.raises(ConfigError, match=r"`lengths` must be integers") as e:
+    assert e.value.argument == "data" and e.value.received == "float64"
+    with pytest.raises(DataError, match=r"`lengths` has the wrong dtype: it must hold whole numbers") as e:
         sf.pad(np.zeros((2, 3, 1)), lengths=np.array([1.5, 2.0]))
     assert e.value.argument == "lengths"
     assert sf.pad(np.zeros((2, 3, 1)), lengths=np.array([1.0, 2.0])).lengths.tolist() == [1, 2]

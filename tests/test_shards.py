@@ -224,3 +224,89 @@ def test_writer_cuts_one_large_table_into_files_of_about_file_bytes(tmp_path):
     assert len(m["files"]) >= 4 and all(5 <= f["sequences"] <= 10 for f in m["files"][:-1])
     assert sum(f["sequences"] for f in m["files"]) == 40
     _same(read_shards(tmp_path / "sh"), s)
+
+
+def _split_set(n=30, seed=1):
+    rng = np.random.default_rng(seed)
+    seqs = [rng.normal(size=(int(k), 3)).astype(np.float32) for k in rng.integers(1, 40, n)]
+    s = _set(seqs, targets="label", seed=seed)
+    split = np.array(["train", "validation", "test"])[rng.integers(0, 3, n)]
+    return s, split
+
+
+def test_describe_shards_reads_only_lengths_and_targets_and_matches_numpy(tmp_path, monkeypatch):
+    from seqfeed.sources._shards import describe_shards
+
+    s, split = _split_set()
+    m = write_shards(s, tmp_path / "sh", rows_per_file=4, split=list(split))
+    asked = []
+    real = pq.read_table
+
+    def spy(path, *a, columns=None, **k):
+        asked.append(columns)
+        return real(path, *a, columns=columns, **k)
+
+    monkeypatch.setattr(pq, "read_table", spy)
+    info = describe_shards(tmp_path / "sh")
+    assert asked and all(c in (["length"], ["target"]) for c in asked)  # the values are never read
+    L = s.lengths
+    assert info["sequences"] == len(s) and info["steps"] == s.n_steps and info["features"] == 3
+    assert info["feature_names"] == ["f0", "f1", "f2"] and info["part_files"] == len(m["files"])
+    for name in ("train", "validation", "test"):
+        sel = split == name
+        assert info["splits"][name] == {"sequences": int(sel.sum()), "steps": int(L[sel].sum())}
+    q = np.percentile(L, [10, 50, 90])
+    assert info["lengths"]["min"] == L.min() and info["lengths"]["max"] == L.max()
+    assert np.isclose(info["lengths"]["median"], q[1]) and np.isclose(info["lengths"]["p90"], q[2])
+    assert sum(info["length_histogram"]["counts"]) == len(s)
+    train = s.take(np.flatnonzero(split == "train"))
+    v = np.asarray(train.values, dtype=np.float64)
+    mom = info["moments"]
+    assert mom["split"] == "train"
+    for j, name in enumerate(s.feature_names):
+        assert mom["features"][name]["count"] == v.shape[0]
+        assert np.isclose(mom["features"][name]["mean"], v[:, j].mean(), atol=1e-9)
+        assert np.isclose(mom["features"][name]["std"], v[:, j].std(), atol=1e-9)
+        assert mom["features"][name]["min"] == v[:, j].min() and mom["features"][name]["max"] == v[:, j].max()
+    cls, cnt = np.unique(s.targets, return_counts=True)
+    assert info["targets"]["kind"] == "classes"
+    assert info["targets"]["counts"] == {str(c): int(k) for c, k in zip(cls, cnt)}
+    assert info["findings"] == []
+
+
+def test_describe_shards_reports_constant_features_and_counts_that_disagree(tmp_path):
+    from seqfeed.sources._shards import describe_shards
+
+    s = SequenceSet.from_sequences([np.column_stack([np.arange(k, dtype=np.float32), np.full(k, 2.0, np.float32)])
+                                    for k in (3, 5, 2)], feature_names=["x", "flat"])
+    m = write_shards(s, tmp_path / "sh")
+    info = describe_shards(tmp_path / "sh")
+    assert [f for f in info["findings"] if "'flat' is constant" in f] and not [f for f in info["findings"]
+                                                                             if "'x'" in f]
+    m["n_sequences"] = 7
+    (tmp_path / "sh" / "manifest.json").write_text(json.dumps(m))
+    assert any("part files hold 3 sequences / 10 steps, the manifest says 7" in f
+               for f in describe_shards(tmp_path / "sh")["findings"])
+    with pytest.raises(DataError, match="not a shards directory"):
+        describe_shards(tmp_path)
+
+
+def test_inspect_of_shards_prints_the_manifest_summary_as_text_and_strict_json(tmp_path, capsys):
+    from seqfeed.cli import main
+
+    s, split = _split_set(n=12, seed=3)
+    write_shards(s, tmp_path / "sh", split=list(split))
+    assert main(["inspect", str(tmp_path / "sh")]) == 0
+    text = capsys.readouterr().out
+    n_train = int((split == "train").sum())
+    assert "12 sequences x 3 features" in text and f"train: {n_train} sequences" in text
+    assert "length histogram: " in text and "f2 " in text
+    assert main(["inspect", str(tmp_path / "sh"), "--json"]) == 0
+
+    def no_nan(c):
+        raise AssertionError(f"non-JSON constant {c}")
+
+    info = json.loads(capsys.readouterr().out, parse_constant=no_nan)
+    assert info["splits"]["train"]["sequences"] == n_train and info["sequences"] == 12
+    bucket = [r for r in info["padding_report"] if r["strategy"] == "bucket"]
+    assert bucket and bucket[0]["real_steps"] == s.n_steps

@@ -357,7 +357,7 @@ def test_from_moments_of_merged_parts_equals_fit(n, parts, seed):
     ({"count": [3, 3], "mean": [0.0, np.nan], "m2": [1.0, 1.0]}, "feature 1 are not usable"),
     ({"count": [3], "mean": [0.0], "m2": [-1.0]}, "m2 >= 0"),
     ({"count": [3, 3], "mean": [0.0], "m2": [1.0, 1.0]}, "one entry per feature"),
-    ({"count": [3], "mean": ["a"], "m2": [1.0]}, "numbers per feature"),
+    ({"count": [3], "mean": ["a"], "m2": [1.0]}, "`mean` must hold one number per feature"),
     ({"count": [3], "mean": [0.0], "m2": [1.0], "feature_names": ["a", "b"]}, "2 names for 1 features"),
 ])
 def test_from_moments_rejects_bad_moments(kwargs, match):

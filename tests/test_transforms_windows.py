@@ -84,14 +84,14 @@ def test_dtype_of_data_and_targets_kept(dtype):
 
 @pytest.mark.parametrize("kwargs, error, pattern", [
     (dict(sequence_length=0), ConfigError,
-     r"^timeseries_windows: `sequence_length` must be >= 1\. Received: sequence_length=0\.$"),
+     r"^timeseries_windows: `sequence_length` must be >= 1\. Received: sequence_length=0\. Fix: "),
     (dict(sequence_stride=0), ConfigError, r"^timeseries_windows: `sequence_stride` must be >= 1\."),
     (dict(sampling_rate=0), ConfigError, r"^timeseries_windows: `sampling_rate` must be >= 1\."),
     (dict(sampling_rate=1.5), ConfigError, r"`sampling_rate` must be an integer >= 1\. Received: sampling_rate=1\.5"),
     (dict(start_index=-1), ConfigError, r"^timeseries_windows: `start_index` must be >= 0\."),
     (dict(start_index=10), ConfigError,
      r"^timeseries_windows: `start_index` must be lower than the length of the data\. Received: start_index=10, "
-     r"for data of length 10\.$"),
+     r"for data of length 10\. Fix: "),
     (dict(end_index=10), ConfigError,
      r"^timeseries_windows: `end_index` must be lower than the length of the data\. Received: end_index=10, "
      r"for data of length 10\. Fix: pass None for 'to the end'$"),
@@ -313,10 +313,10 @@ def test_inputs_not_mutated():
 
 
 @pytest.mark.parametrize("kwargs, error, pattern", [
-    (dict(length=0), ConfigError, r"^sliding_windows: `length` must be >= 1\. Received: length=0\.$"),
+    (dict(length=0), ConfigError, r"^sliding_windows: `length` must be >= 1\. Received: length=0\. Fix: "),
     (dict(stride=0), ConfigError, r"^sliding_windows: `stride` must be >= 1\."),
     (dict(target="prev"), ConfigError,
-     r"^sliding_windows: `target` must be one of \{'next', 'sequence'\}\. Received: target='prev'\.$"),
+     r"^sliding_windows: `target` must be one of \{'next', 'sequence'\}\. Received: target='prev'\. Fix: "),
     (dict(target=None, horizon=2), ConfigError, r"^sliding_windows: `horizon` applies to target='next'"),
     (dict(horizon=-1), ConfigError, r"`horizon` must be >= 0"),
     (dict(target_features=5), ConfigError, r"`target_features` entry 5 is not a feature index in 0\.\.1"),

@@ -56,7 +56,8 @@ def _check_set(op: str, name: str, s, *, targets: bool) -> SequenceSet:
         raise DataError(f"{op}: `{name}` sequence {i} is empty (0 steps).", argument=name, received=0, index=i,
                         fix="drop empty sequences first (e.g. s.take(s.lengths > 0))")
     if s.values.dtype.kind not in "biuf":  # pragma: no cover - SequenceSet already checks
-        raise DataError(f"{op}: `{name}` values must be numbers.", argument=name, received=str(s.values.dtype))
+        raise DataError(f"{op}: `{name}` values must be numbers.", argument=name, received=str(s.values.dtype),
+                        fix="pass a numeric array (convert text columns to numbers first)")
     bad = ~np.isfinite(s.values) if s.values.dtype.kind == "f" else None
     if bad is not None and bad.any():
         step = int(np.flatnonzero(bad.any(axis=1))[0])

@@ -67,9 +67,10 @@ def check_float(op: str, name: str, value, *, low: float | None = None, high: fl
     else:
         ok = False
     if not ok:
-        raise ConfigError(f"{op}: `{name}` must be a number {_interval(name, low, high, low_open, high_open)}"
-                          f"{' or None' if allow_none else ''}. Received: {name}={value!r}.",
-                          argument=name, received=value, fix=fix)
+        interval = _interval(name, low, high, low_open, high_open)
+        raise ConfigError(f"{op}: `{name}` must be a number {interval}{' or None' if allow_none else ''}. "
+                          f"Received: {name}={value!r}.", argument=name, received=value,
+                          fix=fix or f"pass a finite number {interval}")
     return v
 
 

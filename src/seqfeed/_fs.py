@@ -231,7 +231,7 @@ class DirLock:
     holder dies (also on SIGKILL), so a stale lock file never blocks a new run.
     """
 
-    def __init__(self, path, *, what: str = "this output", argument: str | None = None):
+    def __init__(self, path, *, what: str = "this output", argument: str = "path"):
         self.path = Path(path)
         self.what, self.argument = what, argument
         self._fd: int | None = None

@@ -187,19 +187,22 @@ def dtw_distance(a, b, *, window: float = 0.1, engine: str = "auto") -> float:
             x = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             raise DataError(f"{op}: `{name}` must be a numeric array (T,) or (T, F).", argument=name,
-                            received=type(x).__name__) from None
+                            received=type(x).__name__,
+                            fix="pass a numeric NumPy array of shape (T,) or (T, F)") from None
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[0] == 0:
             raise ShapeError(f"{op}: `{name}` must have shape (T,) or (T, F) with T >= 1. "
-                             f"Received shape {x.shape}.", argument=name, received=x.shape)
+                             f"Received shape {x.shape}.", argument=name, received=x.shape,
+                             fix="pass one sequence as an array of shape (T,) or (T, F) with at least one step")
         if not np.all(np.isfinite(x)):
             raise DataError(f"{op}: `{name}` holds NaN or inf.", argument=name, received="NaN/inf",
                             fix="fill or drop missing values first")
         arrs.append(x)
     if arrs[0].shape[1] != arrs[1].shape[1]:
         raise ShapeError(f"{op}: `a` has {arrs[0].shape[1]} features, `b` has {arrs[1].shape[1]}.",
-                         argument="b", received=arrs[1].shape)
+                         argument="b", received=arrs[1].shape,
+                         fix="compare sequences with the same features (columns), in the same order")
     r = _dtw.radius(window, arrs[0].shape[0], arrs[1].shape[0])
     return _dtw.pair_distance(arrs[0], arrs[1], r, eng)
 
@@ -213,7 +216,8 @@ def dtw_distances(x: SequenceSet, y: SequenceSet, *, window: float = 0.1, engine
     y = _check_set(op, "y", y, targets=False)
     if x.n_features != y.n_features:
         raise ShapeError(f"{op}: `y` has {y.n_features} features, `x` has {x.n_features}.", argument="y",
-                         received=y.n_features)
+                         received=y.n_features,
+                         fix="pass `x` and `y` with the same features (columns), in the same order")
     return _dtw.distance_matrix(x.values, x.offsets, y.values, y.offsets, window, eng)
 
 
@@ -389,7 +393,7 @@ def dtw_cost_seconds(n_train: int, n_test: int, length: int, window: float = 0.1
     for name, v in (("n_train", n_train), ("n_test", n_test), ("length", length), ("n_features", n_features)):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
             raise ConfigError(f"{op}: `{name}` must be an integer >= 1. Received: {name}={v!r}.",
-                              argument=name, received=v)
+                              argument=name, received=v, fix=f"pass a whole number >= 1 as `{name}`")
     window = _check_window(op, window)
     eng = _engine(op, engine)
     a, b, c, compile_s = _COST[eng]

@@ -19,7 +19,8 @@ def _array(op: str, name: str, a) -> np.ndarray:
         return np.asarray(a)
     except (ValueError, TypeError):
         raise DataError(f"{op}: `{name}` cannot be read as an array (ragged or mixed entries).",
-                        argument=name, received=type(a).__name__) from None
+                        argument=name, received=type(a).__name__,
+                        fix="pass a rectangular numeric array (one entry per row)") from None
 
 
 def _same_shape(op: str, y_true, y_pred, name: str = "y_pred"):
@@ -40,7 +41,8 @@ def _labels(op: str, name: str, a: np.ndarray, n_classes: int | None = None) -> 
     """Non-negative integer class labels (integral floats accepted) as int64."""
     if a.ndim != 1:
         raise ShapeError(f"{op}: `{name}` must be 1-D (one class label per row). Received shape "
-                         f"{shape_str(a.shape)}.", argument=name, received=a.shape)
+                         f"{shape_str(a.shape)}.", argument=name, received=a.shape,
+                         fix="pass one class label per row as a 1-D array")
     if a.size == 0:
         return a.astype(np.int64) if a.dtype.kind in "biuf" else np.zeros(0, np.int64)
     ok = a.dtype.kind in "biu" or (a.dtype.kind == "f" and bool(np.all(np.isfinite(a)))
@@ -67,7 +69,7 @@ def _labels(op: str, name: str, a: np.ndarray, n_classes: int | None = None) -> 
 def _numbers(op: str, name: str, a: np.ndarray) -> np.ndarray:
     if a.dtype.kind not in "biuf":
         raise DataError(f"{op}: `{name}` must hold numbers. Received dtype {a.dtype}.", argument=name,
-                        received=str(a.dtype))
+                        received=str(a.dtype), fix="pass numeric values (convert text labels to numbers first)")
     return a.astype(np.float64)
 
 
@@ -88,7 +90,8 @@ def log_loss(y_true, proba, eps: float = 1e-12) -> float:
     if p.ndim != 2 or p.shape[0] != t.reshape(-1).shape[0] or t.ndim != 1:
         raise ShapeError(f"{op}: `proba` must be (n, n_classes) for `y_true` of shape (n,). Received "
                          f"proba {shape_str(p.shape)}, y_true {shape_str(t.shape)}.", argument="proba",
-                         received=p.shape)
+                         received=p.shape,
+                         fix="pass probabilities of shape (n, n_classes), one row per label of `y_true`")
     p = _numbers(op, "proba", p)
     lab = _labels(op, "y_true", t, p.shape[1])
     if not lab.size:

@@ -34,6 +34,11 @@ class BatchLoader:
             batched, a random contiguous part of at least ``crop`` (a fraction in
             (0, 1]) of its steps is used instead of the whole; seeded by the
             sampler's seed and epoch. None (default) uses whole sequences.
+
+    Raises:
+        ConfigError: an invalid option (``padding``, ``dtype``, ``value``, ``multiple_of``, ``crop``, ...).
+        DataError: a ``sampler`` built on other lengths than ``seqs``, or an empty sequence without
+            ``allow_empty``.
     """
 
     def __init__(self, data, sampler, *, padding: str = "post", value=0.0, dtype="float32",
@@ -56,6 +61,7 @@ class BatchLoader:
                 sampler.lengths, self.seqs.lengths):
             raise DataError(f"{op}: the sampler was built on other lengths ({sampler.lengths.size} "
                             f"sequences) than these {len(self.seqs)} sequences.", argument="sampler",
+                            received=int(sampler.lengths.size),
                             fix="build the sampler from the same SequenceSet: Sampler(data.lengths, ...)")
         if not allow_empty and len(self.seqs) and self.seqs.lengths.min() == 0:
             i = int(np.argmin(self.seqs.lengths))

@@ -77,6 +77,11 @@ def padding_report(data, *, batch_sizes=(32, 64), token_budgets=(8192, 16384), n
 
     Returns:
         A :class:`PaddingReport`; ``print()`` it for a table, ``.rows`` for data.
+
+    Raises:
+        ConfigError: ``batch_sizes``/``token_budgets`` that are not lists of integers >= 1.
+        ShapeError: lengths that are not 1-D.
+        DataError: lengths of the wrong dtype (not whole numbers) or negative.
     """
     from .._errors import ConfigError, check_int
 
@@ -84,13 +89,13 @@ def padding_report(data, *, batch_sizes=(32, 64), token_budgets=(8192, 16384), n
     for name, seq in (("batch_sizes", batch_sizes), ("token_budgets", token_budgets)):
         if isinstance(seq, (str, bytes)) or not hasattr(seq, "__iter__"):
             raise ConfigError(f"{op}: `{name}` must be a list of integers >= 1. Received: {name}={seq!r}.",
-                              argument=name, received=seq)
+                              argument=name, received=seq, fix=f"pass {name} as a list of whole numbers >= 1")
         for v in seq:
             check_int(op, name, v, minimum=1)
     n_buckets = check_int(op, "n_buckets", n_buckets, minimum=1)
     multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
     seed = check_int(op, "seed", seed, minimum=0)
-    lengths = _lengths_of(data)
+    lengths = _lengths_of(data, "padding_report", "data")
     rows = []
     longest = int(lengths.max()) if lengths.size else 0
     for bs in batch_sizes:

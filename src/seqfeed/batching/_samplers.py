@@ -17,38 +17,47 @@ batch (:class:`BatchLoader`). Every sampler:
 
 from __future__ import annotations
 
+
 import numpy as np
 
 from .._checks import check_float, round_up
-from .._errors import ConfigError, ShapeError, check_int, shape_str
+from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
 
 __all__ = ["Sampler", "FixedSampler", "BucketSampler", "TokenBudgetSampler", "AdaptiveSampler",
            "equal_step_boundaries", "optimal_cuts"]
 
 
-def _lengths_of(data) -> np.ndarray:
+def _lengths_of(data, op: str = "sampler", name: str = "lengths") -> np.ndarray:
+    """``data`` (lengths, or anything with ``.lengths``) as int64 lengths; errors name ``op`` and ``name``."""
     lengths = getattr(data, "lengths", data)
+    whole = "pass one integer length per sequence, or the SequenceSet itself"
     try:
         lengths = np.asarray(lengths)
     except (ValueError, TypeError):
-        raise ConfigError("sampler: `lengths` must be a 1-D integer array (or a SequenceSet).",
-                          argument="lengths", received=type(lengths).__name__) from None
+        raise DataError(f"{op}: `{name}` must be a 1-D integer array (or a SequenceSet).",
+                        argument=name, received=type(lengths).__name__, fix=whole) from None
     if lengths.ndim != 1:
-        raise ShapeError(f"sampler: `lengths` must be a 1-D integer array (or a SequenceSet). "
+        raise ShapeError(f"{op}: `{name}` must be a 1-D integer array (or a SequenceSet). "
                          f"Received shape {shape_str(lengths.shape)}, dtype {lengths.dtype}.",
-                         argument="lengths", received=lengths.shape)
+                         argument=name, received=lengths.shape, fix=whole)
     if lengths.size and lengths.dtype.kind not in "iu":
-        raise ConfigError(f"sampler: `lengths` must hold integers. Received dtype {lengths.dtype}.",
-                          argument="lengths", received=str(lengths.dtype),
-                          fix="pass integer lengths, e.g. np.asarray(lengths, dtype=np.int64), or the "
-                              "SequenceSet itself")
+        raise DataError(f"{op}: `{name}` has the wrong dtype: it must hold integers (step counts). "
+                        f"Received dtype {lengths.dtype}.", argument=name, received=str(lengths.dtype),
+                        fix="pass integer lengths, e.g. np.asarray(lengths, dtype=np.int64), or the "
+                            "SequenceSet itself")
     if lengths.size and lengths.min() < 0:
         i = int(np.argmin(lengths))
-        raise ConfigError(f"sampler: `lengths` must be >= 0; lengths[{i}]={int(lengths[i])}.",
-                          argument="lengths", received=int(lengths[i]), index=i)
+        raise DataError(f"{op}: `{name}` must be >= 0; {name}[{i}]={int(lengths[i])}.",
+                        argument=name, received=int(lengths[i]), index=i, fix=whole)
     if lengths.dtype.kind == "u" and lengths.size and lengths.max() > np.iinfo(np.int64).max:
-        raise ConfigError("sampler: `lengths` are too large.", argument="lengths")
+        raise DataError(f"{op}: `{name}` are too large.", argument=name, received=int(lengths.max()),
+                        fix="pass lengths below 2**63 (they are step counts)")
     return lengths.astype(np.int64, copy=False)
+
+
+def _check_cost(op: str, name: str, value) -> float:
+    """A finite number >= 0 (a cost in padded steps)."""
+    return check_float(op, name, value, low=0, fix=f"pass a non-negative number, e.g. {name}=0")
 
 
 def equal_step_boundaries(lengths, n_buckets: int) -> np.ndarray:
@@ -56,8 +65,14 @@ def equal_step_boundaries(lengths, n_buckets: int) -> np.ndarray:
 
     Bucket ``k`` holds sequences with ``boundaries[k-1] < length <= boundaries[k]``;
     the last boundary is the longest length. Duplicate boundaries are merged.
+
+    Raises:
+        ConfigError: ``n_buckets`` < 1.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
     """
-    lengths = np.sort(np.asarray(lengths, dtype=np.int64))
+    op = "equal_step_boundaries"
+    lengths = np.sort(_lengths_of(lengths, op))
+    n_buckets = check_int(op, "n_buckets", n_buckets, minimum=1)
     if lengths.size == 0:
         return np.zeros(0, dtype=np.int64)
     cum = np.cumsum(lengths)
@@ -139,7 +154,8 @@ class Sampler:
     def load_state_dict(self, state: dict) -> None:
         if not isinstance(state, dict):
             raise ConfigError(f"sampler: `state` must be the dict state_dict() returned. Received type "
-                              f"{type(state).__name__}.", argument="state", received=type(state).__name__)
+                              f"{type(state).__name__}.", argument="state", received=type(state).__name__,
+                              fix="pass the dict that state_dict() returned")
         if state.get("kind") != self.kind or state.get("config") != self._config() or \
                 state.get("n") != int(self.lengths.size) or state.get("seed") != self.seed:
             raise ConfigError(
@@ -151,7 +167,8 @@ class Sampler:
         position = check_int("sampler", "state['position']", state.get("position"), minimum=0)
         if position > len(self.batches(epoch)):
             raise ConfigError(f"sampler: state['position']={position} is past the {len(self.batches(epoch))} "
-                              f"batches of epoch {epoch}.", argument="state", received=position)
+                              f"batches of epoch {epoch}.", argument="state", received=position,
+                              fix="pass a state saved by this sampler over the same lengths and options")
         self.epoch, self.position = epoch, position
 
     def _config(self) -> dict:
@@ -162,7 +179,13 @@ class Sampler:
 
 
 class FixedSampler(Sampler):
-    """Fixed-size batches of ``batch_size`` sequences in random order (no length sorting)."""
+    """Fixed-size batches of ``batch_size`` sequences in random order (no length sorting).
+
+    Raises:
+        ConfigError: ``batch_size`` < 1 or another invalid option.
+        ShapeError: ``lengths`` not 1-D.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
+    """
 
     kind = "fixed"
 
@@ -189,6 +212,11 @@ class BucketSampler(Sampler):
     ``boundaries``). Within a bucket, sequences are sorted by length with random
     tie-breaks and cut into batches, so a batch pads only to its own longest
     member; the batch order is shuffled each epoch.
+
+    Raises:
+        ConfigError: ``batch_size``/``n_buckets`` < 1, or invalid ``boundaries``.
+        ShapeError: ``lengths`` not 1-D.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
     """
 
     kind = "bucket"
@@ -230,6 +258,11 @@ class TokenBudgetSampler(Sampler):
     batch order is shuffled each epoch. A sequence longer than ``max_tokens``
     gets a batch of its own. ``max_batch_size`` caps the batch size (memory,
     optimiser noise).
+
+    Raises:
+        ConfigError: ``max_tokens`` < 1 or another invalid option.
+        ShapeError: ``lengths`` not 1-D.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
     """
 
     kind = "token_budget"
@@ -284,8 +317,21 @@ def optimal_cuts(sorted_lengths, *, max_batch_size: int, step_overhead: float,
 
     Returns:
         int64 cut positions ``[0, c_1, ..., n]``: batch ``k`` is ``[cuts[k], cuts[k + 1])``.
+
+    Raises:
+        ConfigError: ``max_batch_size`` < 1, or a cost that is not a finite number >= 0.
+        DataError: ``sorted_lengths`` not in ascending order, of the wrong dtype or negative.
     """
-    L = np.asarray(sorted_lengths, dtype=np.float64)
+    op = "optimal_cuts"
+    L = _lengths_of(sorted_lengths, op, "sorted_lengths").astype(np.float64)
+    max_batch_size = check_int(op, "max_batch_size", max_batch_size, minimum=1)
+    step_overhead = _check_cost(op, "step_overhead", step_overhead)
+    batch_cost = _check_cost(op, "batch_cost", batch_cost)
+    if L.size > 1 and np.any(np.diff(L) < 0):
+        i = int(np.flatnonzero(np.diff(L) < 0)[0]) + 1
+        raise DataError(f"{op}: `sorted_lengths` must be in ascending order; sorted_lengths[{i}]={int(L[i])} < "
+                        f"sorted_lengths[{i - 1}]={int(L[i - 1])}.", argument="sorted_lengths", received=int(L[i]),
+                        index=i, fix="pass np.sort(lengths)")
     n = L.size
     if n == 0:
         return np.zeros(1, dtype=np.int64)
@@ -325,6 +371,11 @@ class AdaptiveSampler(Sampler):
 
     The batch order is shuffled every epoch; the cuts depend only on the sorted
     lengths and are computed once.
+
+    Raises:
+        ConfigError: ``max_batch_size``/``n_batches`` < 1, or ``step_overhead`` not a finite number >= 0.
+        ShapeError: ``lengths`` not 1-D.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
     """
 
     kind = "adaptive"
@@ -333,7 +384,7 @@ class AdaptiveSampler(Sampler):
                  n_batches: int | None = None, seed: int = 0, shuffle: bool = True):
         self.max_batch_size = check_int("AdaptiveSampler", "max_batch_size", max_batch_size, minimum=1)
         self.n_batches = check_int("AdaptiveSampler", "n_batches", n_batches, minimum=1, allow_none=True)
-        self.step_overhead = check_float("AdaptiveSampler", "step_overhead", step_overhead, low=0)
+        self.step_overhead = _check_cost("AdaptiveSampler", "step_overhead", step_overhead)
         super().__init__(lengths, seed=seed, shuffle=shuffle, drop_last=False)
         srt = np.sort(self.lengths)
         cuts = optimal_cuts(srt, max_batch_size=self.max_batch_size, step_overhead=self.step_overhead)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ConfigError, check_int
-from ._samplers import Sampler
+from ._samplers import Sampler, _lengths_of
 
 __all__ = ["FixedShapeSampler", "ShapeBucketSampler", "shape_boundaries"]
 
@@ -62,11 +62,15 @@ def shape_boundaries(lengths, n_buckets: int) -> np.ndarray:
     400 length quantiles when there are more). The last boundary is the longest
     length.
 
+    Raises:
+        ConfigError: ``n_buckets`` < 1.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
+
     Example:
         >>> shape_boundaries([5, 5, 5, 6, 50, 50], 2).tolist()
         [6, 50]
     """
-    lengths = np.asarray(lengths, dtype=np.int64)
+    lengths = _lengths_of(lengths, "shape_boundaries")
     n_buckets = check_int("shape_boundaries", "n_buckets", n_buckets, minimum=1)
     if lengths.size == 0:
         return np.zeros(0, dtype=np.int64)
@@ -126,6 +130,11 @@ class ShapeBucketSampler(Sampler):
     ``(B_k, T_k)`` the loader pads them to (a bucket's last batch may hold fewer
     than ``B_k`` sequences; the loader adds masked zero-weight filler rows).
 
+    Raises:
+        ConfigError: both ``n_buckets`` and ``boundaries``, or an invalid option.
+        ShapeError: ``lengths`` not 1-D.
+        DataError: ``lengths`` of the wrong dtype (not whole numbers) or negative.
+
     Example:
         >>> s = ShapeBucketSampler([3, 4, 4, 9, 10], batch_size=2, n_buckets=2, seed=0)
         >>> s.boundaries.tolist(), s.shapes()
@@ -146,15 +155,18 @@ class ShapeBucketSampler(Sampler):
         L = self.lengths
         if boundaries is not None:
             if n_buckets is not None:
-                raise ConfigError(f"{op}: pass `n_buckets` or `boundaries`, not both.", argument="boundaries")
+                raise ConfigError(f"{op}: pass `n_buckets` or `boundaries`, not both.", argument="boundaries",
+                                  received=boundaries, fix="pass either n_buckets or boundaries")
             try:
                 b = np.asarray(boundaries, dtype=np.int64).reshape(-1)
             except (TypeError, ValueError):
                 raise ConfigError(f"{op}: `boundaries` must be a list of integers. Received: "
-                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries) from None
+                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries,
+                                  fix="pass boundaries as a list of whole numbers, e.g. [32, 64, 128]") from None
             if b.size and b.min() < 0:
                 raise ConfigError(f"{op}: `boundaries` must be >= 0. Received: {b.tolist()!r:.60}.",
-                                  argument="boundaries", received=b.tolist())
+                                  argument="boundaries", received=b.tolist(),
+                                  fix="pass boundaries as non-negative lengths")
             b = np.unique(b)
             if L.size and (b.size == 0 or b[-1] < L.max()):
                 b = np.append(b, L.max())

@@ -77,6 +77,11 @@ class ShardDataset:
     have served. ``Batch.index`` holds each row's position in
     ``read_shards(shards, split=split)``.
 
+    Raises:
+        ConfigError: an invalid option (``shard_id`` outside 0..num_shards-1, ``batch_size`` < 1, ``scaler``,
+            ...).
+        DataError: ``shards`` is not a readable shards directory (no or a damaged manifest).
+
     Example:
         >>> import tempfile, os
         >>> from seqfeed.sources import write_shards
@@ -101,7 +106,8 @@ class ShardDataset:
         self.shard_id = check_int(OP, "shard_id", shard_id, minimum=0)
         if self.shard_id >= self.num_shards:
             raise ConfigError(f"{OP}: `shard_id` must be in 0..num_shards-1 = 0..{self.num_shards - 1}. "
-                              f"Received: shard_id={shard_id}.", argument="shard_id", received=shard_id)
+                              f"Received: shard_id={shard_id}.", argument="shard_id", received=shard_id,
+                              fix=f"pass shard_id in 0..{self.num_shards - 1}")
         if max_tokens is not None:
             self.max_tokens = check_int(OP, "max_tokens", max_tokens, minimum=1)
             self.batch_size = None
@@ -118,13 +124,15 @@ class ShardDataset:
         self.dtype = check_dtype(OP, dtype)
         if transform is not None and not callable(transform):
             raise ConfigError(f"{OP}: `transform` must be a function SequenceSet -> SequenceSet. "
-                              f"Received {type(transform).__name__}.", argument="transform")
+                              f"Received {type(transform).__name__}.", argument="transform",
+                              received=type(transform).__name__,
+                              fix="pass a callable that takes and returns a SequenceSet, or None")
         if not isinstance(shards, (str, os.PathLike)):
             raise ConfigError(f"{OP}: `shards` must be the path of a shards directory. Received "
                               f"{type(shards).__name__}.", argument="shards", received=type(shards).__name__,
                               fix="make shards with `seqfeed pack` or seqfeed.sources.write_shards")
         self.path = os.fspath(shards)
-        self.manifest = load_manifest(self.path, OP)
+        self.manifest = load_manifest(self.path, OP, "shards")
         self.shuffle, self.padding, self.split = bool(shuffle), padding, split
         self.equal_steps = self.num_shards > 1 if equal_steps is None else bool(equal_steps)
         self.feature_names = [f["name"] for f in self.manifest["features"]]
@@ -147,7 +155,8 @@ class ShardDataset:
         self.scaler = self.manifest_scaler() if isinstance(scaler, str) and scaler == "manifest" else scaler
         if isinstance(scaler, str) and scaler != "manifest":
             raise ConfigError(f"{OP}: `scaler` must be None, a Standardizer or 'manifest'. Received: "
-                              f"scaler={scaler!r}.", argument="scaler", received=scaler)
+                              f"scaler={scaler!r}.", argument="scaler", received=scaler,
+                              fix="pass scaler=None, a fitted Standardizer or 'manifest'")
         self.transform = transform
         self._lengths_cache: OrderedDict = OrderedDict()
         self._survey()

@@ -15,7 +15,7 @@ import warnings
 
 from .._errors import SeqfeedError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "cli_words", "flag_for", "hint_for", "FLAGS"]
 
 EXAMPLES = """\
 examples:
@@ -175,6 +175,8 @@ def _add_model_parsers(sub) -> None:
 
 
 TF_COMMANDS = ("train", "evaluate", "predict", "demo")
+# The one mapping from the library's parameter names (a SeqfeedError's `argument`) to this CLI's flags and
+# positional arguments; the hints and the rewording of Python keyword arguments both use it.
 FLAGS = {"id": "--id", "time": "--time", "target": "--target", "features": "--features", "nan": "--nan",
          "duplicates": "--duplicates", "level": "--task", "task": "--task", "source": "DATA", "data": "DATA",
          "path": "MODEL_DIR", "memory": "--memory", "engine": "--engine"}
@@ -272,6 +274,28 @@ def cli_words(text: str) -> str:
     return re.sub(r"  +", " ", text).strip()
 
 
+def flag_for(argument: str | None) -> str | None:
+    """The CLI's name (``--nan``, ``DATA``) for a library parameter name, per :data:`FLAGS`.
+
+    An ``argument`` that already is a CLI name (``--out``, ``MODEL_DIR``: raised by the CLI's own
+    checks) is returned as it is; a parameter the CLI does not expose gives None.
+    """
+    if not argument:
+        return None
+    if argument.startswith("-") or argument.isupper():
+        return argument
+    return FLAGS.get(argument)
+
+
+def hint_for(e: SeqfeedError, command: str | None = None) -> str:
+    """The hint line for error ``e``: its ``fix`` in CLI words, naming the flag of its ``argument``."""
+    hint = cli_words(" ".join(e.fix.split()))
+    flag = flag_for(e.argument)
+    if flag and flag.startswith("--") and flag not in hint:
+        hint = f"{hint} (check {flag}" + (f"; see 'seqfeed {command} --help')" if command else ")")
+    return hint
+
+
 def _print_error(command: str, head: str, hint: str | None) -> None:
     head = re.sub(r"^seqfeed(\.keras\.train| \w+)?: ", "", " ".join(head.split()))
     if not hint:
@@ -334,12 +358,7 @@ def main(argv=None) -> int:
         except SeqfeedError as e:
             if args.debug:
                 raise
-            head, _, fix = str(e).partition(" Fix: ")
-            fix = fix or e.fix
-            flag = FLAGS.get(e.argument or "", e.argument if (e.argument or "").startswith("-") else None)
-            if not fix and flag:
-                fix = f"check {flag} (see 'seqfeed {args.command} --help')"
-            _print_error(args.command, head, fix)
+            _print_error(args.command, e.message, hint_for(e, args.command))
             return 2
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as e:
             if args.debug:

@@ -38,30 +38,23 @@ def _load_with_findings(args, *, details: bool = False):
             try:
                 loaded = load(args.data, task=task, options=opts)
             except SeqfeedError as e:
-                head, _, fix = str(e).partition(" Fix: ")
-                low = head.lower()
-                if ("nan" in low or "inf" in low or "null" in low) and opts.get("nan") == "error" \
-                        and e.argument != opts.get("target"):
+                head, note = e.message, _WORKAROUNDS.get(e.code)
+                if e.code == "not_finite" and opts.get("nan") == "error":
                     opts["nan"] = "drop"
-                    head += " (worked around here: rows with NaN/inf left out, as --nan drop does)"
-                elif "varies within" in low and task is None:
+                elif e.code == "target_varies" and task is None:
                     task = "tag"
-                    head += " (read here as one target per step, as --task tag does)"
-                elif ("repeats" in low or "duplicate" in low) and "column name" not in low \
-                        and opts.get("duplicates", "error") == "error":
+                elif e.code == "duplicate_time" and opts.get("duplicates", "error") == "error":
                     opts["duplicates"] = "first"
-                    head += " (worked around here: the first of the repeated rows kept, as --duplicates first does)"
                 else:
                     raise
-                findings.append((_cli.cli_words(head), _cli.cli_words(fix or e.fix or "")))
+                findings.append((_cli.cli_words(f"{head} ({note})"), _cli.hint_for(e)))
                 continue
         for w in caught:
             if issubclass(w.category, SeqfeedWarning):
-                msg = str(w.message)
                 fix = ""
-                if "non-numeric" in msg:
+                if getattr(w.message, "code", None) == "non_numeric_column":
                     fix = "convert those columns to numbers, or choose the feature columns with --features"
-                findings.append((_cli.cli_words(msg), fix))
+                findings.append((_cli.cli_words(str(w.message)), fix))
         if loaded.dropped_ids:
             ids = loaded.dropped_ids
             target = opts.get("target")
@@ -69,7 +62,16 @@ def _load_with_findings(args, *, details: bool = False):
                              f"empty): {id_list(ids)} (left out here; training stops on them unless "
                              f"--drop-missing-targets)", "fill those targets, or pass --drop-missing-targets"))
         return loaded, (findings if details else [m for m, _ in findings])
-    raise SeqfeedError(findings[-1][0])
+    raise SeqfeedError(f"the data still has problems after {len(findings)} work-arounds: {findings[-1][0]}",
+                       argument="data", received=args.data, fix=findings[-1][1] or "correct the data first")
+
+
+# what inspect does when reading stops on one of these problems (it reports the problem and reads on)
+_WORKAROUNDS = {
+    "not_finite": "worked around here: rows with NaN/inf left out, as --nan drop does",
+    "target_varies": "read here as one target per step, as --task tag does",
+    "duplicate_time": "worked around here: the first of the repeated rows kept, as --duplicates first does",
+}
 
 
 def _length_stats(L: np.ndarray) -> dict:
@@ -82,7 +84,6 @@ def _length_stats(L: np.ndarray) -> dict:
 
 def inspect_data(args) -> dict:
     from ..batching import BucketSampler, padding_report
-    from ..transforms._restructure import describe_restructure, frame_lengths
     from ..keras import LONG, restructure_candidates
 
     loaded, findings = _load_with_findings(args)
@@ -124,10 +125,10 @@ def inspect_data(args) -> dict:
     if median > LONG:
         options = []
         for spec in restructure_candidates(median):
-            L2 = frame_lengths(L, spec["size"])
-            F2 = s.n_features * (spec["size"] if spec["kind"] == "frame" else 5 if spec["kind"] == "summary" else 1)
+            L2 = spec.steps(L)
+            F2 = spec.n_features(s.n_features)
             padded = sum(int(L2[b].max()) * b.size for b in BucketSampler(L2, batch_size=bs).batches())
-            options.append({"restructure": describe_restructure(spec), "spec": spec,
+            options.append({"restructure": spec.describe(), "spec": str(spec),
                             "median_time_steps": float(np.median(L2)), "features": F2,
                             "padded_steps_per_epoch": int(padded)})
         raw_padded = sum(int(L[b].max()) * b.size for b in BucketSampler(L, batch_size=bs).batches())
@@ -184,6 +185,31 @@ def run_inspect(args) -> int:
         raise ConfigError(f"seqfeed inspect: --batch-size must be between 1 and 1,000,000. Received "
                           f"{args.batch_size}.", argument="--batch-size", received=args.batch_size,
                           fix="pass --batch-size 32, the batch size you mean to train with")
+    from ..sources._shards import is_shards
+
+    if is_shards(args.data):  # summarised from the manifest, lengths and targets; values never read
+        from ..sources._shards import describe_shards, format_shards_summary, shard_lengths
+
+        from ..batching import BucketSampler, padding_report
+
+        info, L, bs = describe_shards(args.data), shard_lengths(args.data), args.batch_size
+        info["padding_report"] = padding_report(L, batch_sizes=(bs,), token_budgets=(
+            bs * max(int(np.median(L)), 1),)).rows if L.size else []
+        if args.plot:
+            from ._plots import lengths_histogram
+
+            lengths_histogram(Path(args.plot), L, BucketSampler(L, batch_size=bs).boundaries.tolist())
+            info["plot"] = args.plot
+        if args.json:
+            print(json.dumps(info, default=str))
+            return 0
+        print(format_shards_summary(info))
+        if info["padding_report"]:
+            from ..batching import PaddingReport
+
+            print("\npadding report (real steps / padded steps = efficiency):\n  "
+                  + str(PaddingReport(info["padding_report"])).replace("\n", "\n  "))
+        return 0
     info = inspect_data(args)
     boundaries = info.pop("_boundaries")
     if args.plot:

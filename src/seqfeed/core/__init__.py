@@ -3,11 +3,11 @@
 Besides the public API (re-exported by ``seqfeed``), the building blocks the other subpackages
 use: ``gather_index`` and ``check_numeric`` (ragged index arithmetic, the numeric-dtype check),
 ``pad_set`` (`pad` on a validated set, for batch loaders), ``SetPadder`` (batch after batch of one
-set, one compiled call each, for batch loaders) and ``check_dtype``/``check_value`` (the padding
-options' checks).
+set, one compiled call each, for batch loaders), ``check_dtype``/``check_value`` (the padding
+options' checks) and ``check_padded`` (a padded ``(x, mask)`` pair's shapes).
 """
 
-from ._batch import Batch
+from ._batch import Batch, check_padded
 from ._convert import as_sequence_set
 from ._copy import SetPadder
 from ._explain import Diagnosis, explain
@@ -17,5 +17,5 @@ from ._ragged import check_numeric, gather_index
 from ._sequence_set import SequenceSet
 
 __all__ = ["Batch", "SequenceSet", "as_lstm_input", "as_sequence_set", "pad", "pad_sequences",
-           "explain", "Diagnosis", "SetPadder", "check_dtype", "check_numeric", "check_value", "gather_index",
-           "pad_set"]
+           "explain", "Diagnosis", "SetPadder", "check_dtype", "check_numeric", "check_padded", "check_value",
+           "gather_index", "pad_set"]

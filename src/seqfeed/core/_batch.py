@@ -6,9 +6,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._errors import ShapeError, check_choice, shape_str
 from ._sequence_set import SequenceSet
 
-__all__ = ["Batch"]
+__all__ = ["Batch", "check_padded"]
+
+
+def check_padded(op: str, x, mask):
+    """``(x, mask)`` as arrays if ``x`` is ``(B, T, F)`` and ``mask`` bool ``(B, T)``, else a ShapeError."""
+    x, mask = np.asarray(x), np.asarray(mask)
+    if x.ndim != 3:
+        raise ShapeError(f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape "
+                         f"{shape_str(x.shape)}.", argument="x", received=x.shape,
+                         fix="pass x of shape (batch, time_steps, features), with its mask")
+    if mask.shape != x.shape[:2] or mask.dtype != bool:
+        raise ShapeError(f"{op}: `mask` must be bool with shape {shape_str(x.shape[:2])} (True on real steps). "
+                         f"Received dtype {mask.dtype}, shape {shape_str(mask.shape)}.", argument="mask",
+                         received=mask.shape, fix="pass the bool mask of x's first two axes (True on real steps)")
+    return x, mask
 
 
 @dataclass(eq=False)
@@ -31,6 +46,10 @@ class Batch:
         padding: ``"post"`` (real steps first, the cuDNN layout) or ``"pre"``.
         sample_weight: optional ``(B,)`` or ``(B, T)`` weights (per-step targets
             get the mask as weights).
+
+    Raises:
+        ShapeError: ``x`` not 3-D, or ``mask``/``lengths`` that do not match its first axes.
+        ConfigError: ``padding`` not 'pre' or 'post'.
     """
 
     x: np.ndarray
@@ -40,6 +59,17 @@ class Batch:
     index: np.ndarray | None = None
     padding: str = "post"
     sample_weight: np.ndarray | None = None
+
+    def __post_init__(self):
+        """Shapes checked once (cheap: no values are read)."""
+        op = "Batch"
+        x, mask = check_padded(op, self.x, self.mask)
+        lengths = np.asarray(self.lengths)
+        if lengths.shape != x.shape[:1]:
+            raise ShapeError(f"{op}: `lengths` must have one entry per row {shape_str(x.shape[:1])}. Received "
+                             f"shape {shape_str(lengths.shape)}.", argument="lengths", received=lengths.shape,
+                             fix="pass the real steps of each row")
+        check_choice(op, "padding", self.padding, ("pre", "post"))
 
     batch_size = property(lambda self: int(self.x.shape[0]), doc="``B``: rows (sequences) in the batch.")
     time_steps = property(lambda self: int(self.x.shape[1]), doc="``T``: time steps after padding.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, shape_str
@@ -30,6 +32,12 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     ``input_padding`` is the side of the padding in a dense input (``"auto"``: read
     off ``mask``, ``"post"`` with ``lengths``). ``_op`` is private: the name of the
     calling operation, used in error messages.
+
+    Raises:
+        ConfigError: an option is invalid, or ``data`` is of a type that holds no sequences.
+        ShapeError: ``data`` is a scalar or has a shape that is not a sequence input; ``lengths``/``mask`` do
+            not match it.
+        DataError: non-numeric values, or ``lengths`` that are not whole numbers within the time axis.
     """
     op = _op
     if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
@@ -57,11 +65,13 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
         if data.ndim > 4:
             raise ShapeError(f"{op}: `data` has {data.ndim} dimensions, shape {shape_str(data.shape)}; "
                              f"an LSTM input is 3-D (batch, time_steps, features).",
-                             argument="data", received=data.shape)
+                             argument="data", received=data.shape,
+                             fix="pass (batch, time_steps, features), a 2-D array with `layout`, or a list of sequences")
         if data.ndim == 3 or (data.ndim == 2 and layout == "batch_time"):
             if data.ndim == 3 and layout is not None:
                 raise ConfigError(f"{op}: `layout` is for 2-D arrays; a 3-D array is always "
-                                  f"(batch, time_steps, features).", argument="layout")
+                                  f"(batch, time_steps, features).", argument="layout",
+                                  fix="leave out `layout` for a 3-D array")
             check_numeric(op, "data", data)
             if data.ndim == 2:
                 data = data[:, :, None]
@@ -99,7 +109,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
             return SequenceSet(data.reshape(-1, 1), np.array([0, data.shape[0]], dtype=np.int64),
                                targets=targets, ids=ids)
         raise ShapeError(f"{op}: `data` is a scalar ({data!r}); an LSTM needs a sequence.",
-                         argument="data", received=())
+                         argument="data", received=(), fix="pass an array with a time axis, e.g. shape (T,) or (T, F)")
     if isinstance(data, (list, tuple)) or (isinstance(data, np.ndarray) and data.dtype == object):
         values, offsets = _list_to_values(op, data)
         return SequenceSet(values, offsets, targets=targets, ids=ids)
@@ -107,6 +117,9 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
         return as_sequence_set(np.asarray(data.numpy()), lengths=lengths, mask=mask,
                                input_padding=input_padding, layout=layout, targets=targets, ids=ids,
                                _op=op)
+    if isinstance(data, numbers.Number):
+        raise ShapeError(f"{op}: `data` is a scalar ({data!r}); an LSTM needs a sequence.", argument="data",
+                         received=(), fix="pass an array with a time axis, e.g. shape (T,) or (T, F)")
     raise ConfigError(f"{op}: cannot read sequences from a {type(data).__name__}.", argument="data",
                       received=type(data).__name__,
                       fix="pass a NumPy array, a list of arrays, an Arrow list column or a SequenceSet")

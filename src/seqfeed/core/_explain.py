@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._errors import shape_str
+from .._errors import check_choice, shape_str
 
 __all__ = ["explain", "Diagnosis"]
 
@@ -83,10 +83,16 @@ def explain(data, *, layout: str | None = None) -> Diagnosis:
     NaN/inf (with the first sequence and step), non-numeric dtypes, empty
     sequences and sequences whose feature counts differ.
 
+    Raises:
+        ConfigError: ``layout`` is not None, 'time_features' or 'batch_time' (bad data itself is reported,
+            never raised).
+
     Example:
         >>> print(explain(np.zeros((3, 15, 1, 1))).problems[0][1])
         drop the extra axis: x = np.squeeze(x, axis=-1) gives (3, 15, 1)
     """
+    if layout is not None:
+        check_choice("explain", "layout", layout, ("time_features", "batch_time"))
     try:
         return _explain(data, layout)
     except Exception as e:  # noqa: BLE001 - documented never to raise: report instead

@@ -28,6 +28,11 @@ def as_lstm_input(data, *, layout: str | None = None, lengths=None, mask=None,
     * a list of variable-length sequences, an Arrow list column or a
       :class:`SequenceSet` is padded (see :func:`seqfeed.pad` for the options).
 
+    Raises:
+        ConfigError: an option is invalid (``layout``, ``padding``, ``truncating``, ``maxlen``, ...).
+        ShapeError: ``data`` has a shape that cannot be read as sequences (e.g. 4-D or more).
+        DataError: non-numeric values, or ``lengths`` that are not whole numbers within the time axis.
+
     Example:
         >>> as_lstm_input(np.arange(10.0)).x.shape
         (1, 10, 1)

@@ -30,7 +30,8 @@ def check_dtype(op: str, dtype) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         raise ConfigError(f"{op}: `dtype` is not a NumPy dtype. Received: dtype={dtype!r}.",
-                          argument="dtype", received=dtype) from None
+                          argument="dtype", received=dtype,
+                          fix="pass a NumPy dtype such as 'float32' or 'int32'") from None
     if dt.kind not in "biuf":
         raise ConfigError(
             f"{op}: `dtype` must be a numeric dtype (bool, int, uint, float). Received: dtype={dtype!r}.",
@@ -45,7 +46,7 @@ def check_value(op: str, value, dt: np.dtype):
         return value
     if not isinstance(value, numbers.Real):
         raise ConfigError(f"{op}: `value` must be a number. Received: value={value!r}.",
-                          argument="value", received=value)
+                          argument="value", received=value, fix="pass a number such as value=0.0")
     if dt.kind in "iub":
         if not math.isfinite(float(value)) or float(value) != int(value):
             raise ConfigError(
@@ -57,7 +58,8 @@ def check_value(op: str, value, dt: np.dtype):
             if not info.min <= int(value) <= info.max:
                 raise ConfigError(
                     f"{op}: `value`={value!r} is outside the range of {dt} ({info.min}..{info.max}).",
-                    argument="value", received=value)
+                    argument="value", received=value,
+                    fix=f"pass a value within {info.min}..{info.max}, or a wider dtype")
     return value
 
 
@@ -163,7 +165,8 @@ def _check_int_cast(op: str, a: np.ndarray, dt: np.dtype, where: str, index=None
 def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     if not isinstance(out, np.ndarray):
         raise ConfigError(f"{op}: `out` must be a NumPy array. Received type {type(out).__name__}.",
-                          argument="out", received=type(out).__name__)
+                          argument="out", received=type(out).__name__,
+                          fix="pass a NumPy array to write into, or leave out `out`")
     if out.dtype != dt:
         raise ConfigError(f"{op}: `out` has dtype {out.dtype} but dtype={str(dt)!r} was requested.",
                           argument="out", received=str(out.dtype),
@@ -221,6 +224,12 @@ def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: s
         ``y`` the set's targets (per-step targets padded to ``(B, T, ...)`` with a
         mask ``sample_weight``), ``index`` ``arange(B)``.
 
+    Raises:
+        ConfigError: an option out of range or not one of its choices (``maxlen`` < 0,
+            ``padding``/``truncating`` not 'pre'/'post', ``dtype``, ``value``).
+        ShapeError: sequences whose steps have different feature shapes (names the first one).
+        DataError: a sequence that does not hold numbers, or NaN/inf where the dtype is an integer one.
+
     Example:
         >>> b = pad([[1.0, 0.0, 2.0], [0.0]])
         >>> b.x[..., 0]
@@ -237,7 +246,8 @@ def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: s
     maxlen = check_int(op, "maxlen", maxlen, minimum=0, allow_none=True)
     multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
     if maxlen is not None and multiple_of is not None:
-        raise ConfigError(f"{op}: pass `maxlen` or `multiple_of`, not both.", argument="multiple_of")
+        raise ConfigError(f"{op}: pass `maxlen` or `multiple_of`, not both.", argument="multiple_of",
+                          received=multiple_of, fix="pass either maxlen or multiple_of")
     dt = check_dtype(op, dtype)
     value = check_value(op, value, dt)
 
@@ -401,6 +411,11 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 
     Unlike :func:`pad`, this returns only the array: build the mask from lengths
     with :func:`pad` when you need one.
+
+    Raises:
+        ConfigError: ``sequences`` is not a list, or an option is invalid (``maxlen``, ``dtype``, ``padding``,
+            ``truncating``, ``value``).
+        DataError: a sequence whose values cannot be cast to ``dtype`` (text, NaN into an integer dtype).
     """
     op = "pad_sequences"
     check_choice(op, "padding", padding, _SIDES)
@@ -409,7 +424,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         maxlen = check_int(op, "maxlen", maxlen, minimum=0)
     if not hasattr(sequences, "__len__") or isinstance(sequences, (str, bytes)):
         raise ConfigError(f"{op}: `sequences` must be a list of sequences. Received type "
-                          f"{type(sequences).__name__}.", argument="sequences",
+                          f"{type(sequences).__name__}.", argument="sequences", received=type(sequences).__name__,
                           fix="pass a list (e.g. `list(generator)`)")
     try:
         if dtype is None:
@@ -417,12 +432,14 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         np_dtype = np.dtype(dtype)
     except TypeError:
         raise ConfigError(f"{op}: `dtype` is not a NumPy dtype. Received: dtype={dtype!r}.",
-                          argument="dtype", received=dtype) from None
+                          argument="dtype", received=dtype,
+                          fix="pass a NumPy dtype such as 'float32' or 'int32'") from None
     is_str_dtype = dtype is object or np.issubdtype(np_dtype, np.str_) or np.issubdtype(
         np_dtype, np.bytes_)
     if not isinstance(value, (str, bytes, numbers.Number)):
         raise ConfigError(f"{op}: `value` must be a number (or a str with dtype=object). "
-                          f"Received: value={value!r:.40}.", argument="value", received=value)
+                          f"Received: value={value!r:.40}.", argument="value", received=value,
+                          fix="pass a number such as value=0.0")
     if np_dtype.kind in "iub" and isinstance(value, numbers.Real):
         v = float(value)
         lo, hi = (0, 1) if np_dtype.kind == "b" else (np.iinfo(np_dtype).min, np.iinfo(np_dtype).max)
@@ -492,7 +509,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             arr = np.asarray(trunc, dtype=dtype)
         except (ValueError, TypeError, OverflowError) as e:
             raise DataError(f"{op}: `sequences[{i}]` cannot be converted to dtype {x.dtype}: {e}.",
-                            argument="sequences", index=i) from None
+                            argument="sequences", index=i, received=repr(trunc)[:60],
+                            fix="convert that sequence to numbers first, or pass a dtype that holds its values") from None
         if arr.shape[1:] != step_shape:
             raise ShapeError(
                 f"{op}: `sequences[{i}]` has step shape {shape_str(arr.shape[1:])}, "

@@ -58,20 +58,21 @@ def _check_lengths(op: str, lengths, B: int, T: int) -> np.ndarray:
     if lengths.shape != (B,):
         raise ShapeError(
             f"{op}: `lengths` must have shape ({B},), one per row. Received shape {shape_str(lengths.shape)}.",
-            argument="lengths", received=lengths.shape)
+            argument="lengths", received=lengths.shape, fix=f"pass one length per row of x ({B},)")
     if lengths.dtype.kind not in "iu":
         if lengths.dtype.kind == "f" and np.all(np.isfinite(lengths)) and np.all(lengths == np.round(lengths)):
             lengths = lengths.astype(np.int64)
         else:
-            raise ConfigError(f"{op}: `lengths` must be integers. Received dtype {lengths.dtype}.",
-                              argument="lengths", received=str(lengths.dtype))
+            raise DataError(f"{op}: `lengths` has the wrong dtype: it must hold whole numbers (step counts). "
+                            f"Received dtype {lengths.dtype}.", argument="lengths", received=str(lengths.dtype),
+                            fix="pass integer lengths, e.g. np.asarray(lengths, dtype=np.int64)")
     lengths = lengths.astype(np.int64, copy=False)
     bad = np.flatnonzero((lengths < 0) | (lengths > T))
     if bad.size:
         i = int(bad[0])
         raise DataError(
             f"{op}: `lengths[{i}]`={int(lengths[i])} is outside 0..{T} (the array has {T} time steps).",
-            argument="lengths", received=int(lengths[i]), index=i)
+            argument="lengths", received=int(lengths[i]), index=i, fix=f"pass lengths in 0..{T} (real steps per row)")
     return lengths
 
 
@@ -94,7 +95,8 @@ def _list_arrays(op: str, sequences, name: str = "data"):
             sequences = list(sequences)
         except TypeError:
             raise ConfigError(f"{op}: `{name}` must be a list of arrays. Received type "
-                              f"{type(sequences).__name__}.", argument=name) from None
+                              f"{type(sequences).__name__}.", argument=name,
+                              fix="pass a list (or tuple) of arrays, one per sequence") from None
     arrs = []
     for i, s in enumerate(sequences):
         if type(s) is np.ndarray:
@@ -182,13 +184,15 @@ def _lengths_from_mask(op: str, mask, shape, padding: str):
     B, T = shape
     if m.shape != (B, T):
         raise ShapeError(f"{op}: `mask` must have shape ({B}, {T}) to match x. Received shape "
-                         f"{shape_str(m.shape)}.", argument="mask", received=m.shape)
+                         f"{shape_str(m.shape)}.", argument="mask", received=m.shape,
+                         fix="pass a bool mask of shape (batch, time_steps), the same as x's first two axes")
     if m.dtype != bool:
         if m.dtype.kind in "iuf" and np.isin(m, (0, 1)).all():
             m = m.astype(bool)
         else:
             raise ConfigError(f"{op}: `mask` must be boolean (True on real steps). Received dtype "
-                              f"{m.dtype}.", argument="mask", received=str(m.dtype))
+                              f"{m.dtype}.", argument="mask", received=str(m.dtype),
+                              fix="pass a bool mask (True on real steps), e.g. mask.astype(bool)")
     lengths = m.sum(axis=1, dtype=np.int64)
     steps = np.arange(T)
     post_ok = (m == (steps < lengths[:, None])).all(axis=1)
@@ -235,7 +239,7 @@ def _arrow_to_values(op: str, array):
         raise ConfigError(
             f"{op}: the Arrow array must be a list column (list<number> or "
             f"list<fixed_size_list<number, F>>). Received type {t}.", argument="array",
-            received=str(t))
+            received=str(t), fix="pass a list<number> or list<fixed_size_list<number, F>> Arrow column")
     if array.null_count:
         i = int(np.flatnonzero(np.asarray(array.is_null()))[0])
         raise DataError(f"{op}: sequence {i} is null.", argument="array", index=i,
@@ -250,7 +254,7 @@ def _arrow_to_values(op: str, array):
             k = int(np.flatnonzero(np.asarray(child.is_null()))[0])
             i = int(np.searchsorted(offsets, k, side="right") - 1)
             raise DataError(f"{op}: step {k - offsets[i]} of sequence {i} is null.",
-                            argument="array", index=i)
+                            argument="array", index=i, fix="fill or drop the null steps before converting")
         inner = child.flatten()
     elif pa.types.is_list(vt) or pa.types.is_large_list(vt):
         raise ConfigError(
@@ -264,7 +268,8 @@ def _arrow_to_values(op: str, array):
     if not (pa.types.is_integer(inner.type) or pa.types.is_floating(inner.type)
             or pa.types.is_boolean(inner.type)):
         raise DataError(f"{op}: values must be numeric. Received Arrow type {inner.type}.",
-                        argument="array", received=str(inner.type))
+                        argument="array", received=str(inner.type),
+                        fix="cast the Arrow list values to a numeric type first")
     if inner.null_count:
         k = int(np.flatnonzero(np.asarray(inner.is_null()))[0]) // F
         i = int(np.searchsorted(offsets, k, side="right") - 1)

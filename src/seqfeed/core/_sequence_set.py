@@ -44,6 +44,12 @@ class SequenceSet:
     The set never copies or modifies the arrays it is given; it keeps read-only
     views of them, so indexing a sequence returns a read-only view.
 
+    Raises:
+        ShapeError: ``offsets`` not 1-D, not ending at ``len(values)``; per-sequence fields of the wrong
+            length.
+        ConfigError: ``offsets`` that are not integers.
+        DataError: decreasing ``offsets`` (a negative sequence length) or non-numeric ``values``.
+
     Example:
         >>> s = SequenceSet.from_sequences([[1.0, 2.0, 3.0], [4.0]])
         >>> s.lengths
@@ -80,12 +86,13 @@ class SequenceSet:
             raise ShapeError(
                 f"{op}: `offsets` must be 1-D with n + 1 >= 1 entries. "
                 f"Received shape {shape_str(offsets.shape)}.",
-                argument="offsets", received=offsets.shape,
+                argument="offsets", received=offsets.shape, fix="pass offsets of shape (n + 1,) starting at 0"
             )
         if offsets.dtype.kind not in "iu":
             raise ConfigError(
                 f"{op}: `offsets` must be integers. Received dtype {offsets.dtype}.",
                 argument="offsets", received=str(offsets.dtype),
+                fix="pass integer offsets, e.g. np.asarray(offsets, dtype=np.int64)"
             )
         offsets = offsets.astype(np.int64, copy=False)
         if offsets[0] != 0:
@@ -102,12 +109,14 @@ class SequenceSet:
                 f"{op}: `offsets` must be non-decreasing; offsets[{i + 1}]={int(offsets[i + 1])} "
                 f"< offsets[{i}]={int(offsets[i])} (sequence {i} would have a negative length).",
                 argument="offsets", received=int(offsets[i + 1]), index=i,
+                fix="pass non-decreasing offsets (each sequence's end >= its start)"
             )
         if offsets[-1] != values.shape[0]:
             raise ShapeError(
                 f"{op}: `offsets[-1]` must equal len(values). Received offsets[-1]={int(offsets[-1])}, "
                 f"values shape {shape_str(values.shape)}.",
                 argument="offsets", received=int(offsets[-1]),
+                fix="pass offsets whose last entry is the number of steps in values"
             )
         n = offsets.shape[0] - 1
         self.values = _readonly(values)
@@ -122,7 +131,7 @@ class SequenceSet:
                 raise ShapeError(
                     f"{op}: `feature_names` has {len(feature_names)} names for "
                     f"{values.shape[1]} features.",
-                    argument="feature_names", received=len(feature_names),
+                    argument="feature_names", received=len(feature_names), fix="pass one name per feature, or None"
                 )
         self.feature_names = feature_names
 
@@ -135,7 +144,7 @@ class SequenceSet:
             raise ShapeError(
                 f"SequenceSet: `{name}` must have one entry per {what[:-1]} ({n}). "
                 f"Received shape {shape_str(arr.shape)}.",
-                argument=name, received=arr.shape,
+                argument=name, received=arr.shape, fix=f"pass one entry per {what[:-1]} ({n}), or None"
             )
         return _readonly(arr)
 
@@ -158,6 +167,7 @@ class SequenceSet:
                         f"SequenceSet.from_sequences: `step_targets[{i}]` has shape "
                         f"{shape_str(t.shape)} but sequence {i} has {offsets[i + 1] - offsets[i]} steps.",
                         argument="step_targets", received=t.shape, index=i,
+                        fix="pass one step target per step of each sequence"
                     )
             step_targets = np.concatenate(parts) if parts else np.zeros((0,))
         return cls(values, offsets, targets=targets, step_targets=step_targets, ids=ids,
@@ -186,15 +196,17 @@ class SequenceSet:
         if x.ndim != 3:
             raise ShapeError(
                 f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape {shape_str(x.shape)}.",
-                argument="x", received=x.shape,
+                argument="x", received=x.shape, fix="pass x of shape (batch, time_steps, features)"
             )
         check_numeric(op, "x", x)
         B, T, F = x.shape
         if F == 0:
             raise ShapeError(f"{op}: `x` has 0 features per step (shape {shape_str(x.shape)}); an "
-                             f"LSTM needs at least one.", argument="x", received=x.shape)
+                             f"LSTM needs at least one.", argument="x", received=x.shape,
+                             fix="pass at least one feature per step")
         if lengths is not None and mask is not None:
-            raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask")
+            raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask",
+                              received="lengths and mask", fix="pass either lengths or mask")
         if mask is not None:
             lengths = _lengths_from_mask(op, mask, (B, T), input_padding)
         elif lengths is not None:
@@ -257,7 +269,7 @@ class SequenceSet:
             i = int(key)
             if not -n <= i < n:
                 raise IndexRangeError(f"SequenceSet index {i} is out of range for {n} sequences.",
-                                      argument="key", received=i, index=i,
+                                      argument="key", received=i, index=i if i >= 0 else None,
                                       fix=f"use an index in -{n}..{n - 1}")
             i %= n
             return self.values[self.offsets[i]:self.offsets[i + 1]]
@@ -285,7 +297,8 @@ class SequenceSet:
         for i, s in enumerate(sets):
             if s.n_features != f0:
                 raise ShapeError(f"{op}: set {i} has {s.n_features} features; set 0 has {f0}.",
-                                 argument="sets", received=s.n_features, index=i)
+                                 argument="sets", received=s.n_features, index=i,
+                                 fix="concatenate sets with the same features (columns), in the same order")
             for field in ("targets", "step_targets", "ids"):
                 if (getattr(s, field) is None) != (getattr(sets[0], field) is None):
                     raise DataError(f"{op}: set {i} {'lacks' if getattr(s, field) is None else 'has'} "

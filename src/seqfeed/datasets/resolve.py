@@ -313,7 +313,7 @@ def _load_table(path: Path, spec: str, task, o: dict) -> Loaded:
     try:
         seqs = read_table(path, **kw)
     except DataError as e:
-        if target is None or e.argument != target or not _is_missing_target_error(e):
+        if target is None or e.argument != "target" or not _is_missing_target_error(e):
             raise
         missing = missing_target_ids(path, o["id"], target)
         if not missing:
@@ -342,8 +342,7 @@ def _numeric_columns(path) -> list[str]:
 
 
 def _is_missing_target_error(e) -> bool:
-    low = str(e).lower()
-    return "null" in low or "nan" in low or "missing" in low
+    return e.code == "missing_target"
 
 
 def missing_target_ids(path, id_col: str, target: str) -> list:
@@ -428,7 +427,8 @@ def _load_bundled(spec: str, task) -> Loaded:
     if name == "japanese_vowels":
         if split not in ("", "train", "test"):
             raise ConfigError(f"seqfeed: japanese_vowels has splits 'train' and 'test'. Received {split!r}.",
-                              argument="data", received=spec)
+                              argument="data", received=spec,
+                              fix="use japanese_vowels:train or japanese_vowels:test")
         train, test = japanese_vowels()
         if split == "test":
             return Loaded(test, spec, {"format": "bundled", "name": name})

@@ -73,13 +73,13 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     dropout = check_float(op, "dropout", dropout, low=0, high=1, high_open=True)
     if task in ("classify", "tag") and n_outputs < 2:
         raise ConfigError(f"{op}: task={task!r} needs n_outputs >= 2 classes. Received: n_outputs={n_outputs}.",
-                          argument="n_outputs", received=n_outputs)
+                          argument="n_outputs", received=n_outputs, fix="pass n_outputs >= 2 (the number of classes)")
     if task == "tag" and conv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; conv_stride must be 1.",
-                          argument="conv_stride", received=conv_stride)
+                          argument="conv_stride", received=conv_stride, fix="pass conv_stride=1 for task='tag'")
     if task == "tag" and msconv_filters and msconv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; msconv_stride must be 1.",
-                          argument="msconv_stride", received=msconv_stride)
+                          argument="msconv_stride", received=msconv_stride, fix="pass msconv_stride=1 for task='tag'")
     if conv_filters and msconv_filters:
         raise ConfigError(f"{op}: choose one front-end: conv_filters={conv_filters} and "
                           f"msconv_filters={msconv_filters} are both set.", argument="msconv_filters",

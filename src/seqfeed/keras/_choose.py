@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from ..transforms import describe_restructure, frame_lengths, parse_restructure
+from ..transforms import Restructure
 from ._tasks import build_scaler, needs_log
 
 LONG = 200  # median length above which sequences count as long
@@ -22,20 +22,20 @@ def msconv_size(median_len: float) -> int:
     return max(2, int(math.ceil(median_len / 64)))
 
 
-def restructure_candidates(median_len: float) -> list[dict]:
+def restructure_candidates(median_len: float) -> list[Restructure]:
     """Restructurings worth trying for sequences of this median length, in the order they are tried.
 
     The learned multi-scale Conv1D front-end comes first: the search stops at its time budget, and
     a budget spent on the fixed restructurings first never reached it.
     """
     if median_len <= LONG:
-        return [{"kind": "none"}]
+        return [Restructure()]
     k = max(2, int(math.ceil(median_len / 64)))  # ~64 LSTM steps per sequence
     k2 = max(2, int(math.ceil(median_len / 128)))  # ~128 steps, finer frames
-    out = [{"kind": "msconv", "size": msconv_size(median_len)}, {"kind": "frame", "size": k}]
+    out = [Restructure("msconv", msconv_size(median_len)), Restructure("frame", k)]
     if k2 != k:
-        out.append({"kind": "frame", "size": k2})
-    return out + [{"kind": "summary", "size": k}, {"kind": "conv", "size": k}, {"kind": "pool", "size": k}]
+        out.append(Restructure("frame", k2))
+    return out + [Restructure("summary", k), Restructure("conv", k), Restructure("pool", k)]
 
 
 def _score(sm, val, task) -> tuple[float, float]:
@@ -72,15 +72,15 @@ def choose_setup(plan, args, *, say) -> dict:
     restructs, why_r = _restructure_options(args, median)
     norms, why_n = _normalize_options(args)
     chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
-    report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
+    report["restructure"] = {"chosen": chosen_r.describe(), "spec": str(chosen_r), "why": why_r}
     report["normalize"] = {"chosen": chosen_n, "why": why_n}
     report["candidates"] = scores
     if args.task != "forecast":
         L = plan.train.lengths
         report["steps_after_restructure"] = {
-            "median": float(np.median(frame_lengths(L, chosen_r["size"]) if chosen_r["kind"] != "none" else L))}
+            "median": float(np.median(chosen_r.steps(L)))}
     scaler = build_scaler(train_steps, chosen_n, log)
-    say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
+    say(f"input: {chosen_r.describe()}; scaling: {chosen_n}"
         + (" after sign(x)*log1p(|x|)" if log else ""))
     return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
 
@@ -114,9 +114,9 @@ def _model_recipe(args, median: float) -> tuple[dict, dict]:
 
 def _restructure_options(args, median: float) -> tuple[list, str]:
     if args.frame != "auto":
-        return [parse_restructure(args.frame)], "forced by --frame"
+        return [Restructure.parse(args.frame)], "forced by --frame"
     restructs = restructure_candidates(median or 0)
-    if restructs == [{"kind": "none"}]:
+    if restructs == [Restructure()]:
         return restructs, f"median length {median:g} <= {LONG}: one raw step per LSTM step"
     return restructs, f"median length {median:g} > {LONG}: long for an LSTM; candidates scored on validation"
 
@@ -151,7 +151,7 @@ def _search(plan, args, train_steps, log, model, restructs, norms, say):
         pairs = [(r, norms[0]) for r in restructs] if key == "r" else [(chosen["r"], n) for n in norms[1:]]
         for r, n in pairs:
             if time.time() - t0 > budget and scores:
-                scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
+                scores.append({"restructure": r.describe(), "spec": str(r), "normalize": n,
                                "val_score": None, "skipped": "time budget"})
                 continue
             sc = _trial(plan, args, build_scaler(train_steps, n, log), model, r, n, short, scores, say)
@@ -174,11 +174,11 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
     sm.fit(plan.train_for_model(scaler), epochs=epochs, batch_size=args.batch, batching=args.batching,
            max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
     sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
-    rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc[0], 4),
+    rec = {"restructure": r.describe(), "spec": str(r), "normalize": n, "val_score": round(sc[0], 4),
            **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
            "seconds": round(time.time() - t, 1), "epochs": epochs}
     scores.append(rec)
-    say(f"  candidate {describe_restructure(r)}, {n} scaling: validation "
+    say(f"  candidate {r.describe()}, {n} scaling: validation "
         f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
         + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
     return sc

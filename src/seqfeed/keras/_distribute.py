@@ -149,11 +149,13 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     if cluster is not None:
         if isinstance(cluster, str) or not cluster or not all(isinstance(c, str) and ":" in c for c in cluster):
             raise ConfigError(f"{OP}: `cluster` must be a list of 'host:port' strings. Received: "
-                              f"cluster={cluster!r}.", argument="cluster", received=cluster)
+                              f"cluster={cluster!r}.", argument="cluster", received=cluster,
+                              fix="pass cluster as a list such as ['host1:12345', 'host2:12345']")
         task_index = check_int(OP, "task_index", task_index, minimum=0)
         if task_index >= len(cluster):
             raise ConfigError(f"{OP}: `task_index` must be < {len(cluster)} (the number of workers). Received: "
-                              f"task_index={task_index}.", argument="task_index", received=task_index)
+                              f"task_index={task_index}.", argument="task_index", received=task_index,
+                              fix=f"pass task_index in 0..{len(cluster) - 1}")
         os.environ["TF_CONFIG"] = tf_config(cluster, task_index)
     conf = read_tf_config(OP)
     if conf is None:
@@ -246,7 +248,8 @@ def run_local_workers(n: int, *, timeout: float | None = None, logs=None, **opti
                                     f"{codes[failed[0]]}); the others were stopped.", argument="workers",
                                     index=failed[0], fix="see the worker's error above")
                 raise DataError(f"run_local_workers: the workers did not finish within {timeout} s; stopped.",
-                                argument="timeout", received=timeout)
+                                argument="timeout", received=timeout,
+                                fix="pass a longer timeout, or check the workers' logs")
             time.sleep(0.2)
     except KeyboardInterrupt:
         for p in procs:

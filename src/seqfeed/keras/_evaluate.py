@@ -93,7 +93,7 @@ def _add_baseline(res: dict, sm, plan, budget: float) -> None:
         tips = []
 
         median = float(np.median(plan.train.lengths))
-        kind = (sm.restructure or {}).get("kind", "none")
+        kind = sm.restructure.kind if sm.restructure is not None else "none"
         if sm.task == "forecast":
             tips.append(f"another --window (this run: {plan.window})")
         elif median > LONG and kind != "msconv":

@@ -13,6 +13,7 @@ from .._fs import atomic_dir, is_seqfeed_dir, recover_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core import Batch, SequenceSet, as_sequence_set
+from ..transforms import Restructure
 from ._builders import TASKS, build_lstm, compile_for_task
 from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
 from ._lazy import keras
@@ -40,7 +41,7 @@ class SequenceModel:
 
     def __init__(self, model, *, task: str, n_features: int, classes=None, feature_names=None,
                  padding: str = "post", scaler=None, horizon: int = 1, info: dict | None = None,
-                 restructure: dict | None = None):
+                 restructure: Restructure | str | None = None):
         check_choice("SequenceModel", "task", task, TASKS)
         check_choice("SequenceModel", "padding", padding, ("pre", "post"))
         self.model = model
@@ -52,7 +53,7 @@ class SequenceModel:
         self.scaler = scaler
         self.horizon = int(horizon)
         self.info = dict(info or {})
-        self.restructure = dict(restructure or {"kind": "none"})
+        self.restructure = Restructure.coerce(restructure)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -61,16 +62,16 @@ class SequenceModel:
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
-                 restructure: dict | None = None) -> "SequenceModel":
+                 restructure: Restructure | str | None = None) -> "SequenceModel":
         """Build and compile a model shaped for the training data ``data`` (features, classes, horizon).
 
         ``data`` is a :class:`SequenceSet` (or anything :func:`seqfeed.as_sequence_set`
         accepts, or a shards directory); ``task`` is one of ``"classify"``, ``"regress"``,
         ``"tag"``, ``"forecast"``.
 
-        ``restructure`` (see :func:`seqfeed.transforms.parse_restructure`) is applied
-        to every input after scaling; ``{"kind": "conv", "size": s}`` adds a strided
-        Conv1D front-end instead.
+        ``restructure`` (a :class:`seqfeed.transforms.Restructure` or its text form,
+        e.g. ``"frame:8"``) is applied to every input after scaling; ``"conv:S"`` /
+        ``"msconv:S"`` add a strided Conv1D front-end to the model instead.
         """
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         from ._shards_fit import is_shards_input, shards_summary
@@ -85,7 +86,8 @@ class SequenceModel:
                             fix="build the set with targets=... (or --target in the CLI)")
         if task == "tag" and train.step_targets is None:
             raise DataError("SequenceModel.for_data: task='tag' needs per-step targets (step_targets).",
-                            argument="data")
+                            argument="data", received="no step_targets",
+                            fix="build the set with step_targets=... (or read the table with level='step')")
         if task == "classify":
             classes = np.unique(train.targets)
             n_out = int(classes.size)
@@ -100,8 +102,8 @@ class SequenceModel:
             horizon = 1 if t.ndim == 1 else int(t.shape[1])
             n_out = 1 if t.ndim <= 2 else int(t.shape[2])
         check_choice("SequenceModel.for_data", "padding", padding, ("pre", "post"))
-        restructure = dict(restructure or {"kind": "none"})
-        if padding == "pre" and (conv_filters or restructure.get("kind") in ("conv", "msconv")):
+        restructure = Restructure.coerce(restructure)
+        if padding == "pre" and (conv_filters or restructure.in_model):
             # the strided Conv1D front-ends derive their mask from lengths counted from the left
             raise ConfigError("SequenceModel.for_data: the Conv1D front-end (conv_filters > 0, restructure "
                               "kind 'conv' or 'msconv') needs padding='post'. Received: padding='pre'.",
@@ -109,13 +111,13 @@ class SequenceModel:
                               fix="pass padding='post' (the default), or a restructuring other than 'conv' "
                                   "and 'msconv'")
         msconv_filters, msconv_stride = 0, 1
-        if restructure["kind"] == "conv":
+        if restructure.kind == "conv":
             conv_filters = conv_filters or max(32, units // 2)
-            conv_stride = restructure["size"]
+            conv_stride = restructure.size
             conv_kernel = max(conv_kernel, 2 * conv_stride - 1)
-        elif restructure["kind"] == "msconv":
-            msconv_filters, msconv_stride = max(16, units // 2), restructure["size"]
-        n_model = restructured_features(restructure, train.n_features)
+        elif restructure.kind == "msconv":
+            msconv_filters, msconv_stride = max(16, units // 2), restructure.size
+        n_model = restructure.n_features(train.n_features)
         model = build_lstm(task, n_features=n_model, n_outputs=n_out, horizon=horizon,
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
@@ -142,13 +144,13 @@ class SequenceModel:
                              fix="pass the same feature columns, in the same order, as in training")
         if self.scaler is not None:
             seqs = self.scaler.transform(seqs)
-        if self.restructure.get("kind", "none") not in ("none", "conv", "msconv"):
-            from ..transforms._restructure import apply_restructure
-
+        if self.restructure.kind != "none" and not self.restructure.in_model:
             if self.task == "tag":
                 raise ConfigError(f"{op}: restructuring changes the number of steps; task='tag' "
-                                  f"labels every raw step.", argument="restructure")
-            seqs = apply_restructure(seqs, self.restructure)
+                                  f"labels every raw step.", argument="restructure",
+                                  received=str(self.restructure),
+                                  fix="build the model with restructure='none', 'conv:K' or 'msconv:K' for tagging")
+            seqs = self.restructure.apply(seqs)
         targets, step_targets = seqs.targets, seqs.step_targets
         if with_targets and self.task == "classify" and targets is not None:
             targets = self.encode_labels(targets, op)
@@ -186,7 +188,8 @@ class SequenceModel:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DataError(f"{op}: label {labels[i].item()!r} (at {i}) was not seen in training; known classes: "
-                            f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
+                            f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i,
+                            fix="evaluate on labels the model was trained on, or retrain with every class")
         return pos_c.astype(np.int32)
 
     def loader(self, data: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
@@ -255,7 +258,7 @@ class SequenceModel:
         tr = self.prepare(train, _op="SequenceModel.fit")
         if crop is not None and self.task not in ("classify", "regress"):
             raise ConfigError("SequenceModel.fit: `crop` is for sequence-level tasks (classify, regress).",
-                              argument="crop")
+                              argument="crop", received=crop, fix="leave out crop for this task")
         loader = self.loader(tr, batching=batching, batch_size=batch_size, max_tokens=max_tokens, seed=seed,
                              crop=crop)
         va = None
@@ -290,7 +293,8 @@ class SequenceModel:
             return out
         seqs = self.prepare(data, with_targets=False, _op="SequenceModel.predict")
         if not len(seqs):
-            raise DataError("SequenceModel.predict: no sequences to predict.", argument="data")
+            raise DataError("SequenceModel.predict: no sequences to predict.", argument="data", received=0,
+                            fix="pass at least one sequence")
         loader = self.loader(seqs, batching="bucket", batch_size=batch_size, shuffle=False)
         results: list = [None] * len(seqs)
         for batch in loader:
@@ -392,7 +396,7 @@ class SequenceModel:
             "classes_dtype": None if self.classes is None else self.classes.dtype.str,
             "feature_names": self.feature_names, "padding": self.padding, "horizon": self.horizon,
             "scaler": None if self.scaler is None else self.scaler.to_dict(), "info": self.info,
-            "restructure": self.restructure,
+            "restructure": str(self.restructure),
         }
 
     def save(self, path) -> Path:
@@ -442,21 +446,11 @@ class SequenceModel:
         return cls(model, task=meta["task"], n_features=meta["n_features"], classes=classes,
                    feature_names=meta.get("feature_names"), padding=meta.get("padding", "post"),
                    scaler=scaler, horizon=meta.get("horizon", 1), info=meta.get("info"),
-                   restructure=meta.get("restructure"))
+                   restructure=Restructure.coerce(meta.get("restructure"), argument="path"))
 
     def __repr__(self):
         return (f"SequenceModel(task={self.task!r}, features={self.n_features}, "
                 f"classes={None if self.classes is None else self.classes.size}, padding={self.padding!r})")
-
-
-def restructured_features(spec: dict, n_features: int) -> int:
-    """Features per step after a restructuring spec."""
-    kind = spec.get("kind", "none")
-    if kind == "frame":
-        return spec["size"] * n_features
-    if kind == "summary":
-        return 5 * n_features
-    return n_features
 
 
 def _json(o):

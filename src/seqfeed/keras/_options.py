@@ -70,9 +70,9 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     _check_kinds(o)
     _check_numbers(o)
     if o.frame != "auto":
-        from ..transforms import parse_restructure
+        from ..transforms import Restructure
 
-        parse_restructure(o.frame)
+        Restructure.coerce(o.frame, argument="frame")
     return o
 
 

@@ -277,7 +277,10 @@ def _choose_or_reuse_setup(plan, o, work, say):
         scaler = build_scaler(plan.scaler_data(), rep["normalize"]["chosen"], rep["log_transform"]["chosen"])
         say(f"input: {rep['restructure']['chosen']}; scaling: {rep['normalize']['chosen']} "
             f"(as chosen by the interrupted run)")
-        return {"scaler": scaler, "restructure": saved["restructure"], "report": rep, "model": saved["model"]}
+        from ..transforms import Restructure
+
+        return {"scaler": scaler, "restructure": Restructure.coerce(saved["restructure"]), "report": rep,
+                "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
     with atomic_file(f) as tmp, open(tmp, "w") as fh:
         fh.write(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,

@@ -129,7 +129,8 @@ def evaluate_shards(sm, shards, *, split: str = "test", batch_size: int = 256) -
             ys.append(np.asarray(batch.y, dtype=np.float64).reshape(out.shape[0], -1))
             ps.append(out.reshape(out.shape[0], -1))
     if not ys:
-        raise DataError(f"{op}: the {split!r} split holds no sequence.", argument="split", received=split)
+        raise DataError(f"{op}: the {split!r} split holds no sequence.", argument="split", received=split,
+                        fix="pack the shards with sequences in that split, or train on another split")
     y, p = np.concatenate(ys), np.concatenate(ps)
     if sm.task in ("classify", "tag"):
         return {"n": int(y.shape[0]), "accuracy": M.accuracy(y, p), "macro_f1": M.macro_f1(y, p, sm.classes.size)}

@@ -53,7 +53,7 @@ def train_shards(spec: str, o, out: str, say):
     """
     from ..sources._shards import load_manifest
 
-    manifest = load_manifest(spec, OP)
+    manifest = load_manifest(spec, OP, "data")
     counts = manifest.get("counts", {})
     epochs, batch = o.epochs or 10, o.batch or 32
     t0 = time.time()

@@ -74,7 +74,8 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     if jit_compile not in JIT_CHOICES or (jit_compile is not True and jit_compile is not False
                                           and jit_compile != "auto"):
         raise ConfigError(f"SequenceModel.fit: `jit_compile` must be 'auto', True or False. Received: "
-                          f"jit_compile={jit_compile!r}.", argument="jit_compile", received=jit_compile)
+                          f"jit_compile={jit_compile!r}.", argument="jit_compile", received=jit_compile,
+                          fix="pass jit_compile='auto', True or False")
     model = sm.model
     val_bs = max(batch_size, 64)
 

@@ -35,7 +35,8 @@ class ParquetSource:
             if isinstance(e, FileNotFoundError):
                 raise
             raise DataError(f"{op}: {os.path.basename(path)!r} is not a readable Parquet file ({e}).",
-                            argument="source", received=path) from None
+                            argument="source", received=path,
+                            fix="check that the file is a complete Parquet file (re-write it if it was cut short)") from None
         self.schema = self._file.schema_arrow
         self.num_rows = self._file.metadata.num_rows
         self._batch_size = batch_size

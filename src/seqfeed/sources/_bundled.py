@@ -71,6 +71,9 @@ def japanese_vowels(split: str | None = None):
 
     Returns:
         ``(train, test)`` SequenceSets, or the one split asked for.
+
+    Raises:
+        ConfigError: ``split`` not None, 'train' or 'test'.
     """
     if split is None:
         return _vowels("train"), _vowels("test")
@@ -98,17 +101,22 @@ def names() -> list[str]:
 def _check_name(op: str, name) -> None:
     if name not in _NAMES:
         raise ConfigError(f"{op}: unknown dataset {name!r}. Available: {list(_NAMES)}.",
-                          argument="name", received=name)
+                          argument="name", received=name, fix=f"pass one of {list(_NAMES)}, or a file path to a reader")
 
 
 def load(name: str, **options):
-    """Load a bundled dataset by name: ``"japanese_vowels"`` (options: ``split``) or ``"sunspots"``."""
+    """Load a bundled dataset by name: ``"japanese_vowels"`` (options: ``split``) or ``"sunspots"``.
+
+    Raises:
+        ConfigError: an unknown dataset ``name``, or options the dataset does not take.
+    """
     _check_name("load", name)
     if name == "japanese_vowels":
         return japanese_vowels(**options)
     if options:
         raise ConfigError(f"load: 'sunspots' takes no options. Received: {sorted(options)}.",
-                          argument=sorted(options)[0])
+                          argument=sorted(options)[0], received=sorted(options),
+                          fix="call load('sunspots') without options")
     return sunspots()
 
 
@@ -122,6 +130,9 @@ def export_csv(name: str, out) -> list[str]:
 
     ``out`` is created if needed; files are written atomically (with
     :func:`seqfeed.sources.write_long_csv`).
+
+    Raises:
+        ConfigError: an unknown dataset ``name``.
     """
     _check_name("export_csv", name)
     os.makedirs(out, exist_ok=True)

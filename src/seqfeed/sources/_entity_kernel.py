@@ -126,9 +126,7 @@ def _cutoff_scalar(cutoff: str, typ, time: str):
 
 def _remap(e: SeqfeedError, rows, describe_row):
     """The read_table error ``e`` with chunk rows turned into input rows."""
-    msg = str(e)
-    if e.fix:
-        msg = msg.partition(" Fix: ")[0]
+    msg = e.message
     if msg.startswith("read_table:"):
         msg = OP + ":" + msg[len("read_table:"):]
     if rows is not None:
@@ -143,7 +141,7 @@ def _remap(e: SeqfeedError, rows, describe_row):
     index = e.index
     if rows is not None and index is not None and 0 <= index < len(rows):
         index = int(rows[index])
-    return type(e)(msg, argument=e.argument, received=e.received, index=index, fix=e.fix)
+    return e.with_message(msg, index=index)
 
 
 def pack_entities(table, *, id: str, time: str | None, features, target: str | None = None,

@@ -81,7 +81,8 @@ def read_features(op, src, feats, dest, steps, keys, offsets, ids, *, nan, dtype
 
 def _changed(op, n_rows) -> DataError:
     return DataError(f"{op}: the source changed while it was read: the first pass read {n_rows} "
-                     f"rows, the second a different number.", fix="read a file that is not being written")
+                     f"rows, the second a different number.", fix="read a file that is not being written",
+                     argument="source")
 
 
 def _interleave(columns, block) -> None:
@@ -97,7 +98,8 @@ def _row_error(op, kind, col, value, row, pos, offsets, ids, fix, extra=""):
     g = int(np.searchsorted(offsets, pos, side="right") - 1)
     what = "NaN (or a missing value)" if np.isnan(value) else str(value)
     return DataError(f"{op}: feature column {col!r} holds {what} at row {row} (id {ids[g].item()!r})"
-                     f"{extra}. Received nan={kind!r}.", argument=col, received=float(value),
+                     f"{extra}. Received nan={kind!r}.", argument="nan", column=col, received=float(value),
+                     code="not_finite",
                      index=row, fix=fix)
 
 
@@ -139,7 +141,7 @@ def _check_overflow(op, columns, block, valid, row0, feats, d, offsets, ids):
         raise DataError(
             f"{op}: feature column {feats[j]!r} holds {big:g} at row {row0 + r} (id {ids[g].item()!r}), "
             f"which overflows {block.dtype} (largest {float(np.finfo(block.dtype).max):.3g}).",
-            argument=feats[j], received=big, index=row0 + r,
+            argument="dtype", column=feats[j], received=big, index=row0 + r,
             fix="pass dtype='float64', or rescale the column (e.g. divide by a power of 10) first")
 
 

@@ -127,8 +127,8 @@ def read_keys(op, src, *, id, time, target, features, drop_nan: bool) -> Keys:
         idcol = plain(batch.column(id))
         if idcol.null_count:
             r = first_null(idcol)
-            raise DataError(f"{op}: the id column {id!r} is null at row {row0 + r}.", argument=id,
-                            index=row0 + r, fix="drop or fill the rows without an id first")
+            raise DataError(f"{op}: the id column {id!r} is null at row {row0 + r}.", argument="id", column=id,
+                            index=row0 + r, received="null", fix="drop or fill the rows without an id first")
         if int_ids:
             ids.add(_int_ids(idcol))
         else:
@@ -138,7 +138,7 @@ def read_keys(op, src, *, id, time, target, features, drop_nan: bool) -> Keys:
                     pc.fill_null(pc.equal(pc.binary_length(idcol), 0), False)
                 if pc.any(blank).as_py():
                     r = int(np.flatnonzero(np.asarray(blank))[0])
-                    raise DataError(f"{op}: the id column {id!r} is empty at row {row0 + r}.", argument=id,
+                    raise DataError(f"{op}: the id column {id!r} is empty at row {row0 + r}.", argument="id", column=id,
                                     index=row0 + r, received=idcol[r].as_py(),
                                     fix="drop or fill the rows without an id first")
             ids.add(id_enc.encode(idcol))
@@ -148,15 +148,15 @@ def read_keys(op, src, *, id, time, target, features, drop_nan: bool) -> Keys:
                 r = first_null(tcol)
                 raise DataError(
                     f"{op}: the time column {time!r} is null at row {row0 + r} (id "
-                    f"{idcol[r].as_py()!r}).", argument=time, index=row0 + r,
-                    fix="drop or fill the rows without a time first, or pass time=None")
+                    f"{idcol[r].as_py()!r}).", argument="time", column=time, index=row0 + r,
+                    received="null", fix="drop or fill the rows without a time first, or pass time=None")
             tv = time_to_numpy(tcol)
             if tv.dtype.kind == "f" and not np.isfinite(tv).all():
                 r = int(np.flatnonzero(~np.isfinite(tv))[0])
                 raise DataError(
                     f"{op}: the time column {time!r} holds {tv[r]} at row {row0 + r} (id "
-                    f"{idcol[r].as_py()!r}).", argument=time, index=row0 + r,
-                    fix="drop or fill those rows first")
+                    f"{idcol[r].as_py()!r}).", argument="time", column=time, index=row0 + r,
+                    received=float(tv[r]), fix="drop or fill those rows first")
             times.add(tv)
         if target is not None:
             gcol = plain(batch.column(target))
@@ -168,7 +168,8 @@ def read_keys(op, src, *, id, time, target, features, drop_nan: bool) -> Keys:
                 raise DataError(
                     f"{op}: the target column {target!r} holds "
                     f"{'a null' if gcol.null_count else 'NaN'} at row {row0 + bad} (id "
-                    f"{idcol[bad].as_py()!r}).", argument=target, index=row0 + bad,
+                    f"{idcol[bad].as_py()!r}).", argument="target", column=target, index=row0 + bad,
+                    received="null" if gcol.null_count else float("nan"), code="missing_target",
                     fix="drop the rows without a target (or fill them) before reading")
             if target_label:
                 tv = target_enc.encode(gcol)

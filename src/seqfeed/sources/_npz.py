@@ -35,6 +35,9 @@ def write_npz(data, path, *, compress: bool = False) -> None:
     ``ids`` and ``feature_names``, with their dtypes; :func:`read_npz` gives the same
     set back. ``path`` is used as given (no suffix is added). The file appears only
     once complete. ``compress=True`` uses ``np.savez_compressed``.
+
+    Raises:
+        ConfigError: ``data`` not a SequenceSet, or an invalid option.
     """
     if not isinstance(data, SequenceSet):
         raise ConfigError(f"write_npz: `data` must be a SequenceSet. Received type "
@@ -54,10 +57,16 @@ def write_npz(data, path, *, compress: bool = False) -> None:
 
 
 def read_npz(source) -> SequenceSet:
-    """Read a ``SequenceSet`` written by :func:`write_npz` (loaded without pickle)."""
+    """Read a ``SequenceSet`` written by :func:`write_npz` (loaded without pickle).
+
+    Raises:
+        ConfigError: ``source`` is not a file path.
+        DataError: a file that is not a readable seqfeed .npz (damaged, pickled members, inconsistent arrays).
+    """
     if not isinstance(source, (str, os.PathLike)):
         raise ConfigError(f"read_npz: `source` must be a file path. Received type {type(source).__name__}.",
-                          argument="source", received=type(source).__name__)
+                          argument="source", received=type(source).__name__,
+                          fix="pass the path of a .npz file written by write_npz or numpy.savez")
     name = os.path.basename(os.fspath(source))
 
     def damaged(e):
@@ -109,6 +118,6 @@ def read_npz(source) -> SequenceSet:
     names = parts.pop("feature_names", None)
     if names is not None and names.ndim != 1:
         raise DataError(f"read_npz: {name}: `feature_names` must be 1-D.", argument="feature_names",
-                        received=names.shape)
+                        received=names.shape, fix="store feature_names as a 1-D array of names, one per feature")
     return SequenceSet(values, offsets, feature_names=None if names is None else names.tolist(),
                        **parts)

@@ -76,7 +76,7 @@ def list_inputs(data, op: str = OP) -> list[str]:
         return out
     if not isinstance(data, (str, os.PathLike)):
         raise ConfigError(f"{op}: `data` must be a path, a directory, a glob or a list of paths. "
-                          f"Received a {type(data).__name__}.", argument="data",
+                          f"Received a {type(data).__name__}.", argument="source",
                           received=type(data).__name__,
                           fix="for an in-memory table use read_table, then write_shards")
     path = os.fspath(data)
@@ -85,12 +85,13 @@ def list_inputs(data, op: str = OP) -> list[str]:
                        if suffix_kind(f) in ("csv", "parquet") and not f.startswith((".", "_")))
         if not files:
             raise DataError(f"{op}: the directory {path!r} holds no {', '.join(TABLE_SUFFIXES)} file.",
-                            argument="data", received=path)
+                            argument="source", received=path,
+                            fix="pass a directory that holds CSV or Parquet files, or one file")
         return files
     if os.path.isfile(path):
         if suffix_kind(path) not in ("csv", "parquet"):
             raise ConfigError(f"{op}: cannot tell the format of {os.path.basename(path)!r} from its "
-                              f"suffix. Supported: {', '.join(TABLE_SUFFIXES)}.", argument="data",
+                              f"suffix. Supported: {', '.join(TABLE_SUFFIXES)}.", argument="source",
                               received=path, fix="rename the file to a supported suffix")
         return [path]
     if any(c in path for c in "*?["):
@@ -98,7 +99,8 @@ def list_inputs(data, op: str = OP) -> list[str]:
                        if os.path.isfile(f) and suffix_kind(f) in ("csv", "parquet"))
         if not files:
             raise DataError(f"{op}: the pattern {path!r} matches no {', '.join(TABLE_SUFFIXES)} file.",
-                            argument="data", received=path)
+                            argument="source", received=path,
+                            fix="pass a pattern that matches CSV or Parquet files, or one file")
         return files
     raise FileNotFoundError(2, "No such file or directory", path)
 
@@ -148,7 +150,7 @@ class _Inputs:
                 raise ConfigError(f"{OP}: column {c!r} is not in {os.path.basename(absent[0])!r} "
                                   f"(it is in {os.path.basename(self.files[0])!r}). Columns there: "
                                   f"{self.sources[self.files.index(absent[0])].schema.names}.",
-                                  argument=c, received=absent[0],
+                                  argument="source", column=c, received=absent[0],
                                   fix="give every input file the same columns")
             fields.append(pa.field(c, _unify(OP, c, [s.schema.field(c).type for s in self.sources],
                                              self.files)))
@@ -176,8 +178,9 @@ class _Inputs:
                         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
                             raise DataError(f"{OP}: column {f.name!r} of "
                                             f"{os.path.basename(self.files[k])!r} cannot be read as "
-                                            f"{f.type} ({e}).", argument=f.name,
-                                            received=str(c.type)) from None
+                                            f"{f.type} ({e}).", argument="source", column=f.name,
+                                            received=str(c.type),
+                                            fix="give the column one type in every file (e.g. re-write the odd file)") from None
                     cols.append(c)
                 if with_row:
                     cols.append(pa.array(np.arange(row0 + n, row0 + n + b.num_rows, dtype=np.int64)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .._errors import ConfigError
+from .._errors import ConfigError, SeqfeedError
 from . import _bundled
 from ._files import describe_sources, resolve_source
 
@@ -25,7 +25,20 @@ def read(source, **options):
 
     ``options`` are passed to the chosen reader (e.g. ``target="label"``). The kind is
     decided by :func:`seqfeed.sources._files.resolve_source`, which the command line uses too.
+
+    Raises:
+        ConfigError: a ``source`` whose suffix no reader reads, or options a reader does not take.
+        DataError: a file that cannot be read (see the reader of its kind).
     """
+    try:
+        return _dispatch(source, options)
+    except SeqfeedError as e:
+        if e.argument in ("path", "path_or_file"):  # the reader's name for what the caller passed as `source`
+            raise e.with_message(e.message, argument="source") from None
+        raise
+
+
+def _dispatch(source, options):
     from ._npz import read_npz
     from ._shards import read_shards
     from ._table import read_table
@@ -42,7 +55,8 @@ def read(source, **options):
     if kind == "npz":
         if options:
             raise ConfigError(f"read: .npz files take no options. Received: {sorted(options)}.",
-                              argument=sorted(options)[0])
+                              argument=sorted(options)[0], received=sorted(options),
+                              fix="call read(path) on a .npz file without options")
         return read_npz(source)
     if kind == "bundled":
         if found.split is not None:

@@ -74,7 +74,7 @@ from .._fs import replace_dir, temp_dir
 from ..core import SequenceSet
 from ._files import MANIFEST, is_shards
 
-__all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
+__all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "describe_shards", "ShardWriter",
            "sequence_table", "merge_moments", "FORMAT", "FORMAT_VERSION", "SPLITS"]
 
 FORMAT = "seqfeed-shards"
@@ -384,7 +384,7 @@ def task_hint(seqs_or_targets, level: str | None) -> str | None:
 def check_out(op: str, out, force: bool) -> str:
     if not isinstance(out, (str, os.PathLike)) or not os.fspath(out):
         raise ConfigError(f"{op}: `out` must be a directory path. Received: out={out!r}.",
-                          argument="out", received=out)
+                          argument="out", received=out, fix="pass the path of a new (or seqfeed shards) directory")
     out = os.fspath(out)
     if os.path.exists(out):
         if not force:
@@ -415,6 +415,10 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
     Returns:
         The manifest (also written to ``out/manifest.json``).
 
+    Raises:
+        ConfigError: ``out`` or an option invalid (``rows_per_file`` < 1, ``split`` not one name per sequence,
+            ...).
+
     Example:
         >>> import tempfile, os
         >>> s = SequenceSet.from_sequences([[1.0, 2.0], [3.0]], ids=["a", "b"])
@@ -439,12 +443,13 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
             split = list(split)
             if len(split) != len(data):
                 raise ConfigError(f"{op}: `split` has {len(split)} entries for {len(data)} sequences.",
-                                  argument="split", received=len(split))
+                                  argument="split", received=len(split),
+                                  fix="pass one split name per sequence, or None")
             bad = [i for i, s in enumerate(split) if s is not None and s not in SPLITS]
             if bad:
                 raise ConfigError(f"{op}: split[{bad[0]}] is {split[bad[0]]!r}; splits are "
                                   f"{list(SPLITS)} or None.", argument="split", index=bad[0],
-                                  received=split[bad[0]])
+                                  received=split[bad[0]], fix=f"pass split names from {list(SPLITS)}, or None")
     check_choice(op, "compression", compression, ("zstd", "lz4", "snappy", "gzip", "none"))
     if data.values.dtype.kind != "f":
         data = data.with_values(data.values.astype(np.float32))
@@ -481,28 +486,30 @@ def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, sp
 
 
 # --------------------------------------------------------------------------- reading
-def load_manifest(path, op: str = "read_shards") -> dict:
+def load_manifest(path, op: str = "read_shards", argument: str = "path") -> dict:
     """The parsed ``manifest.json`` of a shards directory (checked: format and version)."""
     p = os.path.join(os.fspath(path), MANIFEST)
     if not os.path.isdir(os.fspath(path)):
         raise FileNotFoundError(2, "No such shards directory", os.fspath(path))
     if not os.path.isfile(p):
         raise DataError(f"{op}: {os.fspath(path)!r} has no {MANIFEST}; it is not a shards directory.",
-                        argument="path", received=os.fspath(path),
+                        argument=argument, received=os.fspath(path),
                         fix="make shards with `seqfeed pack` or seqfeed.sources.write_shards")
     try:
         with open(p) as fh:
             m = json.load(fh)
     except (OSError, ValueError) as e:
         raise DataError(f"{op}: cannot read {MANIFEST} in {os.fspath(path)!r} ({e}).",
-                        argument="path", received=os.fspath(path)) from None
+                        argument=argument, received=os.fspath(path),
+                        fix="pass a directory written by write_shards or `seqfeed pack`") from None
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise DataError(f"{op}: {p!r} is not a seqfeed shards manifest (format "
                         f"{m.get('format') if isinstance(m, dict) else None!r}).",
-                        argument="path", received=os.fspath(path))
+                        argument=argument, received=os.fspath(path),
+                        fix="pass a directory written by write_shards or `seqfeed pack`")
     if int(m.get("format_version", 0)) > FORMAT_VERSION:
         raise DataError(f"{op}: shards format version {m['format_version']} is newer than this "
-                        f"seqfeed reads ({FORMAT_VERSION}).", argument="path",
+                        f"seqfeed reads ({FORMAT_VERSION}).", argument=argument,
                         received=m["format_version"], fix="upgrade seqfeed")
     return m
 
@@ -558,7 +565,7 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
     import pyarrow.parquet as pq
 
     op = "read_shards"
-    m = load_manifest(source, op)
+    m = load_manifest(source, op, "source")
     if split is not None:
         check_choice(op, "split", split, SPLITS)
     names = [f["name"] for f in m["features"]]
@@ -566,11 +573,12 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
     if columns is not None:
         if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
             raise ConfigError(f"{op}: `columns` must be a list of feature names. Received: "
-                              f"columns={columns!r}.", argument="columns", received=columns)
+                              f"columns={columns!r}.", argument="columns", received=columns,
+                              fix="pass columns as a list of feature names, or None for all")
         absent = [c for c in columns if c not in names]
         if absent:
             raise ConfigError(f"{op}: feature(s) {absent} are not in the shards. Features: {names}.",
-                              argument="columns", received=absent)
+                              argument="columns", received=absent, fix=f"pass feature names from {names}")
         sel = [names.index(c) for c in columns]
     files = shard_files(source, m, split)
     cols = None  # every column
@@ -607,7 +615,8 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
             r0 += t.num_rows
     if values.ndim == 2 and values.shape[1] != F and values.shape[0]:
         raise DataError(f"{op}: the part files hold {values.shape[1]} features, the manifest names {F}.",
-                        argument="source", received=values.shape[1])
+                        argument="source", received=values.shape[1],
+                        fix="re-pack the shards: the directory is inconsistent")
     values = values.reshape(-1, F)
 
     def column(name):
@@ -632,3 +641,155 @@ def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSe
         names = [names[j] for j in sel]
     return SequenceSet(values, offsets, targets=targets, step_targets=step_targets, ids=ids,
                        feature_names=names)
+
+
+# --------------------------------------------------------------------------- summary
+def shard_lengths(path, manifest: dict | None = None, op: str = "describe_shards") -> np.ndarray:
+    """The length of every sequence, in file order: only the ``length`` column is read."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    m = manifest if manifest is not None else load_manifest(path, op)
+    parts = []
+    for f in m["files"]:
+        p = os.path.join(os.fspath(path), f["name"])
+        try:
+            col = pq.read_table(p, columns=["length"], memory_map=True).column("length")
+        except (OSError, pa.ArrowInvalid, KeyError) as e:
+            raise DataError(f"{op}: cannot read the lengths of part file {f['name']!r} ({e}).", argument="path",
+                            received=p, fix="the shards are incomplete or damaged; pack them again") from None
+        parts.append(col.to_numpy().astype(np.int64, copy=False))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _finite(x) -> float | None:
+    """A float, or None for a missing or non-finite number (the summary is strict JSON)."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
+
+
+def _target_summary(path, m: dict, op: str) -> dict | None:
+    import pyarrow.parquet as pq
+
+    t = m.get("target")
+    if not t:
+        return None
+    out = {"name": t.get("name"), "level": t.get("level"), "type": t.get("type"), "task_hint": m.get("task_hint")}
+    if t.get("level") != "sequence":
+        out["kind"] = "per-step"
+        return out  # per-step targets are as many as the steps: not read here
+    cols = []
+    for f in m["files"]:
+        try:
+            cols.append(column_to_numpy(pq.read_table(os.path.join(os.fspath(path), f["name"]), columns=["target"],
+                                                memory_map=True).column("target")))
+        except (OSError, KeyError, ValueError) as e:
+            raise DataError(f"{op}: cannot read the targets of part file {f['name']!r} ({e}).", argument="path",
+                            received=f["name"], fix="the shards are incomplete or damaged; pack them again") from None
+    y = np.concatenate(cols) if cols else np.zeros(0)
+    if y.dtype.kind in "OUSb" or (y.dtype.kind in "iu" and np.unique(y).size <= 50):
+        cls, cnt = np.unique(y, return_counts=True)
+        out.update(kind="classes", counts={str(c): int(n) for c, n in zip(cls, cnt)})
+    elif y.size:
+        y = y.astype(np.float64)
+        out.update(kind="values", mean=_finite(np.nanmean(y)), std=_finite(np.nanstd(y)),
+                   min=_finite(np.nanmin(y)), max=_finite(np.nanmax(y)))
+    return out
+
+
+def describe_shards(path) -> dict:
+    """A summary of a shards directory, from its manifest plus its ``length`` and ``target`` columns.
+
+    The sequences' values are never read: counts per split, features, dtypes, the
+    per-feature moments (mean, std, min, max of the manifest's split), the length
+    histogram and length quantiles, target classes (or value range), part files, and
+    findings (constant features, empty sequences, counts that disagree with the part
+    files).
+
+    Raises:
+        DataError: not a shards directory, or an unreadable part file.
+    """
+    op = "describe_shards"
+    m = load_manifest(path, op)
+    names = [f["name"] for f in m.get("features", [])]
+    L = shard_lengths(path, m, op)
+    findings = []
+    if L.size != int(m.get("n_sequences", L.size)) or int(L.sum()) != int(m.get("n_steps", L.sum())):
+        findings.append(f"the part files hold {L.size} sequences / {int(L.sum())} steps, the manifest says "
+                        f"{m.get('n_sequences')} / {m.get('n_steps')} (damaged shards: pack them again)")
+    if L.size:
+        q = np.percentile(L, [10, 50, 90])
+        lengths = {"min": int(L.min()), "p10": float(q[0]), "median": float(q[1]), "p90": float(q[2]),
+                   "max": int(L.max()), "mean": float(L.mean()), "total_steps": int(L.sum())}
+    else:
+        lengths = {"n": 0}
+    empty = int((L == 0).sum())
+    if empty:
+        findings.append(f"{empty} empty sequences (training drops nothing silently: remove them)")
+    mom = m.get("moments") or {}
+    moments = {}
+    for name, s in (mom.get("features") or {}).items():
+        count = int(s.get("count", 0))
+        var = float(s["m2"]) / count if count else float("nan")
+        moments[name] = {"count": count, "mean": _finite(s.get("mean")) if count else None,
+                         "std": _finite(np.sqrt(max(var, 0.0))) if count else None,
+                         "min": _finite(s.get("min")), "max": _finite(s.get("max"))}
+        if count and s.get("min") == s.get("max"):
+            findings.append(f"feature {name!r} is constant ({s.get('min')}) in the {mom.get('split')!r} steps")
+    info = {"source": os.fspath(path), "format": f"{FORMAT} v{m.get('format_version')}",
+            "sequences": int(L.size), "steps": int(L.sum()), "features": len(names), "feature_names": names,
+            "values_dtype": m.get("values_dtype"), "id_type": m.get("id_type"),
+            "splits": m.get("counts", {}), "split_method": m.get("split"),
+            "part_files": len(m.get("files", [])), "bytes": int(sum(f.get("bytes", 0) for f in m.get("files", []))),
+            "lengths": lengths, "length_histogram": m.get("length_histogram"),
+            "moments": {"split": mom.get("split"), "features": moments},
+            "created_by": (m.get("created_by") or {}).get("command") or (m.get("created_by") or {}).get("function"),
+            "findings": findings}
+    target = _target_summary(path, m, op)
+    if target:
+        info["targets"] = target
+    return info
+
+
+def format_shards_summary(info: dict) -> str:
+    """The text form of :func:`describe_shards`."""
+    lines = [f"{info['source']}: sequence shards ({info['format']}), {info['sequences']:,} sequences x "
+             f"{info['features']} features ({info['values_dtype']}), {info['steps']:,} steps, "
+             f"{info['part_files']} part files, {info['bytes'] / 2**20:,.1f} MiB"]
+    splits = ", ".join(f"{k}: {v['sequences']:,} sequences / {v['steps']:,} steps" for k, v in info["splits"].items())
+    lines.append(f"  splits: {splits or '-'}")
+    L = info["lengths"]
+    if L.get("min") is not None:
+        lines.append(f"  lengths: min {L['min']}, p10 {L['p10']:g}, median {L['median']:g}, p90 {L['p90']:g}, "
+                     f"max {L['max']}")
+    h = info.get("length_histogram") or {}
+    edges, counts = h.get("edges") or [], h.get("counts") or []
+    bins = [f"[{edges[i]}, {edges[i + 1]}): {c:,}" for i, c in enumerate(counts) if c and i + 1 < len(edges)]
+    if bins:
+        lines.append("  length histogram: " + ", ".join(bins))
+    mom = info["moments"]
+    if mom["features"]:
+        lines.append(f"  features (moments of the {mom['split']!r} steps):")
+        for name, s in list(mom["features"].items())[:24]:
+            lines.append(f"    {name:<16} " + "  ".join(f"{k} {'-' if s[k] is None else format(s[k], '<10.4g')}"
+                                                          for k in ("mean", "std", "min", "max")).rstrip())
+        if len(mom["features"]) > 24:
+            lines.append(f"    ... ({len(mom['features']) - 24} more)")
+    t = info.get("targets")
+    if t:
+        if t.get("kind") == "classes":
+            c = ", ".join(f"{k}: {v:,}" for k, v in list(t["counts"].items())[:12])
+            lines.append(f"  target {t['name']!r} (classes): {c}{' ...' if len(t['counts']) > 12 else ''}")
+        elif t.get("kind") == "values":
+            lines.append(f"  target {t['name']!r} (values): mean {t['mean']}, std {t['std']}, "
+                         f"range {t['min']}..{t['max']}")
+        else:
+            lines.append(f"  target {t['name']!r}: one per step ({t.get('type')})")
+    if info.get("created_by"):
+        lines.append(f"  made by: {info['created_by']}")
+    lines.append("findings:" if info["findings"] else "findings: none")
+    lines += [f"  - {f}" for f in info["findings"]]
+    return "\n".join(lines)

@@ -136,7 +136,7 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
     try:
         feats = _resolve_columns(src.schema, id, time, target, opts["features"], src=src)
     except DataError as e:
-        if opts["features"] is not None and e.argument in opts["features"]:
+        if opts["features"] is not None and e.argument == "features" and e.column in opts["features"]:
             raise _with_first_cell(e, src) from None
         raise
     size["rows"], size["features"] = src.num_rows, len(feats)
@@ -177,7 +177,7 @@ def check_options(id, time, target, features, level, nan, duplicates, sort, id_o
             raise ConfigError(
                 f"{OP}: `{name}` must be a column name (a non-empty str)"
                 + (" or None" if optional else "") + f". Received: {name}={value!r}.",
-                argument=name, received=value)
+                argument=name, received=value, fix=f"pass the name of a column of the table as {name}=")
     if features is not None:
         if isinstance(features, str) or not all(isinstance(f, str) for f in features):
             raise ConfigError(
@@ -193,13 +193,13 @@ def check_options(id, time, target, features, level, nan, duplicates, sort, id_o
         repeated = sorted({f for f in features if features.count(f) > 1})
         if repeated:
             raise ConfigError(f"{OP}: `features` names {repeated} more than once.",
-                              argument="features", received=features)
+                              argument="features", received=features, fix="name each feature column once")
     roles = [(n, v) for n, v in (("id", id), ("time", time), ("target", target)) if v is not None]
     for i, (n1, v1) in enumerate(roles):
         for n2, v2 in roles[i + 1:]:
             if v1 == v2:
                 raise ConfigError(f"{OP}: `{n1}` and `{n2}` name the same column {v1!r}.",
-                                  argument=n2, received=v2)
+                                  argument=n2, received=v2, fix=f"pass different columns as {n1}= and {n2}=")
         if features is not None and v1 in features:
             raise ConfigError(f"{OP}: the {n1} column {v1!r} is also listed in `features`.",
                               argument="features", received=features,
@@ -209,7 +209,7 @@ def check_options(id, time, target, features, level, nan, duplicates, sort, id_o
     check_choice(OP, "duplicates", duplicates, DUPLICATES)
     if not isinstance(sort, (bool, np.bool_)):
         raise ConfigError(f"{OP}: `sort` must be True or False. Received: sort={sort!r}.",
-                          argument="sort", received=sort)
+                          argument="sort", received=sort, fix="pass sort=True (the default) or False")
     if id_order is not None:
         check_choice(OP, "id_order", id_order, ID_ORDERS)
     if not sort and id_order == "sorted":
@@ -235,7 +235,7 @@ def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:
     if repeated:
         raise DataError(f"{OP}: the table has more than one column named {repeated[0]!r}"
                         + (f" (also {repeated[1:]})" if len(repeated) > 1 else "")
-                        + f". Columns: {names}.", argument=repeated[0], received=names,
+                        + f". Columns: {names}.", argument="source", column=repeated[0], received=names,
                         fix="give every column a distinct name in the header")
 
     def missing(option, cols):
@@ -262,25 +262,25 @@ def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:
     it = value_type(id)
     if pa.types.is_null(it):
         raise DataError(f"{OP}: the id column {id!r} holds no values: the table has no data rows "
-                        f"(only a header?) or the column is empty.", argument=id, received=str(it),
+                        f"(only a header?) or the column is empty.", argument="id", column=id, received=str(it),
                         fix="pass a table with at least one row with an id")
     if not (pa.types.is_integer(it) or pa.types.is_boolean(it) or is_stringlike(it)):
         raise DataError(f"{OP}: the id column {id!r} must hold integers or strings. Received type {it}.",
-                        argument=id, received=str(it),
+                        argument="id", column=id, received=str(it),
                         fix="cast the ids to integers or strings first")
     if time is not None:
         tt = value_type(time)
         if not ((is_numeric(tt) and not pa.types.is_null(tt)) or is_temporal(tt)):
             raise DataError(
                 f"{OP}: the time column {time!r} must hold integers, timestamps or numbers. "
-                f"Received type {tt}.", argument=time, received=str(tt),
+                f"Received type {tt}.", argument="time", column=time, received=str(tt),
                 fix="parse it first (e.g. pandas.to_datetime or pyarrow.compute.strptime), "
                     "or pass time=None to keep each id's rows in input order")
     if target is not None:
         gt = value_type(target)
         if not ((is_numeric(gt) and not pa.types.is_null(gt)) or is_stringlike(gt)):
             raise DataError(f"{OP}: the target column {target!r} must hold numbers or labels "
-                            f"(strings). Received type {gt}.", argument=target, received=str(gt),
+                            f"(strings). Received type {gt}.", argument="target", column=target, received=str(gt),
                             fix="cast the target to numbers or strings first")
     roles = {id, time, target}
     if features is not None:
@@ -292,7 +292,8 @@ def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:
             good = [c for c in names if c not in roles and is_numeric(schema.field(c).type)]
             types = ", ".join(f"{c}: {schema.field(c).type}" for c in bad)
             raise DataError(f"{OP}: feature column(s) {bad} are not numeric ({types}).",
-                            argument=bad[0], received=str(schema.field(bad[0]).type),
+                            argument="features", column=bad[0], received=str(schema.field(bad[0]).type),
+                            code="non_numeric_column",
                             fix=(f"pass features= with numeric columns only, e.g. features={good!r}, "
                                  f"or encode the categories as numbers first") if good else
                             "convert those columns to numbers first (e.g. encode categories as integers)")
@@ -307,7 +308,7 @@ def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:
         _check_text_columns(src, skipped)
     if skipped:
         warn(f"{OP}: skipping non-numeric column(s) {skipped}; features are {feats}. "
-             f"Pass features= to choose the columns and silence this warning.")
+             f"Pass features= to choose the columns and silence this warning.", code="non_numeric_column")
     return feats
 
 
@@ -323,18 +324,17 @@ def _with_first_cell(e: DataError, src) -> DataError:
 
     from ._arrow_source import is_stringlike
 
-    t = src.schema.field(e.argument).type
+    t = src.schema.field(e.column).type
     if not is_stringlike(t.value_type if pa.types.is_dictionary(t) else t):
         return e
-    n_num, n_comma, other, comma, number = _scan_text(src, [e.argument])[e.argument]
+    n_num, n_comma, other, comma, number = _scan_text(src, [e.column])[e.column]
     cell = other or comma or number
     if cell is None:
         return e
     what = "a decimal comma" if cell is comma and other is None else "not a number"
-    msg = str(e).split(" Fix: ")[0]
-    return DataError(msg, argument=e.argument, received=cell[1], index=cell[0],
-                     fix=f"{e.fix}; the first cell of {e.argument!r} that is {what}: row {cell[0]}, "
-                         f"{cell[1]!r}")
+    return e.with_message(e.message, received=cell[1], index=cell[0],
+                          fix=f"{e.fix}; the first cell of {e.column!r} that is {what}: row {cell[0]}, "
+                              f"{cell[1]!r}")
 
 
 def _check_text_columns(src, skipped) -> None:
@@ -368,21 +368,21 @@ def _check_text_columns(src, skipped) -> None:
             raise DataError(
                 f"{OP}: column {c!r} holds {n_num + n_comma} numbers but {value!r} at row {row}, "
                 f"which is not a number; read as text, the whole column would be dropped from the "
-                f"features.", argument=c, received=value, index=row,
+                f"features.", argument="features", column=c, received=value, index=row,
                 fix="correct or empty that cell (an empty cell is a missing value, see `nan=`), or "
                     f"pass features= without {c!r} to leave the column out")
         if comma is not None:
             row, value = comma
             raise DataError(
                 f"{OP}: column {c!r} holds {value!r} at row {row}: a decimal comma. Read as text, the "
-                f"whole column would be dropped from the features.", argument=c, received=value,
+                f"whole column would be dropped from the features.", argument="features", column=c, received=value,
                 index=row, fix="write numbers with '.' as the decimal point (e.g. read the file with "
                                "pandas.read_csv(path, decimal=',') and pass the DataFrame)")
         if number is not None:
             row, value = number
             raise DataError(
                 f"{OP}: column {c!r} holds numbers stored as text (e.g. {value!r} at row {row}).",
-                argument=c, received=value, index=row,
+                argument="features", column=c, received=value, index=row,
                 fix="convert the column to a numeric type first (e.g. pandas.to_numeric)")
 
 
@@ -441,12 +441,12 @@ def _raise_not_grouped(keys: Keys, problem, time):
         raise DataError(
             f"{OP}: with sort=False the rows of each id must be contiguous; id {idv!r} starts again "
             f"at row {keys.orig_row(row)} after its rows ended at row {keys.orig_row(problem[2])}.",
-            argument=keys.id_name, received=idv, index=keys.orig_row(row),
+            argument="id", column=keys.id_name, received=idv, index=keys.orig_row(row),
             fix="pass sort=True (the default) to group the rows by id")
     raise DataError(
         f"{OP}: with sort=False each id's rows must be in time order; column {time!r} goes back "
         f"from {keys.time_str(row - 1)} to {keys.time_str(row)} for id {idv!r} at row "
-        f"{keys.orig_row(row)}.", argument=time, received=keys.time_str(row),
+        f"{keys.orig_row(row)}.", argument="time", column=time, received=keys.time_str(row),
         index=keys.orig_row(row), fix="pass sort=True (the default) to sort each id's rows by time")
 
 
@@ -461,7 +461,8 @@ def _raise_duplicate(keys: Keys, order, ids, time):
     raise DataError(
         f"{OP}: column {time!r} repeats {keys.time_str(row)} for id {idv!r} at row "
         f"{keys.orig_row(row)} (first at row {keys.orig_row(first)}). Received duplicates='error'.",
-        argument=time, received=keys.time_str(row), index=keys.orig_row(row),
+        argument="duplicates", column=time, received=keys.time_str(row), index=keys.orig_row(row),
+        code="duplicate_time",
         fix="pass duplicates='first', 'last' or 'mean' to merge rows with the same time, "
             "or remove the repeated rows")
 
@@ -485,7 +486,8 @@ def _sequence_targets(keys: Keys, order, ids, target):
             f"{OP}: target column {target!r} varies within id {ids[g].item()!r}: row "
             f"{keys.orig_row(row)} has {keys.target_str(row)} but row {keys.orig_row(int(first[g]))} "
             f"has {keys.target_str(int(first[g]))}. Received level='sequence'.",
-            argument=target, received=keys.target_str(row), index=keys.orig_row(row),
+            argument="target", column=target, received=keys.target_str(row), index=keys.orig_row(row),
+            code="target_varies",
             fix="pass level='step' for one target per time step, or correct the rows")
     return keys.target_values(tv[starts])
 
@@ -507,8 +509,8 @@ def _step_targets(keys: Keys, order, steps, ids, offsets, target):
                 f"{keys.target_str(row)} at row {keys.orig_row(row)} but "
                 f"{keys.target_str(int(order.rows(p - 1)))} at row "
                 f"{keys.orig_row(int(order.rows(p - 1)))}, same id and time.",
-                argument=target, index=keys.orig_row(row),
-                fix="pass duplicates='first' or 'last'")
+                argument="duplicates", column=target, received=keys.target_str(row),
+                index=keys.orig_row(row), fix="pass duplicates='first' or 'last'")
         return keys.target_values(tv[fresh])
     sums = np.bincount(steps.slot, weights=tv.astype(np.float64))
     return sums / steps.counts

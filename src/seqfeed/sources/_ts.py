@@ -45,6 +45,8 @@ def read_ts(source, *, dtype="float32") -> SequenceSet:
         targets (``@targetLabel true``), else None.
 
     Raises:
+        ConfigError: ``path_or_file`` is neither a path nor a text/bytes file object, or ``dtype`` is not a
+            float dtype.
         DataError: a malformed file; the message names the case (0-based) and its
             line number (1-based) in the file.
 
@@ -83,15 +85,15 @@ def _read_text(src):
         name = os.path.basename(name) if isinstance(name, str) else "<file>"
     else:
         raise ConfigError(f"{OP}: expected a path or a file object. Received type "
-                          f"{type(src).__name__}.", argument="path_or_file",
-                          received=type(src).__name__)
+                          f"{type(src).__name__}.", argument="source",
+                          received=type(src).__name__, fix="pass a path, or a file object opened for reading")
     if isinstance(raw, bytes):
         if raw[:2] == b"\x1f\x8b":
             try:
                 raw = gzip.decompress(raw)
             except (OSError, EOFError, zlib.error) as e:
                 raise DataError(f"{OP}: {name} looks gzip-compressed but cannot be decompressed "
-                                f"({e}).", argument="path_or_file", received=name,
+                                f"({e}).", argument="source", received=name,
                                 fix="the file is truncated or damaged; write it again from its "
                                     "source") from None
         try:
@@ -99,13 +101,14 @@ def _read_text(src):
         except UnicodeDecodeError as e:
             line = raw.count(b"\n", 0, e.start) + 1
             raise DataError(f"{OP}: {name} is not UTF-8 text: byte {raw[e.start:e.start + 1]!r} at "
-                            f"offset {e.start} (line {line}).", argument="path_or_file",
+                            f"offset {e.start} (line {line}).", argument="source",
                             received=name, index=line - 1,
                             fix="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8), or "
                                 "pass an open text file with the right encoding") from None
     elif not isinstance(raw, str):
         raise ConfigError(f"{OP}: the file object's read() returned {type(raw).__name__}, not text or "
-                          f"bytes.", argument="path_or_file", received=type(raw).__name__)
+                          f"bytes.", argument="source", received=type(raw).__name__,
+                          fix="pass a file object whose read() returns str or bytes")
     return raw, name
 
 
@@ -118,7 +121,7 @@ def _parse_header(lines, name):
         if not s.startswith("@"):
             raise DataError(f"{OP}: {name} line {i + 1} comes before @data but is not a header "
                             f"(@...) or comment (#) line: {s[:40]!r}.", index=i,
-                            fix="check that the file is in .ts format")
+                            fix="check that the file is in .ts format", argument="source", received=s[:40])
         parts = s.split()
         key = parts[0][1:].lower()
         if key == "data":
@@ -131,21 +134,24 @@ def _parse_header(lines, name):
                 header[key] = int(args[0])
             except (IndexError, ValueError):
                 raise DataError(f"{OP}: {name} line {i + 1}: @{parts[0][1:]} needs an integer. "
-                                f"Received {s!r}.", index=i) from None
+                                f"Received {s!r}.", index=i, argument="source", received=s,
+                                fix="write a whole number after the header keyword") from None
         elif key in ("classlabel", "targetlabel"):
             header[key] = _flag(args[:1], key, name, i)
             if key == "classlabel":
                 header["labels"] = args[1:]
         else:
             header[key] = " ".join(args)
-    raise DataError(f"{OP}: {name} has no @data line.", fix="check that the file is in .ts format")
+    raise DataError(f"{OP}: {name} has no @data line.", fix="check that the file is in .ts format",
+                    argument="source", received=name)
 
 
 def _flag(args, key, name, i):
     v = args[0].lower() if args else ""
     if v not in _BOOL:
         raise DataError(f"{OP}: {name} line {i + 1}: @{key} must be true or false. Received "
-                        f"{' '.join(args)!r}.", index=i)
+                        f"{' '.join(args)!r}.", index=i, argument="source", received=" ".join(args),
+                        fix=f"write @{key} true or @{key} false in the header")
     return _BOOL[v]
 
 
@@ -163,7 +169,8 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
             body, sep, label = s.rpartition(":")
             if not sep:
                 raise DataError(f"{OP}: {name} case {k} (line {ln}) has no ':'-separated label.",
-                                index=k, fix="every case line must end with ':<label>'")
+                                index=k, fix="every case line must end with ':<label>'",
+                                argument="source", received=ln)
             bodies.append(body)
             labels.append(label.strip())
     else:
@@ -176,7 +183,7 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
         k = int(bad[0])
         raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}) has {counts[k]} dimensions, "
                         f"expected {D}.", index=k, received=int(counts[k]),
-                        fix="every case needs the same number of ':'-separated dimensions")
+                        fix="every case needs the same number of ':'-separated dimensions", argument="source")
     flat = [d for case in dims for d in case]
     lens = np.fromiter((d.count(",") + 1 if d.strip() else 0 for d in flat), dtype=np.int64,
                        count=len(flat)).reshape(n, D)
@@ -188,13 +195,15 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
         raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}): dimension {d} has {lens[k, d]} "
                         f"values but dimension 0 has {T[k]}; the dimensions of a case must have "
                         f"equal length.", index=k, received=lens[k].tolist(),
-                        fix="resample or pad the dimensions of that case to one length first")
+                        fix="resample or pad the dimensions of that case to one length first", argument="source")
     if header.get("equallength") and "serieslength" in header and n:
         wrong = np.flatnonzero(T != header["serieslength"])
         if wrong.size:
             k = int(wrong[0])
             raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}) has length {T[k]} but the "
-                            f"header says @seriesLength {header['serieslength']}.", index=k)
+                            f"header says @seriesLength {header['serieslength']}.", index=k,
+                            argument="source", received=int(T[k]),
+                            fix="correct @seriesLength, or remove it for sequences of varying length")
     values = _numbers(",".join(d for d in flat if d.strip()), lens, cases, name)
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(T, out=offsets[1:])
@@ -213,7 +222,7 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
             raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}), dimension {d}, step "
                             f"{int(t[step])} holds {values[src][step, d]:g}, which overflows {dt}.",
                             index=k, received=float(values[src][step, d]),
-                            fix="pass dtype='float64', or rescale the values")
+                            fix="pass dtype='float64', or rescale the values", argument="dtype")
     targets = None
     if classes:
         declared = header.get("labels") or []
@@ -223,7 +232,8 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
                 k = unknown[0]
                 raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}) has class label "
                                 f"{labels[k]!r}, which @classLabel does not declare ({declared}).",
-                                index=k, received=labels[k])
+                                index=k, received=labels[k], argument="source",
+                                fix=f"declare the label in @classLabel, or correct the case ({declared})")
         targets = np.array(labels, dtype=str) if n else np.zeros(0, dtype=str)
     elif regression:
         try:
@@ -232,7 +242,8 @@ def _parse_cases(cases, header, name, dt) -> SequenceSet:
             k = next(k for k, lab in enumerate(labels) if not _is_float(lab))
             raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}) has target {labels[k]!r}, "
                             f"not a number (@targetLabel true).", index=k,
-                            received=labels[k]) from None
+                            received=labels[k], argument="source",
+                            fix="store numeric targets, or write @targetLabel false with @classLabel for class labels") from None
     return SequenceSet(out, offsets, targets=targets,
                        feature_names=[f"dim_{d}" for d in range(D)])
 
@@ -257,5 +268,5 @@ def _numbers(joined: str, lens, cases, name) -> np.ndarray:
         k = int(np.searchsorted(per_case, pos, side="right"))
         raise DataError(f"{OP}: {name} case {k} (line {cases[k][0]}) holds {tokens[pos].strip()!r}, "
                         f"not a number.", index=k, received=tokens[pos].strip(),
-                        fix="values must be numbers or '?' for missing") from None
+                        fix="values must be numbers or '?' for missing", argument="source") from None
 

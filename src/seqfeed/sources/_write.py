@@ -34,11 +34,16 @@ def write_long_csv(data, path, *, id: str = "id", time: str = "time", target: st
         path: destination; a name ending in ``.gz`` is gzip-compressed.
         times: optional ``(N_steps,)`` array of times (e.g. years or timestamps), in
             the order of ``data.values``.
+
+    Raises:
+        ConfigError: ``data`` not a SequenceSet, or a column name that would appear twice (names the
+            parameter that clashes).
+        ShapeError: ``times`` without one entry per step.
     """
     if not isinstance(data, SequenceSet):
         raise ConfigError(f"{OP}: `data` must be a SequenceSet. Received type "
                           f"{type(data).__name__}.", argument="data",
-                          received=type(data).__name__)
+                          received=type(data).__name__, fix="pass a SequenceSet (e.g. seqfeed.as_sequence_set(data))")
     names = list(data.feature_names) if data.feature_names is not None else [
         f"feature_{j}" for j in range(data.n_features)]
     columns = [id, time, *names]
@@ -48,9 +53,17 @@ def write_long_csv(data, path, *, id: str = "id", time: str = "time", target: st
         columns.append(step_target)
     clash = sorted({c for c in columns if columns.count(c) > 1})
     if clash:
+        # the parameter that clashes: one naming a repeated column, preferring one the caller changed from
+        # its default (id='time' clashes, not the default time='time'); repeated feature names are the set's
+        params = [("id", id), ("time", time)] + ([("target", target)] if data.targets is not None else []) \
+            + ([("step_target", step_target)] if data.step_targets is not None else [])
+        named = [p for p, v in params if v in clash]
+        changed = [p for p in named if dict(params)[p] != p]
+        argument = (changed or named or ["data"])[-1]
         raise ConfigError(f"{OP}: column name(s) {clash} would appear twice (columns: {columns}).",
-                          argument="id", received=clash,
-                          fix="pass different id=/time=/target= names")
+                          argument=argument, received=clash,
+                          fix=f"pass {argument}= a name that is not already a column" if named else
+                          "give the set distinct feature_names")
     import pyarrow as pa
     from pyarrow import csv
 
@@ -62,7 +75,8 @@ def write_long_csv(data, path, *, id: str = "id", time: str = "time", target: st
         step_time = np.asarray(times)
         if step_time.shape != (N,):
             raise ShapeError(f"{OP}: `times` must have one entry per step, shape ({N},). Received "
-                             f"shape {step_time.shape}.", argument="times", received=step_time.shape)
+                             f"shape {step_time.shape}.", argument="times", received=step_time.shape,
+                             fix=f"pass one time per step ({N},), in the order of the set's values, or None")
     ids = data.ids if data.ids is not None else np.arange(len(data))
     cols = {id: pa.array(np.repeat(np.asarray(ids), lengths)), time: pa.array(step_time)}
     for j, name in enumerate(names):

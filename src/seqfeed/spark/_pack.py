@@ -297,7 +297,8 @@ def write_shards(data, out, *, features=None, rows_per_file: int = 100_000, comp
                           fix="pass features=[...] (the pack() features, in order)")
     if not isinstance(rows_per_file, int) or isinstance(rows_per_file, bool) or rows_per_file < 1:
         raise ConfigError(f"seqfeed.spark.write_shards: `rows_per_file` must be an integer >= 1. Received: "
-                          f"rows_per_file={rows_per_file!r}.", argument="rows_per_file", received=rows_per_file)
+                          f"rows_per_file={rows_per_file!r}.", argument="rows_per_file", received=rows_per_file,
+                          fix="pass a whole number >= 1, e.g. rows_per_file=10000")
     out = check_out("seqfeed.spark.write_shards", out, force)
     vtype = data.schema["values"].dataType.elementType.elementType.typeName()
     dtype = "float32" if vtype == "float" else "float64"

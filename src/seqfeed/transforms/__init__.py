@@ -3,20 +3,20 @@
 Everything here is NumPy only (no TensorFlow import) and never modifies its inputs.
 """
 
-from ._restructure import (apply_restructure, describe_restructure, frame, frame_lengths, frame_summary,
-                           parse_restructure, pool)
+from ._frames import frame, frame_lengths, frame_summary, pool
+from ._restructure import Restructure
 from ._scale import Standardizer
 from ._split import split_by_entity, split_by_time, split_windows_by_time
-from ._windows import Windows, sliding_windows, timeseries_windows
+from ._keras_windows import timeseries_windows
+from ._sliding import sliding_windows
+from ._windows import Windows
 
 __all__ = [
-    "apply_restructure",
-    "describe_restructure",
     "frame",
     "frame_lengths",
     "frame_summary",
-    "parse_restructure",
     "pool",
+    "Restructure",
     "Standardizer",
     "Windows",
     "sliding_windows",

@@ -1,219 +1,186 @@
-"""Restructuring long sequences into fewer, richer steps: framing, pooling, frame summaries.
+"""`Restructure`: how long sequences are presented to the model, as one value.
 
-An LSTM's cost grows with every time step and its memory fades over hundreds of
-them. The same data can be presented as ``time_steps x features`` differently:
-``k`` consecutive raw steps become one step. All transforms here work per
-sequence on the ragged core (never across sequences), on real steps only, and
-are exact at sequence ends: the last, partial frame of a sequence is built from
-its real steps alone (framing zero-fills its missing sub-steps, pooling and
-summaries average/measure only what is there).
+A restructuring is either applied to the data (``frame``, ``pool``, ``maxpool``,
+``summary``: see ``_frames.py``) or built into the model as a strided front-end
+(``conv``, ``msconv``), or nothing (``none``). The same value travels from the
+command line (its text form, ``"frame:8"``) through the automatic choice to the
+model and its saved metadata.
 """
 
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass
+
 import numpy as np
 
-from .._errors import ConfigError, check_choice, check_int
+from .._errors import ConfigError
 from ..core import SequenceSet, as_sequence_set
+from ._frames import SUMMARY_STATS, frame, frame_lengths, frame_summary, pool
 
-__all__ = ["frame", "pool", "frame_summary", "frame_lengths", "parse_restructure", "apply_restructure",
-           "describe_restructure"]
+__all__ = ["Restructure"]
 
-SUMMARY_STATS = ("mean", "std", "min", "max", "slope")
-
-
-def frame_lengths(lengths, size: int, hop: int | None = None) -> np.ndarray:
-    """Steps after restructuring: ``ceil(length / hop)`` (0 for an empty sequence)."""
-    hop = hop or size
-    lengths = np.asarray(lengths, dtype=np.int64)
-    return -(-lengths // hop)
+KINDS = ("none", "frame", "pool", "maxpool", "summary", "conv", "msconv")
+IN_MODEL = ("conv", "msconv")
+SYNTAX = "none, frame:K, frame:K:HOP, pool:K, maxpool:K, summary:K, conv:K or msconv:K (K, HOP >= 1)"
 
 
-def _frame_starts(s: SequenceSet, hop: int):
-    """Global start step of every frame, and the frame counts per sequence."""
-    counts = frame_lengths(s.lengths, hop, hop)
-    total = int(counts.sum())
-    seq_of = np.repeat(np.arange(len(s)), counts)
-    first = np.zeros(len(s) + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    j = np.arange(total, dtype=np.int64) - first[seq_of]
-    starts = s.offsets[:-1][seq_of] + j * hop
-    ends = s.offsets[1:][seq_of]
-    return starts, ends, first, seq_of
+def _bad(message: str, argument: str, received) -> ConfigError:
+    return ConfigError(f"Restructure: {message}", argument=argument, received=received,
+                       fix=f"use one of {SYNTAX}")
 
 
-def _out_dtype(s: SequenceSet):
-    """Float inputs keep their dtype; int/bool become float32."""
-    return s.values.dtype if s.values.dtype.kind == "f" else np.dtype(np.float32)
+def _positive_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
 
 
-def _new_set(s: SequenceSet, values, offsets, names):
-    return SequenceSet(values, offsets, targets=s.targets, ids=s.ids, feature_names=names)
+@dataclass(frozen=True)
+class Restructure:
+    """One restructuring of the time axis (immutable, hashable, comparable).
 
+    Attributes:
+        kind: ``"none"`` (one raw step per LSTM step), ``"frame"`` (``size`` raw steps
+            become the features of one step, frames ``hop`` apart), ``"pool"`` /
+            ``"maxpool"`` (mean / max over ``size`` steps), ``"summary"`` (mean, std, min,
+            max and slope of frames of ``size`` steps), ``"conv"`` (a strided Conv1D
+            front-end of stride ``size`` in the model) or ``"msconv"`` (the masked
+            multi-scale Conv1D front-end of stride ``size``, see
+            :class:`seqfeed.keras.MaskedMultiScaleConv1D`).
+        size: ``K >= 1`` raw steps per new step; None for ``"none"``.
+        hop: ``"frame"`` only: steps between frame starts (None = ``size``, no overlap).
 
-def frame(seqs, size: int, *, hop: int | None = None) -> SequenceSet:
-    """Frames of ``size`` steps become the features of one step.
+    Text form (the CLI's ``--frame``): ``str(r)`` and :meth:`parse` round-trip.
 
-    ``(T, F)`` -> ``(ceil(T / hop), size * F)``; frame ``j`` holds raw steps
-    ``j * hop .. j * hop + size - 1`` in order (step-major: features of the first
-    step, then of the second, ...). Sub-steps past the end of the sequence are
-    zero. ``hop`` defaults to ``size`` (no overlap). Per-step targets are dropped.
+    Raises:
+        ConfigError: ``kind`` not one of the kinds, ``size`` not an integer >= 1 (or given for 'none'),
+            ``hop`` for a kind other than 'frame'.
 
     Example:
-        >>> s = frame(SequenceSet.from_sequences([np.arange(5.0)]), 2)
-        >>> s[0]
-        array([[0., 1.],
-               [2., 3.],
-               [4., 0.]])
+        >>> r = Restructure.parse("frame:4:2")
+        >>> r, str(r)
+        (Restructure(kind='frame', size=4, hop=2), 'frame:4:2')
+        >>> r.n_features(3), r.steps([9, 1, 0]).tolist()
+        (12, [5, 1, 0])
     """
-    size = check_int("frame", "size", size, minimum=1)
-    hop = check_int("frame", "hop", hop if hop is not None else size, minimum=1)
-    s = as_sequence_set(seqs, _op="frame")
-    starts, ends, first, _ = _frame_starts(s, hop)
-    F = s.n_features
-    pos = starts[:, None] + np.arange(size)[None, :]
-    valid = pos < ends[:, None]
-    out = np.zeros((starts.size, size, F), dtype=_out_dtype(s))
-    out[valid] = s.values[pos[valid]]
-    names = None
-    if s.feature_names:
-        names = [f"{n}@{k}" for k in range(size) for n in s.feature_names]
-    return _new_set(s, out.reshape(starts.size, size * F), first, names)
 
+    kind: str = "none"
+    size: int | None = None
+    hop: int | None = None
 
-def _reduce(s: SequenceSet, factor: int, op: str):
-    starts, ends, first, _ = _frame_starts(s, factor)
-    v = s.values.astype(np.float64, copy=False)
-    counts = np.minimum(ends - starts, factor)
-    if starts.size == 0:
-        return np.zeros((0, s.n_features)), counts, first, starts
-    if op == "mean":
-        r = np.add.reduceat(v, starts, axis=0) / counts[:, None]
-    elif op == "max":
-        r = np.maximum.reduceat(v, starts, axis=0)
-    elif op == "min":
-        r = np.minimum.reduceat(v, starts, axis=0)
-    else:  # pragma: no cover
-        raise AssertionError(op)
-    return r, counts, first, starts
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise _bad(f"`kind` must be one of {{{', '.join(repr(k) for k in KINDS)}}}. "
+                       f"Received: kind={self.kind!r}.", "kind", self.kind)
+        if self.kind == "none":
+            if self.size is not None or self.hop is not None:
+                raise _bad(f"kind 'none' takes no size or hop. Received: size={self.size!r}, hop={self.hop!r}.",
+                           "size" if self.size is not None else "hop", self.size if self.size is not None
+                           else self.hop)
+            return
+        if not _positive_int(self.size):
+            raise _bad(f"`size` of kind {self.kind!r} must be an integer >= 1. Received: size={self.size!r}.",
+                       "size", self.size)
+        if self.hop is not None and (self.kind != "frame" or not _positive_int(self.hop)):
+            raise _bad(f"`hop` applies to kind 'frame' only and must be an integer >= 1. Received: "
+                       f"kind={self.kind!r}, hop={self.hop!r}.", "hop", self.hop)
+        object.__setattr__(self, "size", int(self.size))
+        if self.hop is not None:
+            object.__setattr__(self, "hop", int(self.hop))
 
+    # ------------------------------------------------------------------ text form
+    @classmethod
+    def parse(cls, text) -> "Restructure":
+        """``"none"`` (also ``""`` or None), ``"frame:K"``, ``"frame:K:HOP"``, ``"pool:K"``,
+        ``"maxpool:K"``, ``"summary:K"``, ``"conv:K"`` or ``"msconv:K"`` -> a Restructure.
 
-def pool(seqs, factor: int, *, how: str = "mean") -> SequenceSet:
-    """Pool every ``factor`` steps into one: ``(T, F)`` -> ``(ceil(T / factor), F)``.
-
-    ``how="mean"`` or ``"max"`` over the real steps of each group only (the last
-    group of a sequence may be shorter).
-
-    Example:
-        >>> pool(SequenceSet.from_sequences([np.arange(5.0)]), 2)[0][:, 0]
-        array([0.5, 2.5, 4. ])
-    """
-    factor = check_int("pool", "factor", factor, minimum=1)
-    check_choice("pool", "how", how, ("mean", "max"))
-    s = as_sequence_set(seqs, _op="pool")
-    r, _, first, _ = _reduce(s, factor, how)
-    return _new_set(s, r.astype(_out_dtype(s)), first, s.feature_names)
-
-
-def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
-    """Summary features of each frame of ``size`` steps: ``(T, F)`` -> ``(ceil(T / size), len(stats) * F)``.
-
-    ``stats`` from ``mean, std, min, max, slope`` (least-squares slope per step),
-    computed over the frame's real steps only (std and slope of a one-step frame
-    are 0). Feature order: all features' first statistic, then the second, ...
-    """
-    size = check_int("frame_summary", "size", size, minimum=1)
-    for st in stats:
-        check_choice("frame_summary", "stats", st, SUMMARY_STATS)
-    s = as_sequence_set(seqs, _op="frame_summary")
-    mean, counts, first, starts = _reduce(s, size, "mean")
-    out = []
-    v = s.values.astype(np.float64, copy=False)
-    n = counts[:, None].astype(np.float64)
-    if starts.size:
-        seg = np.repeat(np.arange(starts.size), counts)
-        t = (np.arange(v.shape[0]) - np.repeat(starts, counts)).astype(np.float64)[:, None]
-        dev = v - mean[seg]
-        var = np.add.reduceat(dev * dev, starts, axis=0) / n
-        tbar = (counts[:, None] - 1) / 2.0
-        tdev = t - tbar[seg]
-        sxx = np.add.reduceat(tdev * tdev, starts, axis=0)
-        sxy = np.add.reduceat(tdev * dev, starts, axis=0)
-        slope = np.divide(sxy, sxx, out=np.zeros_like(sxy), where=sxx > 0)
-    else:
-        var = slope = mean
-    for st in stats:
-        if st == "mean":
-            out.append(mean)
-        elif st == "std":
-            out.append(np.sqrt(np.maximum(var, 0)))
-        elif st == "min":
-            out.append(_reduce(s, size, "min")[0])
-        elif st == "max":
-            out.append(_reduce(s, size, "max")[0])
-        else:
-            out.append(np.broadcast_to(slope, mean.shape))
-    values = np.concatenate(out, axis=1).astype(_out_dtype(s)) if out else np.zeros((starts.size, 0))
-    names = None
-    if s.feature_names:
-        names = [f"{st}({n})" for st in stats for n in s.feature_names]
-    return _new_set(s, values, first, names)
-
-
-# --------------------------------------------------------------------------- specs
-def parse_restructure(spec: str | None) -> dict:
-    """``"none"``, ``"frame:K"``, ``"frame:K:H"`` (hop H), ``"pool:K"``, ``"maxpool:K"``,
-    ``"summary:K"``, ``"conv:K"`` (a strided Conv1D front-end in the model) or ``"msconv:K"`` (a masked
-    multi-scale Conv1D front-end of stride K in the model, see
-    :class:`seqfeed.keras.MaskedMultiScaleConv1D`) -> a dict."""
-    if spec in (None, "", "none"):
-        return {"kind": "none"}
-    kind, _, rest = spec.partition(":")
-    kinds = ("frame", "pool", "maxpool", "summary", "conv", "msconv")
-    if kind not in kinds or not rest:
-        raise ConfigError(f"restructure: cannot read {spec!r}.", argument="frame", received=spec,
-                          fix="use none, auto, frame:K, frame:K:HOP, pool:K, maxpool:K, summary:K, conv:K or msconv:K")
-    parts = rest.split(":")
-    try:
+        Raises:
+            ConfigError: ``text`` is not one of these forms (``argument="text"``).
+        """
+        if text is None:
+            return cls()
+        if not isinstance(text, str):
+            raise ConfigError(f"Restructure.parse: `text` must be a string such as 'frame:8'. Received "
+                              f"{type(text).__name__}.", argument="text", received=text,
+                              fix=f"use one of {SYNTAX}")
+        if text in ("", "none"):
+            return cls()
+        kind, _, rest = text.partition(":")
+        parts = rest.split(":") if rest else []
+        if kind not in KINDS or kind == "none" or not parts or len(parts) > (2 if kind == "frame" else 1) \
+                or not all(p.isascii() and p.isdigit() and int(p) >= 1 for p in parts):
+            raise ConfigError(f"Restructure.parse: cannot read {text!r}.", argument="text", received=text,
+                              fix=f"use one of {SYNTAX}")
         nums = [int(p) for p in parts]
-    except ValueError:
-        raise ConfigError(f"restructure: {spec!r} needs integer sizes.", argument="frame", received=spec) from None
-    if any(n < 1 for n in nums) or len(nums) > (2 if kind == "frame" else 1):
-        raise ConfigError(f"restructure: sizes in {spec!r} must be >= 1.", argument="frame", received=spec)
-    d = {"kind": kind, "size": nums[0]}
-    if kind == "frame" and len(nums) == 2:
-        d["hop"] = nums[1]
-    return d
+        return cls(kind, nums[0], nums[1] if len(nums) == 2 else None)
 
+    def __str__(self) -> str:
+        if self.kind == "none":
+            return "none"
+        return f"{self.kind}:{self.size}" + (f":{self.hop}" if self.hop is not None else "")
 
-def describe_restructure(spec: dict) -> str:
-    k = spec.get("kind", "none")
-    if k == "none":
-        return "none (one raw step per LSTM step)"
-    if k == "frame":
-        return f"frames of {spec['size']} raw steps (hop {spec.get('hop', spec['size'])}) as features of one step"
-    if k == "pool":
-        return f"mean pooling by {spec['size']}"
-    if k == "maxpool":
-        return f"max pooling by {spec['size']}"
-    if k == "summary":
-        return f"mean/std/min/max/slope of frames of {spec['size']} steps"
-    if k == "msconv":
-        return f"masked multi-scale Conv1D front-end (stride {spec['size']}) in the model"
-    return f"strided Conv1D front-end (stride {spec['size']}) in the model"
+    @classmethod
+    def coerce(cls, value, *, argument: str = "restructure") -> "Restructure":
+        """A Restructure from itself, its text form, None (``"none"``), or the dict form that
+        models saved before this type existed (``{"kind": "frame", "size": 4, "hop": 2}``)."""
+        if isinstance(value, cls):
+            return value
+        if value is None or isinstance(value, str):
+            try:
+                return cls.parse(value)
+            except ConfigError as e:
+                raise e.with_message(e.message, argument=argument, received=value) from None
+        if isinstance(value, dict) and set(value) <= {"kind", "size", "hop"}:
+            try:
+                return cls(value.get("kind", "none"), value.get("size"), value.get("hop"))
+            except ConfigError as e:
+                raise e.with_message(e.message, argument=argument, received=value) from None
+        raise ConfigError(f"`{argument}` must be a Restructure or its text form such as 'frame:8'. "
+                          f"Received: {value!r}.", argument=argument, received=value,
+                          fix=f"pass Restructure.parse(text) with one of {SYNTAX}")
 
+    # ------------------------------------------------------------------ meaning
+    @property
+    def in_model(self) -> bool:
+        """True for the front-ends built into the model (``conv``, ``msconv``): the data is unchanged."""
+        return self.kind in IN_MODEL
 
-def apply_restructure(seqs, spec: dict) -> SequenceSet:
-    """Apply a parsed spec to the data (``conv`` and ``msconv`` are applied by the model: data unchanged)."""
-    k = spec.get("kind", "none")
-    if k in ("none", "conv", "msconv"):
-        return as_sequence_set(seqs, _op="apply_restructure")
-    if k == "frame":
-        return frame(seqs, spec["size"], hop=spec.get("hop"))
-    if k == "pool":
-        return pool(seqs, spec["size"], how="mean")
-    if k == "maxpool":
-        return pool(seqs, spec["size"], how="max")
-    if k == "summary":
-        return frame_summary(seqs, spec["size"])
-    raise ConfigError(f"apply_restructure: unknown kind {k!r}.", argument="spec", received=k)
+    def describe(self) -> str:
+        """One line for reports and model cards."""
+        k, n = self.kind, self.size
+        if k == "none":
+            return "none (one raw step per LSTM step)"
+        if k == "frame":
+            return f"frames of {n} raw steps (hop {self.hop or n}) as features of one step"
+        if k == "pool":
+            return f"mean pooling by {n}"
+        if k == "maxpool":
+            return f"max pooling by {n}"
+        if k == "summary":
+            return f"mean/std/min/max/slope of frames of {n} steps"
+        if k == "msconv":
+            return f"masked multi-scale Conv1D front-end (stride {n}) in the model"
+        return f"strided Conv1D front-end (stride {n}) in the model"
+
+    def n_features(self, n_features: int) -> int:
+        """Features per step the model sees, for ``n_features`` raw features."""
+        if self.kind == "frame":
+            return self.size * n_features
+        if self.kind == "summary":
+            return len(SUMMARY_STATS) * n_features
+        return n_features
+
+    def steps(self, lengths) -> np.ndarray:
+        """int64 LSTM steps of sequences of these ``lengths`` (after the front-end's stride, too)."""
+        if self.kind == "none":
+            return np.asarray(lengths, dtype=np.int64)
+        return frame_lengths(lengths, self.size, self.hop)
+
+    def apply(self, data) -> SequenceSet:
+        """The data as the model sees it (``none``, ``conv`` and ``msconv``: unchanged)."""
+        if self.kind == "frame":
+            return frame(data, self.size, hop=self.hop)
+        if self.kind in ("pool", "maxpool"):
+            return pool(data, self.size, how="mean" if self.kind == "pool" else "max")
+        if self.kind == "summary":
+            return frame_summary(data, self.size)
+        return as_sequence_set(data, _op="Restructure.apply")

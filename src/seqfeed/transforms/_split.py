@@ -10,7 +10,8 @@ from .._checks import check_float
 from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
 from ..core import SequenceSet
 from ._common import as_series_or_set, readonly, step_positions
-from ._windows import Windows, check_window_options, make_windows
+from ._sliding import check_window_options, make_windows
+from ._windows import Windows
 
 __all__ = ["split_by_entity", "split_by_time", "split_windows_by_time"]
 
@@ -44,6 +45,10 @@ def split_by_entity(data, *, test_fraction=0.2, stratify=None, seed=0, return_in
         ``(train, test)``: two :class:`SequenceSet` (``data.take`` of sorted indices, so
         the original order is kept), or two index arrays.
 
+    Raises:
+        ConfigError: ``test_fraction`` outside (0, 1), ``stratify`` or ``return_indices`` invalid.
+        DataError: fewer than 2 entities to split.
+
     Example:
         >>> s = SequenceSet.from_sequences([[float(i)] for i in range(10)], targets=[0] * 5 + [1] * 5)
         >>> tr, te = split_by_entity(s, test_fraction=0.4, stratify="targets", seed=1)
@@ -55,7 +60,8 @@ def split_by_entity(data, *, test_fraction=0.2, stratify=None, seed=0, return_in
     if not (stratify is None or (isinstance(stratify, str) and stratify == "targets")
             or not isinstance(stratify, str)):
         raise ConfigError(f"{op}: `stratify` must be None, 'targets' or an array of labels. Received: "
-                          f"stratify={stratify!r}.", argument="stratify", received=stratify)
+                          f"stratify={stratify!r}.", argument="stratify", received=stratify,
+                          fix="pass stratify=None, 'targets' or one label per sequence")
     seed = check_int(op, "seed", seed, minimum=0)
     if not isinstance(data, SequenceSet):
         raise ConfigError(f"{op}: `data` must be a SequenceSet. Received type {type(data).__name__}.",
@@ -85,7 +91,8 @@ def split_by_entity(data, *, test_fraction=0.2, stratify=None, seed=0, return_in
     G = int(group.max()) + 1 if n else 0
     if G < 2:
         raise DataError(f"{op}: at least 2 entities are needed to split. Received {G}.",
-                        argument="data", received=G)
+                        argument="data", received=G,
+                        fix="pass a set with at least 2 entities (ids), or split by time instead")
     rng = np.random.default_rng(seed)
     n_test = min(max(int(round(f * G)), 1), G - 1)
     if labels is None:
@@ -116,7 +123,8 @@ def split_by_entity(data, *, test_fraction=0.2, stratify=None, seed=0, return_in
 
 
 def _check_fraction(op, value) -> float:
-    return check_float(op, "test_fraction", value, low=0, high=1, low_open=True, high_open=True)
+    return check_float(op, "test_fraction", value, low=0, high=1, low_open=True, high_open=True,
+                       fix="pass a fraction such as test_fraction=0.2")
 
 
 def _stratified(labels: np.ndarray, f: float, n_test: int, rng) -> np.ndarray:
@@ -162,7 +170,8 @@ def _check_time_options(op, cutoff, gap, time):
             if c.ndim != 1 or c.dtype.kind not in "iu" or (c.size and c.min() < 0):
                 raise ConfigError(f"{op}: a per-sequence `cutoff` must be a 1-D array of step indices "
                                   f">= 0. Received dtype {c.dtype}, shape {shape_str(c.shape)}.",
-                                  argument="cutoff", received=c.shape)
+                                  argument="cutoff", received=c.shape,
+                                  fix="pass one non-negative integer step index per sequence")
         else:
             raise ConfigError(f"{op}: without `time`, `cutoff` is a step index (int >= 0) or one per "
                               f"sequence. Received: cutoff={cutoff!r}.", argument="cutoff", received=cutoff,
@@ -175,7 +184,8 @@ def _check_time_options(op, cutoff, gap, time):
         negative = True
     if negative or np.asarray(gap).ndim:
         raise ConfigError(f"{op}: `gap` must be a scalar >= 0 (in the units of `time`). Received: "
-                          f"gap={gap!r}.", argument="gap", received=gap)
+                          f"gap={gap!r}.", argument="gap", received=gap,
+                          fix="pass gap=0 (the default) or a positive number of time units")
 
 
 def _cut_points(op, s: SequenceSet, cutoff, gap, time):
@@ -184,10 +194,12 @@ def _cut_points(op, s: SequenceSet, cutoff, gap, time):
     L = s.lengths
     if np.ndim(cutoff) == 1 and np.shape(cutoff)[0] != n:
         raise ShapeError(f"{op}: a per-sequence `cutoff` needs one entry per sequence ({n}). Received "
-                         f"shape {shape_str(np.shape(cutoff))}.", argument="cutoff", received=np.shape(cutoff))
+                         f"shape {shape_str(np.shape(cutoff))}.", argument="cutoff", received=np.shape(cutoff),
+                         fix="pass one cutoff per sequence, or a single scalar cutoff")
     if np.ndim(cutoff) > 1:
         raise ShapeError(f"{op}: `cutoff` must be a scalar or 1-D (one per sequence). Received shape "
-                         f"{shape_str(np.shape(cutoff))}.", argument="cutoff", received=np.shape(cutoff))
+                         f"{shape_str(np.shape(cutoff))}.", argument="cutoff", received=np.shape(cutoff),
+                         fix="pass a scalar cutoff, or a 1-D array with one cutoff per sequence")
     if time is None:
         c = np.asarray(cutoff, dtype=np.int64)
         k = np.minimum(c, L)
@@ -196,7 +208,8 @@ def _cut_points(op, s: SequenceSet, cutoff, gap, time):
     t = np.asarray(time)
     if t.shape != (s.n_steps,):
         raise ShapeError(f"{op}: `time` must be 1-D with one entry per step ({s.n_steps}). Received shape "
-                         f"{shape_str(t.shape)}.", argument="time", received=t.shape)
+                         f"{shape_str(t.shape)}.", argument="time", received=t.shape,
+                         fix="pass one time value per step, in the order of the set's values")
     missing = np.isnat(t) if t.dtype.kind in "mM" else (np.isnan(t) if t.dtype.kind == "f" else None)
     if missing is not None and missing.any():
         g = int(np.flatnonzero(missing)[0])
@@ -255,6 +268,10 @@ def split_by_time(data, *, cutoff, gap=0, time=None, return_indices=False):
         both belong to ``seqs[i]``, with its targets and id); a sequence with no step on
         one side is empty there (drop those with ``s.take(s.lengths > 0)``).
 
+    Raises:
+        ConfigError: ``gap`` < 0, ``cutoff`` or ``return_indices`` invalid.
+        ShapeError: a per-sequence ``cutoff`` or ``time`` whose length does not match the data.
+
     Example:
         >>> tr, te = split_by_time(np.arange(10), cutoff=6, gap=2)
         >>> tr, te
@@ -264,11 +281,13 @@ def split_by_time(data, *, cutoff, gap=0, time=None, return_indices=False):
     _check_time_options(op, cutoff, gap, time)
     if not isinstance(return_indices, (bool, np.bool_)):
         raise ConfigError(f"{op}: `return_indices` must be True or False. Received: "
-                          f"return_indices={return_indices!r}.", argument="return_indices")
+                          f"return_indices={return_indices!r}.", argument="return_indices",
+                          fix="pass return_indices=True or False")
     s, single = as_series_or_set(op, data)
     if single and np.ndim(cutoff) == 1:
         raise ShapeError(f"{op}: a per-sequence `cutoff` needs a SequenceSet; `data` is one series.",
-                         argument="cutoff", received=np.shape(cutoff))
+                         argument="cutoff", received=np.shape(cutoff),
+                         fix="pass a scalar cutoff for one series, or wrap the series in a SequenceSet")
     k, j = _cut_points(op, s, cutoff, gap, time)
     if single:
         kk, jj = int(k[0]), int(j[0])
@@ -321,6 +340,10 @@ def split_windows_by_time(data, length, *, cutoff, gap=0, time=None, context=Fal
     Returns:
         ``(train, test)``: two :class:`Windows` over the same source set.
 
+    Raises:
+        ConfigError: a window option or ``context``/``gap`` invalid.
+        ShapeError: a per-sequence ``cutoff`` or ``time`` whose length does not match the data.
+
     Example:
         >>> tr, te = split_windows_by_time(np.arange(10.0), 3, cutoff=6, context=True)
         >>> tr.x[..., 0].tolist(), tr.y[:, 0].tolist()
@@ -333,12 +356,13 @@ def split_windows_by_time(data, length, *, cutoff, gap=0, time=None, context=Fal
                                                     target_features, drop_incomplete)
     if not isinstance(context, (bool, np.bool_)):
         raise ConfigError(f"{op}: `context` must be True or False. Received: context={context!r}.",
-                          argument="context", received=context)
+                          argument="context", received=context, fix="pass context=True or False")
     _check_time_options(op, cutoff, gap, time)
     s, single = as_series_or_set(op, data)
     if single and np.ndim(cutoff) == 1:
         raise ShapeError(f"{op}: a per-sequence `cutoff` needs a SequenceSet; `data` is one series.",
-                         argument="cutoff", received=np.shape(cutoff))
+                         argument="cutoff", received=np.shape(cutoff),
+                         fix="pass a scalar cutoff for one series, or wrap the series in a SequenceSet")
     k, j = _cut_points(op, s, cutoff, gap, time)
     common = dict(L=L, stride=stride, rate=rate, horizon=horizon, target=target,
                   target_features=target_features, drop_incomplete=bool(drop_incomplete))

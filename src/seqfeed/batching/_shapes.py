@@ -267,7 +267,8 @@ class FixedShapeSampler(Sampler):
         op = "FixedShapeSampler"
         if not isinstance(base, Sampler):
             raise ConfigError(f"{op}: `base` must be a seqfeed sampler. Received type {type(base).__name__}.",
-                              argument="base", received=type(base).__name__)
+                              argument="base", received=type(base).__name__,
+                              fix="pass a sampler, e.g. FixedShapeSampler(BucketSampler(lengths, batch_size=64))")
         n_buckets = check_int(op, "n_buckets", n_buckets, minimum=1)
         rows = check_int(op, "rows", rows, minimum=1, allow_none=True)
         super().__init__(base.lengths, seed=base.seed, shuffle=base.shuffle, drop_last=base.drop_last)
@@ -281,10 +282,12 @@ class FixedShapeSampler(Sampler):
                 b = np.unique(np.asarray(boundaries, dtype=np.int64).reshape(-1))
             except (TypeError, ValueError):
                 raise ConfigError(f"{op}: `boundaries` must be a list of integers. Received: "
-                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries) from None
+                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries,
+                                  fix="pass ascending time-step bounds, e.g. boundaries=[64, 256]") from None
             if b.size and b.min() < 1:
                 raise ConfigError(f"{op}: `boundaries` must be >= 1. Received: {b.tolist()!r:.60}.",
-                                  argument="boundaries", received=b.tolist())
+                                  argument="boundaries", received=b.tolist(),
+                                  fix="pass time-step bounds of at least 1, e.g. boundaries=[64, 256]")
         if L.size and (b.size == 0 or b[-1] < L.max()):
             b = np.append(b, L.max())
         self.boundaries = b

@@ -172,6 +172,9 @@ def test_model_card_says_whether_xla_was_used():
     no = SimpleNamespace(info={"compilation": {"jit_compile": False, "why": "no XLA (it must save 1.25x)"}})
     assert "**yes**" in _compilation_line(yes) and "3 fixed batch shapes" in _compilation_line(yes)
     assert "**no**" in _compilation_line(no) and "must save" in _compilation_line(no)
+    det = SimpleNamespace(info={"compilation": {"jit_compile": True, "shapes": 2, "bounded_loop": True, "why": "XLA",
+                                                "determinism": "TensorFlow op determinism is on"}})
+    assert "last real step" in _compilation_line(det) and "op determinism is on" in _compilation_line(det)
 
 
 def test_padding_report_has_a_shape_bucket_row_counting_filler_rows():
@@ -183,3 +186,81 @@ def test_padding_report_has_a_shape_bucket_row_counting_filler_rows():
     # bucket 10: 5 sequences -> 2 batches of 4 rows x 10 steps; bucket 30: 1 batch of 4 x 30
     assert rows[0]["padded_steps"] == s.padded_steps() == 2 * 4 * 10 + 4 * 30
     assert rows[0]["efficiency"] == pytest.approx(L.sum() / 200) and rows[0]["shapes"] == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=1, max_size=80), st.integers(1, 9), st.integers(1, 4),
+       st.integers(0, 3), st.sampled_from(["bucket", "fixed", "adaptive"]))
+def test_fixed_shape_sampler_keeps_the_base_batches_and_bounds_their_shapes(lengths, batch_size, k, epoch, kind):
+    from seqfeed.batching._shapes import FixedShapeSampler
+
+    L = np.array(lengths)
+    make = {"bucket": lambda: seqfeed.BucketSampler(L, batch_size=batch_size, seed=3),
+            "fixed": lambda: seqfeed.FixedSampler(L, batch_size=batch_size, seed=3),
+            "adaptive": lambda: seqfeed.AdaptiveSampler(L, max_batch_size=batch_size, seed=3)}[kind]
+    s = FixedShapeSampler(make(), n_buckets=k)
+    base = make().batches(epoch)
+    got = s.batches(epoch)
+    assert [b.tolist() for b in got] == [b.tolist() for b in base]  # the same batches, in the same order
+    assert s.boundaries[-1] == L.max() and s.boundaries.size <= k
+    for b in got:
+        rows, T = s.batch_shape(b)
+        assert rows == max(b.size for b in base) or rows == s.rows
+        assert T in s.boundaries.tolist() and T >= L[b].max()
+        assert not np.any((s.boundaries >= L[b].max()) & (s.boundaries < T))  # the smallest boundary that fits
+    assert len(s.shapes(epoch)) <= k
+
+
+def test_fixed_shape_sampler_resumes_and_refuses_bad_options():
+    from seqfeed.batching._shapes import FixedShapeSampler
+
+    L = _lengths(200)
+    s = FixedShapeSampler(seqfeed.BucketSampler(L, batch_size=16, seed=1), boundaries=[40, 90])
+    assert s.boundaries.tolist() == [40, 90, int(L.max())] and s.rows == 16
+    it = iter(s)
+    first = [next(it).tolist() for _ in range(3)]
+    state = s.state_dict()
+    rest = [b.tolist() for b in it]
+    again = FixedShapeSampler(seqfeed.BucketSampler(L, batch_size=16, seed=1), boundaries=[40, 90])
+    again.load_state_dict(state)
+    assert [b.tolist() for b in again] == rest and first + rest == [b.tolist() for b in s.batches(0)]
+    with pytest.raises(seqfeed.ConfigError, match="base"):
+        FixedShapeSampler(L)
+    with pytest.raises(seqfeed.ConfigError, match="boundaries"):
+        FixedShapeSampler(seqfeed.BucketSampler(L), boundaries=[0, 5])
+    with pytest.raises(seqfeed.ConfigError, match="boundaries"):
+        FixedShapeSampler(seqfeed.BucketSampler(L), boundaries="many")
+
+
+def test_loader_pads_fixed_shape_batches_to_their_shape_with_zero_weight_rows():
+    from seqfeed.batching._shapes import FixedShapeSampler
+
+    seqs = _set([3, 5, 9, 2, 7, 4, 8])
+    s = FixedShapeSampler(seqfeed.BucketSampler(seqs.lengths, batch_size=3, n_buckets=2, seed=0), boundaries=[5])
+    assert s.rows == 3
+    seen = []
+    for b in BatchLoader(seqs, s):
+        real = b.index >= 0
+        assert b.x.shape[:2] == s.batch_shape(b.index[real]) and b.x.shape[0] == 3
+        assert np.all(b.sample_weight[~real] == 0) and not b.mask[~real].any()
+        np.testing.assert_allclose(b.sample_weight[real], 3 / real.sum())
+        seen += b.index[real].tolist()
+    assert sorted(seen) == list(range(7))
+
+
+def test_bounded_plan_weighs_compilation_against_faster_steps():
+    from seqfeed.batching._shapes import COMPILE_S_PER_SHAPE, bounded_plan, bounded_step_seconds, step_seconds
+
+    L = np.random.default_rng(0).lognormal(np.log(60), 0.9, 2048).astype(int) + 2
+    base = [(b.size, int(L[b].max())) for b in seqfeed.BucketSampler(L, batch_size=64).batches()]
+    short = bounded_plan(base, L, epochs=1)
+    long = bounded_plan(base, L, epochs=50)
+    assert not short["use_xla"] and "no XLA" in short["why"]
+    assert long["use_xla"] and long["xla_s"] * 1.25 < long["graph_s"]
+    assert long["graph_s"] == pytest.approx(50 * step_seconds(base, "graph"))
+    assert long["compile_s"] == pytest.approx(COMPILE_S_PER_SHAPE * long["shapes"])
+    assert long["boundaries"][-1] == L.max() and long["rows"] == 64
+    # padding to a longer shape costs something, a longer real loop costs more
+    assert bounded_step_seconds([(64, 50, 400)]) > bounded_step_seconds([(64, 50, 50)])
+    assert bounded_step_seconds([(64, 400, 400)]) - bounded_step_seconds([(64, 50, 400)]) > \
+        bounded_step_seconds([(64, 50, 400)]) - bounded_step_seconds([(64, 50, 50)])

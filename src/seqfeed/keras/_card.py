@@ -17,8 +17,12 @@ def _compilation_line(sm) -> str:
     if not rec:
         return "- XLA: not recorded"
     if rec.get("jit_compile"):
+        how = ("the sampler's own batches, short ones filled with masked zero-weight rows, and the recurrent "
+               "loop stopping at each batch's last real step" if rec.get("bounded_loop") else
+               "shape buckets, short batches filled with masked zero-weight rows")
+        det = f"; {rec['determinism']}" if rec.get("determinism") else ""
         return (f"- XLA: **yes**, the train step was compiled (`jit_compile=True`) for {rec.get('shapes')} fixed "
-                f"batch shapes (shape buckets, short batches filled with masked zero-weight rows) -- {rec.get('why')}")
+                f"batch shapes ({how}) -- {rec.get('why')}{det}")
     return f"- XLA: **no** (per-batch padding, graph mode) -- {rec.get('why')}"
 
 

@@ -64,12 +64,8 @@ class SeqfeedError(ValueError):
             index = int(index)
         if code is not None and code not in CODES:
             raise TypeError(f"{type(self).__name__}: unknown `code` {code!r}; one of {sorted(CODES)}")
-        self.argument = argument
-        self.received = received
-        self.index = index
-        self.fix = fix
-        self.column = column
-        self.code = code
+        self.argument, self.received, self.index, self.fix = argument, received, index, fix
+        self.column, self.code = column, code
         text = message.rstrip()
         if not text.endswith("."):
             text += "."

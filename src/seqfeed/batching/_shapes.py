@@ -108,6 +108,21 @@ def _padded_steps(lengths: np.ndarray, boundaries: np.ndarray) -> int:
     return int(boundaries[np.searchsorted(boundaries, lengths, side="left")].sum())
 
 
+def _check_boundaries(op: str, boundaries, minimum: int, example: str) -> np.ndarray:
+    """Sorted unique int64 bucket bounds, each at least ``minimum``."""
+    try:
+        b = np.asarray(boundaries, dtype=np.int64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{op}: `boundaries` must be a list of integers. Received: {boundaries!r:.60}.",
+                          argument="boundaries", received=boundaries,
+                          fix=f"pass bucket bounds as a list of whole numbers, {example}") from None
+    if b.size and b.min() < minimum:
+        raise ConfigError(f"{op}: `boundaries` must be >= {minimum}. Received: {b.tolist()!r:.60}.",
+                          argument="boundaries", received=b.tolist(),
+                          fix=f"pass bucket bounds of at least {minimum}, {example}")
+    return np.unique(b)
+
+
 class ShapeBucketSampler(Sampler):
     """Length buckets with one fixed ``(rows, time_steps)`` shape per bucket (for XLA).
 
@@ -157,17 +172,7 @@ class ShapeBucketSampler(Sampler):
             if n_buckets is not None:
                 raise ConfigError(f"{op}: pass `n_buckets` or `boundaries`, not both.", argument="boundaries",
                                   received=boundaries, fix="pass either n_buckets or boundaries")
-            try:
-                b = np.asarray(boundaries, dtype=np.int64).reshape(-1)
-            except (TypeError, ValueError):
-                raise ConfigError(f"{op}: `boundaries` must be a list of integers. Received: "
-                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries,
-                                  fix="pass boundaries as a list of whole numbers, e.g. [32, 64, 128]") from None
-            if b.size and b.min() < 0:
-                raise ConfigError(f"{op}: `boundaries` must be >= 0. Received: {b.tolist()!r:.60}.",
-                                  argument="boundaries", received=b.tolist(),
-                                  fix="pass boundaries as non-negative lengths")
-            b = np.unique(b)
+            b = _check_boundaries(op, boundaries, 0, "e.g. [32, 64, 128]")
             if L.size and (b.size == 0 or b[-1] < L.max()):
                 b = np.append(b, L.max())
             # keep only boundaries that some sequence uses
@@ -278,16 +283,7 @@ class FixedShapeSampler(Sampler):
         if boundaries is None:
             b = shape_boundaries(L, n_buckets)
         else:
-            try:
-                b = np.unique(np.asarray(boundaries, dtype=np.int64).reshape(-1))
-            except (TypeError, ValueError):
-                raise ConfigError(f"{op}: `boundaries` must be a list of integers. Received: "
-                                  f"{boundaries!r:.60}.", argument="boundaries", received=boundaries,
-                                  fix="pass ascending time-step bounds, e.g. boundaries=[64, 256]") from None
-            if b.size and b.min() < 1:
-                raise ConfigError(f"{op}: `boundaries` must be >= 1. Received: {b.tolist()!r:.60}.",
-                                  argument="boundaries", received=b.tolist(),
-                                  fix="pass time-step bounds of at least 1, e.g. boundaries=[64, 256]")
+            b = _check_boundaries(op, boundaries, 1, "e.g. boundaries=[64, 256]")
         if L.size and (b.size == 0 or b[-1] < L.max()):
             b = np.append(b, L.max())
         self.boundaries = b

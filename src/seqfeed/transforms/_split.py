@@ -242,6 +242,17 @@ def _cut_points(op, s: SequenceSet, cutoff, gap, time):
     return k, j
 
 
+def _series_and_cuts(op, data, cutoff, gap, time):
+    """``(set, single, k, j)``: the data as a set (``single``: it was one series) and its cut points."""
+    s, single = as_series_or_set(op, data)
+    if single and np.ndim(cutoff) == 1:
+        raise ShapeError(f"{op}: a per-sequence `cutoff` needs a SequenceSet; `data` is one series.",
+                         argument="cutoff", received=np.shape(cutoff),
+                         fix="pass a scalar cutoff for one series, or wrap the series in a SequenceSet")
+    k, j = _cut_points(op, s, cutoff, gap, time)
+    return s, single, k, j
+
+
 def split_by_time(data, *, cutoff, gap=0, time=None, return_indices=False):
     """Split one series, or every sequence of a set, at a time cutoff.
 
@@ -283,12 +294,7 @@ def split_by_time(data, *, cutoff, gap=0, time=None, return_indices=False):
         raise ConfigError(f"{op}: `return_indices` must be True or False. Received: "
                           f"return_indices={return_indices!r}.", argument="return_indices",
                           fix="pass return_indices=True or False")
-    s, single = as_series_or_set(op, data)
-    if single and np.ndim(cutoff) == 1:
-        raise ShapeError(f"{op}: a per-sequence `cutoff` needs a SequenceSet; `data` is one series.",
-                         argument="cutoff", received=np.shape(cutoff),
-                         fix="pass a scalar cutoff for one series, or wrap the series in a SequenceSet")
-    k, j = _cut_points(op, s, cutoff, gap, time)
+    s, single, k, j = _series_and_cuts(op, data, cutoff, gap, time)
     if single:
         kk, jj = int(k[0]), int(j[0])
         if return_indices:
@@ -358,12 +364,7 @@ def split_windows_by_time(data, length, *, cutoff, gap=0, time=None, context=Fal
         raise ConfigError(f"{op}: `context` must be True or False. Received: context={context!r}.",
                           argument="context", received=context, fix="pass context=True or False")
     _check_time_options(op, cutoff, gap, time)
-    s, single = as_series_or_set(op, data)
-    if single and np.ndim(cutoff) == 1:
-        raise ShapeError(f"{op}: a per-sequence `cutoff` needs a SequenceSet; `data` is one series.",
-                         argument="cutoff", received=np.shape(cutoff),
-                         fix="pass a scalar cutoff for one series, or wrap the series in a SequenceSet")
-    k, j = _cut_points(op, s, cutoff, gap, time)
+    s, single, k, j = _series_and_cuts(op, data, cutoff, gap, time)
     common = dict(L=L, stride=stride, rate=rate, horizon=horizon, target=target,
                   target_features=target_features, drop_incomplete=bool(drop_incomplete))
     train = make_windows(op, s, hi=k, **common)

@@ -44,13 +44,6 @@ GROUPS = {
     "baselines": ("baselines", "_baseline_common", "_forecast_baselines", "_dtw"),
 }
 
-# Upward imports that are allowed, each with its reason. Only function-level ones: a convenience
-# method of a lower layer that hands its object to the adapter of a higher layer when called.
-ALLOWED_UPWARD = {
-    ("seqfeed.batching._stream", "seqfeed.keras._stream_data"):
-        "ShardDataset.to_tf_dataset/to_py_dataset call the Keras adapters (TensorFlow is imported "
-        "only then)",
-}
 
 
 @dataclass(frozen=True)
@@ -164,7 +157,7 @@ def find_cycles(imports: list) -> list:
     return out
 
 
-def violations(sources: dict, *, allowed_upward: dict = ALLOWED_UPWARD) -> list:
+def violations(sources: dict) -> list:
     """The broken rules, one readable line each (empty when the contract holds)."""
     imports = collect_imports(sources)
     layers = layer_of()
@@ -178,7 +171,7 @@ def violations(sources: dict, *, allowed_upward: dict = ALLOWED_UPWARD) -> list:
         src, dst = component(imp.source), component(imp.target)
         if src == dst or src not in layers or dst not in layers:
             pass
-        elif layers[dst] > layers[src] and (imp.source, imp.target) not in allowed_upward:
+        elif layers[dst] > layers[src]:
             problems.append(f"upward import: {imp.where()} imports {imp.target} "
                             f"({src!r}, layer {layers[src]}, may not import {dst!r}, layer {layers[dst]})")
         elif layers[dst] == layers[src]:
@@ -198,14 +191,6 @@ def violations(sources: dict, *, allowed_upward: dict = ALLOWED_UPWARD) -> list:
 def test_source_tree_keeps_the_layering_contract():
     problems = violations(module_sources())
     assert not problems, "\n" + "\n".join(problems)
-
-
-def test_every_allowed_upward_import_exists_and_is_function_level():
-    imports = collect_imports(module_sources())
-    for (src, dst), reason in ALLOWED_UPWARD.items():
-        found = [i for i in imports if i.source == src and i.target == dst]
-        assert found, f"stale exception ({reason}): {src} no longer imports {dst}; remove it"
-        assert not any(i.module_level for i in found), f"{src} must import {dst} only when called"
 
 
 def test_checker_reads_the_real_tree():
@@ -264,7 +249,7 @@ def test_checker_detects_a_cycle_through_a_package_namespace():
 def test_checker_detects_an_upward_import():
     tree = _tree(batching___stream="def to_model(ds):\n    from ..keras._model import SequenceModel\n",
                  keras___model="SequenceModel = None\n")
-    assert violations(tree, allowed_upward={}) == [
+    assert violations(tree) == [
         "upward import: seqfeed.batching._stream line 2 (inside a function) imports seqfeed.keras._model "
         "('batching', layer 3, may not import 'keras', layer 5)"]
 

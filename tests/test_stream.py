@@ -287,12 +287,14 @@ def test_keras_adapters_serve_the_dataset_batches(tmp_path):
     write_shards(train, tmp_path / "s", rows_per_file=25)
     want = [b.index.copy() for b in ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40)]
     ds = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40)
-    tfds = ds.to_tf_dataset()
+    from seqfeed.keras import ShardPyDataset, shard_tf_dataset
+
+    tfds = shard_tf_dataset(ds)
     got = [x for x, _ in tfds]
     assert len(got) == len(want) == len(ds)
     for (inputs), idx in zip(got, want):
         assert inputs["x"].shape[0] == idx.size
-    py = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40).to_py_dataset()
+    py = ShardPyDataset(ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40))
     assert len(py) == len(want)
     for i in (0, 1, 2, 1):  # sequential and random access agree
         x, y = py[i]
@@ -301,7 +303,7 @@ def test_keras_adapters_serve_the_dataset_batches(tmp_path):
 
     sm = SequenceModel.for_data(tmp_path / "s", "classify", units=4)
     fit_ds = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40, transform=sm.prepare)
-    history = sm.model.fit(fit_ds.to_py_dataset(), epochs=1, verbose=0, shuffle=False)
+    history = sm.model.fit(ShardPyDataset(fit_ds), epochs=1, verbose=0, shuffle=False)
     assert np.isfinite(history.history["loss"][0])
 
 

@@ -446,20 +446,6 @@ class ShardDataset:
         self.epoch = int(state["epoch"])
         self.position = int(state["position"])
 
-    # ------------------------------------------------------------------ adapters
-    def to_tf_dataset(self, *, with_targets: bool = True, repeat: bool = False):
-        """A ``tf.data.Dataset``: one epoch per pass, or endless with ``repeat=True`` (then pass
-        ``steps_per_epoch=len(ds)`` to Keras); see :func:`seqfeed.keras.shard_tf_dataset`."""
-        from ..keras._stream_data import shard_tf_dataset
-
-        return shard_tf_dataset(self, with_targets=with_targets, repeat=repeat)
-
-    def to_py_dataset(self, *, with_targets: bool = True):
-        """A Keras ``PyDataset`` (see :class:`seqfeed.keras.ShardPyDataset`)."""
-        from ..keras._stream_data import ShardPyDataset
-
-        return ShardPyDataset(self, with_targets=with_targets)
-
     def __repr__(self) -> str:
         return (f"ShardDataset({self.path!r}, shard {self.shard_id}/{self.num_shards}, split={self.split!r}, "
                 f"{self.n_sequences} sequences, {self.steps_per_epoch} batches/epoch, epoch={self.epoch})")

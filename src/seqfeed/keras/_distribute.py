@@ -179,7 +179,9 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     recorder = _Recorder(ds)
     # batches are per worker and already padded per batch: distribute them as they are (the
     # default distribution would re-split every batch across all workers' replicas)
-    local = ds.to_tf_dataset(repeat=True)
+    from ._stream_data import shard_tf_dataset
+
+    local = shard_tf_dataset(ds, repeat=True)
     data = strategy.distribute_datasets_from_function(lambda context: local)
     example = batch_to_keras(ds._template)
     sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape

@@ -87,19 +87,21 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
     if sm.scaler is None:
         sm.scaler = ds.manifest_scaler()
     sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
+    from ._stream_data import shard_tf_dataset
+
     ds.set_epoch(initial_epoch)
     val = None
     if validation is not None:
         if is_shards_input(validation):
             val = shard_dataset(sm, validation, split="validation" if not isinstance(validation, ShardDataset)
                                 else validation.split, batch_size=max(batch_size, 64), shuffle=False, op=op)
-            val = val.to_tf_dataset()
+            val = shard_tf_dataset(val)
         else:
             from ._data import to_tf_dataset
 
             va = sm.prepare(validation, _op=op)
             val = to_tf_dataset(sm.loader(va, batching="bucket", batch_size=max(batch_size, 64), shuffle=False))
-    return sm.model.fit(ds.to_tf_dataset(repeat=True), steps_per_epoch=len(ds), validation_data=val,
+    return sm.model.fit(shard_tf_dataset(ds, repeat=True), steps_per_epoch=len(ds), validation_data=val,
                         epochs=epochs, verbose=verbose, callbacks=list(callbacks), shuffle=False,
                         initial_epoch=initial_epoch)
 

@@ -34,6 +34,17 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _op_determinism_restored():
+    """A test that trains through the CLI in process switches TensorFlow's op determinism on;
+    the next test gets the switch as it was."""
+    from cli_run import op_determinism_enabled, set_op_determinism
+
+    before = op_determinism_enabled()
+    yield
+    set_op_determinism(bool(before))
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

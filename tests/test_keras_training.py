@@ -79,6 +79,15 @@ def test_batch_passed_directly_to_fit_predict_evaluate():
     assert out.shape == (64, 2)
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(sm.predict_raw(train), out, atol=1e-5)  # same result, other batching
+    res = sm.evaluate(batch)
+    assert res["n"] == 64
+    # the metrics are those of the predictions above, against the batch's own targets
+    assert res["accuracy"] == pytest.approx(np.mean(out.argmax(axis=1) == batch.y))
+    p_true = out[np.arange(64), batch.y.astype(int)]
+    assert res["log_loss"] == pytest.approx(-np.mean(np.log(np.clip(p_true.astype(np.float64), 1e-12, 1.0))), rel=1e-4)
+    by_set = sm.evaluate(train)  # and equal those of the unpadded set
+    assert res["accuracy"] == by_set["accuracy"]
+    assert res["log_loss"] == pytest.approx(by_set["log_loss"], rel=1e-4)
 
 
 @pytest.mark.parametrize("task", ["classify", "regress", "tag", "forecast"])

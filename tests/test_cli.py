@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from cli_run import seqfeed_in_process as seqfeed
 
-pytestmark = pytest.mark.tf
+# one trained model shared by the module: kept on one test worker
+pytestmark = [pytest.mark.tf, pytest.mark.slow(seconds=60), pytest.mark.xdist_group("cli_trained")]
 
 
 def write_long_csv(path, n_ids=90, seed=0):

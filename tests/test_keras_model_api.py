@@ -34,7 +34,7 @@ def model():
 
 def _batch_with_codes(sm, s):
     b = seqfeed.pad(s)
-    return dataclasses.replace(b, y=sm._encode(s.targets, "test"))
+    return dataclasses.replace(b, y=sm.encode_labels(s.targets, "test"))
 
 
 def test_for_data_refuses_pre_padding_with_a_conv_restructure():

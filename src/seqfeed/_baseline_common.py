@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _dtw
 from ._errors import ConfigError, DataError, ShapeError, check_choice
-from .core._sequence_set import SequenceSet
+from .core import SequenceSet
 
 _ENGINES = ("auto", "numba", "numpy")
 

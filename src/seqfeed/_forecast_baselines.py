@@ -9,7 +9,7 @@ import numpy as np
 
 from ._baseline_common import BaselineResult, _check_pair
 from ._errors import ConfigError, DataError, ShapeError, check_int
-from .core._sequence_set import SequenceSet
+from .core import SequenceSet
 
 __all__ = ["find_season", "naive_forecast", "seasonal_naive_forecast"]
 

@@ -41,7 +41,7 @@ from ._baseline_common import (BaselineResult, _check_pair, _check_set, _check_w
                                _regression_targets, _task_of)
 from ._errors import ConfigError, DataError, ShapeError, check_choice
 from ._forecast_baselines import _forecast_check, find_season, naive_forecast, seasonal_naive_forecast
-from .core._sequence_set import SequenceSet
+from .core import SequenceSet
 
 __all__ = [
     "BaselineResult",

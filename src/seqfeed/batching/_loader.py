@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import DataError, check_choice, check_int
-from ..core._convert import as_sequence_set
-from ..core._pad import _check_dtype, _check_value, pad_set
+from ..core import as_sequence_set, check_dtype, check_value, pad_set
 
 __all__ = ["BatchLoader"]
 
@@ -69,8 +68,8 @@ class BatchLoader:
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
         self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
-        self.dtype = _check_dtype(op, dtype)
-        self.value = _check_value(op, value, self.dtype)
+        self.dtype = check_dtype(op, dtype)
+        self.value = check_value(op, value, self.dtype)
         self.seqs = as_sequence_set(seqs, op=op)
         self.sampler = sampler
         self.padding = padding

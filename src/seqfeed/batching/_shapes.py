@@ -280,7 +280,7 @@ def xla_plan(lengths, *, batch_size: int, epochs: int, units: int = 64, layers: 
         n_val = 0
         if val_lengths is not None and len(val_lengths):
             vs = ShapeBucketSampler(val_lengths, batch_size=val_batch_size,
-                                    boundaries=_val_boundaries(s.boundaries, val_lengths), shuffle=False)
+                                    boundaries=val_boundaries(s.boundaries, val_lengths), shuffle=False)
             n_val = len(vs.shapes())
         compile_s = COMPILE_S_PER_SHAPE * (len(s.shapes()) + EVAL_COMPILE_FRACTION * n_val)
         total = compile_s + epochs * step_seconds(plan, "xla", units=units, layers=layers)
@@ -296,7 +296,7 @@ def xla_plan(lengths, *, batch_size: int, epochs: int, units: int = 64, layers: 
     return {"use_xla": use, **best, "graph_s": graph_s, "why": why}
 
 
-def _val_boundaries(train_boundaries: np.ndarray, val_lengths) -> np.ndarray:
+def val_boundaries(train_boundaries: np.ndarray, val_lengths) -> np.ndarray:
     """The training boundaries, extended by the longest validation length if needed."""
     m = int(np.max(val_lengths))
     b = np.asarray(train_boundaries, dtype=np.int64)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 
 class _RowReader:
@@ -69,15 +69,15 @@ def _table_to_set(table) -> SequenceSet:
     """Rows of a part file (columns values[, target | targets]) as a SequenceSet."""
     import pyarrow as pa
 
-    from ..sources._shards import _to_numpy
+    from ..sources._shards import column_to_numpy
 
     vals = table.column("values")
     vals = vals.combine_chunks() if isinstance(vals, pa.ChunkedArray) else vals
     base = SequenceSet.from_arrow(vals)
     targets = step_targets = None
     if "target" in table.column_names:
-        targets = _to_numpy(table.column("target"))
+        targets = column_to_numpy(table.column("target"))
     elif "targets" in table.column_names:
         col = table.column("targets").combine_chunks()
-        step_targets = _to_numpy(col.flatten())
+        step_targets = column_to_numpy(col.flatten())
     return SequenceSet(base.values, base.offsets, targets=targets, step_targets=step_targets)

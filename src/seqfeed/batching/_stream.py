@@ -16,9 +16,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
-from ..core._batch import Batch
-from ..core._pad import _check_dtype, pad_set
-from ..core._sequence_set import SequenceSet
+from ..core import Batch, SequenceSet, check_dtype, pad_set
 from ._shard_read import _RowReader, _table_to_set
 from ._stream_plan import (WindowPlanner, assign_pieces, bucket_batch_sizes, bucket_boundaries,
                            windows)
@@ -117,7 +115,7 @@ class ShardDataset:
         if split is not None:
             check_choice(OP, "split", split, SPLITS)
         check_choice(OP, "padding", padding, ("pre", "post"))
-        self.dtype = _check_dtype(OP, dtype)
+        self.dtype = check_dtype(OP, dtype)
         if transform is not None and not callable(transform):
             raise ConfigError(f"{OP}: `transform` must be a function SequenceSet -> SequenceSet. "
                               f"Received {type(transform).__name__}.", argument="transform")

@@ -6,7 +6,7 @@ import datetime as _dt
 import shlex
 import sys
 
-from .. import __version__
+from .._version import __version__
 
 
 def _fmt(v):
@@ -85,9 +85,17 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
 
 
 def baseline_headline(metrics) -> str | None:
-    from ._train import _baseline_headline
-
-    return _baseline_headline(metrics)
+    """The first line of the results when the baseline scores better than the model, else None."""
+    b = metrics.get("baseline") or {}
+    if not b.get("beats_model"):
+        return None
+    key, model = b["metric"], b.get("model_name", "LSTM")
+    what = "accuracy" if key == "accuracy" else "MAE"
+    tips = list(b.get("try", []))
+    if tips and metrics.get("epochs_run") is not None:
+        tips = [f"more --epochs (this run: {metrics['epochs_run']})" if t == "more --epochs" else t for t in tips]
+    return (f"The baseline {b['name']} beats the {model}: test {what} {b[key]:.4f} vs the {model}'s "
+            f"{b['model_score']:.4f} ({b['gap']:+.4f}). Try: {', '.join(tips)}.")
 
 
 def baseline_lines(metrics) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConfigError, DataError, SeqfeedError
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 BUNDLED = ("japanese_vowels", "sunspots")
 
@@ -208,7 +208,7 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
             _check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
             arr = load_npy(path, spec)
-            from ..core._convert import as_sequence_set
+            from ..core import as_sequence_set
 
             return _match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)

@@ -207,7 +207,7 @@ def _reload_lengths(args):
 
 
 def run_doctor(args) -> int:
-    from ..core._explain import explain
+    from ..core import explain
 
     path = Path(args.data)
     findings: list = []
@@ -237,7 +237,7 @@ def _load_array_file(path: Path):
         return load_npy(path, str(path))
     with np.load(path, allow_pickle=False) as z:
         if "values" in z and "offsets" in z:
-            from ..core._sequence_set import SequenceSet
+            from ..core import SequenceSet
 
             return SequenceSet(z["values"], z["offsets"])
         keys = list(z.keys())

@@ -60,9 +60,9 @@ def run_train_shards(args) -> int:
     batch = args.batch or 32
     t0 = time.time()
     if workers > 1:
-        from ..keras._distribute import _read_tf_config, run_local_workers, train_distributed
+        from ..keras._distribute import read_tf_config, run_local_workers, train_distributed
 
-        conf = _read_tf_config(op)
+        conf = read_tf_config(op)
         common = dict(task=args.task, epochs=epochs, batch_size=batch, max_tokens=args.max_tokens,
                       seed=args.seed, out=args.out, **_model_options(args))
         if conf is not None:  # one worker of a cluster

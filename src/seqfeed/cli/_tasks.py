@@ -7,7 +7,7 @@ import time as _time
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from ..core._sequence_set import SequenceSet, _gather_index
+from ..core import SequenceSet, gather_index
 
 
 def needs_log(values: np.ndarray) -> bool:
@@ -99,7 +99,7 @@ class SequencePlan:
         Classification labels stored as floats become strings, so that the baselines treat them as
         labels (they read float targets as regression targets).
         """
-        from ..core._sequence_set import SequenceSet as S
+        from ..core import SequenceSet as S
 
         train, test = S.concat([self.train, self.val]), self.test
         if self.task == "classify" and np.asarray(train.targets).dtype.kind in "fc":
@@ -219,7 +219,7 @@ def forecast_windows(seqs: SequenceSet, *, window: int, horizon: int, target_ind
         keep &= t + horizon <= np.asarray(hi)[src]
     src, s, t = src[keep], s[keep], t[keep]
     g = seqs.offsets[:-1][src] + s
-    values = seqs.values[_gather_index(g, np.full(src.size, window), window * src.size)]
+    values = seqs.values[gather_index(g, np.full(src.size, window), window * src.size)]
     X = SequenceSet(values, np.arange(src.size + 1, dtype=np.int64) * window, feature_names=seqs.feature_names,
                     ids=None if seqs.ids is None else seqs.ids[src])
     yi = (seqs.offsets[:-1][src] + t)[:, None] + np.arange(horizon)[None, :]
@@ -288,7 +288,7 @@ class ForecastPlan:
         idx = np.arange(len(self.seqs))
         starts = self.seqs.offsets[:-1]
         counts = np.asarray(self.c_val, dtype=np.int64)
-        vals = self.seqs.values[_gather_index(starts[idx], counts, int(counts.sum()))]
+        vals = self.seqs.values[gather_index(starts[idx], counts, int(counts.sum()))]
         offs = np.zeros(len(self.seqs) + 1, dtype=np.int64)
         np.cumsum(counts, out=offs[1:])
         return SequenceSet(vals, offs, feature_names=self.seqs.feature_names)

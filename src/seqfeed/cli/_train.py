@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from .._errors import ConfigError, DataError, SeqfeedError
 from .._fs import DirLock, discard_dir, fault_point, is_seqfeed_dir, recover_dir, replace_dir
+from ._card import baseline_headline as _baseline_headline
 from ._data import check_targets, data_options, load, require_targets
 from ._tasks import forecast_windows, naive_forecast, plan_forecast, plan_sequences, unscale_targets
 
@@ -398,8 +399,8 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
     res = {("n_test" if k == "n" else k): v for k, v in res.items()}
     res.update(plan.baselines())
     if sm.task == "classify":
-        y = sm._encode(plan.test.targets, "evaluate")
-        p = sm._encode(sm.predict(plan.test), "evaluate")
+        y = sm.encode_labels(plan.test.targets, "evaluate")
+        p = sm.encode_labels(sm.predict(plan.test), "evaluate")
         res["confusion_matrix"] = M.confusion_matrix(y, p, sm.classes.size).tolist()
         res["classes"] = sm.classes.tolist()
     _add_baseline(res, sm, plan, baseline_budget)
@@ -464,20 +465,6 @@ def _add_baseline(res: dict, sm, plan, budget: float) -> None:
         tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")
         base["try"] = tips
     res["baseline"] = base
-
-
-def _baseline_headline(metrics) -> str | None:
-    """The first line of the results when the baseline scores better than the model, else None."""
-    b = metrics.get("baseline") or {}
-    if not b.get("beats_model"):
-        return None
-    key, model = b["metric"], b.get("model_name", "LSTM")
-    what = "accuracy" if key == "accuracy" else "MAE"
-    tips = list(b.get("try", []))
-    if tips and metrics.get("epochs_run") is not None:
-        tips = [f"more --epochs (this run: {metrics['epochs_run']})" if t == "more --epochs" else t for t in tips]
-    return (f"The baseline {b['name']} beats the {model}: test {what} {b[key]:.4f} vs the {model}'s "
-            f"{b['model_score']:.4f} ({b['gap']:+.4f}). Try: {', '.join(tips)}.")
 
 
 def _print_metrics(task, metrics, out):
@@ -642,10 +629,10 @@ def run_predict(args) -> int:
                             f"needs the last {W}.", argument="data", index=i)
         last = seqs.take(np.arange(len(seqs)))
         starts = last.offsets[1:] - W
-        from ..core._sequence_set import _gather_index
+        from ..core import gather_index
 
-        vals = last.values[_gather_index(starts, np.full(len(seqs), W), W * len(seqs))]
-        from ..core._sequence_set import SequenceSet
+        vals = last.values[gather_index(starts, np.full(len(seqs), W), W * len(seqs))]
+        from ..core import SequenceSet
 
         X = SequenceSet(vals, np.arange(len(seqs) + 1) * W)
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(scaler.transform(X))), rec)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._sequence_set import SequenceSet
+
 __all__ = ["Batch"]
 
 
@@ -75,8 +77,6 @@ class Batch:
 
     def to_sequence_set(self):
         """The rows as a :class:`~seqfeed.SequenceSet` (copies the real steps)."""
-        from ._sequence_set import SequenceSet
-
         return SequenceSet.from_padded(self.x, lengths=self.lengths, padding=self.padding)
 
     def __repr__(self) -> str:

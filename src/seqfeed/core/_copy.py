@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import compiled_available, fill_rows
-from ._sequence_set import _gather_index
+from ._ragged import gather_index
 
 # From a contiguous ragged array: rows shorter than this many steps on average go
 # through the scatter kernel (its cost grows with steps, the rows kernel's with rows).
@@ -86,7 +86,7 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
         starts = starts - a
     if kernel == "scatter":
         if not contiguous:
-            steps = values[_gather_index(starts, counts, total)]
+            steps = values[gather_index(starts, counts, total)]
         steps = np.ascontiguousarray(steps, dtype=out.dtype)
         if mask is None:
             mask = length_mask(counts, T, padding)
@@ -98,7 +98,7 @@ def fill_padded(values: np.ndarray, starts: np.ndarray, counts: np.ndarray, out:
     # rows kernel: needs C-contiguous steps of the output dtype
     if not contiguous:
         if values.dtype != out.dtype or not values.flags.c_contiguous:
-            steps = np.ascontiguousarray(values[_gather_index(starts, counts, total)], dtype=out.dtype)
+            steps = np.ascontiguousarray(values[gather_index(starts, counts, total)], dtype=out.dtype)
             starts = np.zeros(B, dtype=np.int64)
             np.cumsum(counts[:-1], out=starts[1:])
         else:

@@ -10,14 +10,18 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
-from ._copy import SCATTER_BELOW_BYTES, fill_padded, fill_padded_from_arrays, length_mask
+from ._convert import as_sequence_set
+from ._copy import SCATTER_BELOW_BYTES, _copy_rows, fill_padded, fill_padded_from_arrays, length_mask
+from ._ragged import _list_arrays, _list_to_values
+from ._sequence_set import SequenceSet
 
-__all__ = ["pad", "pad_sequences"]
+__all__ = ["pad", "pad_sequences", "pad_set", "check_dtype", "check_value"]
 
 _SIDES = ("pre", "post")
 
 
-def _check_dtype(op: str, dtype) -> np.dtype:
+def check_dtype(op: str, dtype) -> np.dtype:
+    """``dtype`` as a NumPy dtype of the padded ``x``: numeric (bool, int, uint, float), else a ConfigError."""
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -31,7 +35,8 @@ def _check_dtype(op: str, dtype) -> np.dtype:
     return dt
 
 
-def _check_value(op: str, value, dt: np.dtype):
+def check_value(op: str, value, dt: np.dtype):
+    """The padding ``value``, checked to be a number that dtype ``dt`` stores unchanged (else a ConfigError)."""
     if isinstance(value, (bool, np.bool_)) and dt.kind == "b":
         return value
     if not isinstance(value, numbers.Real):
@@ -184,8 +189,6 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
         array([[ True,  True,  True],
                [ True, False, False]])
     """
-    from ._convert import as_sequence_set
-
     op = "pad"
     check_choice(op, "padding", padding, _SIDES)
     check_choice(op, "truncating", truncating, _SIDES)
@@ -194,8 +197,8 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
     if maxlen is not None and multiple_of is not None:
         raise ConfigError(f"{op}: pass `maxlen` or `multiple_of`, not both.", argument="multiple_of")
-    dt = _check_dtype(op, dtype)
-    value = _check_value(op, value, dt)
+    dt = check_dtype(op, dtype)
+    value = check_value(op, value, dt)
 
     if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
         return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
@@ -206,19 +209,25 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
                    dtype=dt, out=out, multiple_of=multiple_of)
 
 
+def _sequence_set_pad(self, **options) -> Batch:
+    """Pad into a :class:`~seqfeed.Batch`; see :func:`seqfeed.pad` for the options."""
+    return pad(self, **options)
+
+
+# `SequenceSet.pad`: defined here, beside `pad`, because padding is a layer above the container
+# (_sequence_set.py imports nothing from this module).
+_sequence_set_pad.__name__, _sequence_set_pad.__qualname__ = "pad", "SequenceSet.pad"
+SequenceSet.pad = _sequence_set_pad
+
+
 def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, multiple_of, op):
     """Long rows straight from the caller's arrays into the output (one copy, not two).
 
     Short rows are concatenated once instead, then scattered without a Python loop.
     """
-    from ._convert import _list_arrays
-
     arrays, F, lengths = _list_arrays(op, sequences)
     B = len(arrays)
     if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
-        from ._convert import _list_to_values
-        from ._sequence_set import SequenceSet
-
         values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
         return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
                        value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
@@ -508,6 +517,4 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
 
 
 def _copy_rows_list(parts, out, padding, value):
-    from ._copy import _copy_rows
-
     _copy_rows(out, None, arrays=(np.ascontiguousarray(p) for p in parts), padding=padding, value=value)

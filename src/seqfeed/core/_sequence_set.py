@@ -8,6 +8,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .._errors import ConfigError, DataError, IndexRangeError, ShapeError, check_choice, shape_str
+from ._ragged import _arrow_to_values, _check_lengths, _lengths_from_mask, _list_to_values, check_numeric, gather_index
 
 __all__ = ["SequenceSet"]
 
@@ -17,18 +18,6 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     v = a.view()
     v.flags.writeable = False
     return v
-
-
-def _check_numeric(op: str, name: str, a: np.ndarray, index: int | None = None) -> None:
-    if a.dtype.kind not in "biuf":
-        where = f" (sequence {index})" if index is not None else ""
-        raise DataError(
-            f"{op}: `{name}`{where} must hold numbers (bool, int or float). "
-            f"Received dtype {a.dtype}.",
-            argument=name, received=str(a.dtype), index=index,
-            fix="convert strings/objects to numbers first (e.g. `np.asarray(x, dtype='float32')`), "
-                "or encode categories as integer ids",
-        )
 
 
 class SequenceSet:
@@ -79,7 +68,7 @@ class SequenceSet:
                 argument="values", received=values.shape,
                 fix="stack every step of every sequence into one (total_steps, features) array",
             )
-        _check_numeric(op, "values", values)
+        check_numeric(op, "values", values)
         if values.shape[1] == 0:
             raise ShapeError(f"{op}: `values` has 0 features per step (shape "
                              f"{shape_str(values.shape)}); an LSTM needs at least one.",
@@ -159,8 +148,6 @@ class SequenceSet:
         number of features. ``step_targets`` may be a list of per-step arrays (one per
         sequence, same lengths). The values are copied once into a contiguous array.
         """
-        from ._convert import _list_to_values
-
         values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype)
         if step_targets is not None and not isinstance(step_targets, np.ndarray):
             parts = [np.asarray(t) for t in step_targets]
@@ -189,8 +176,6 @@ class SequenceSet:
 
         Without ``lengths`` and ``mask`` every row is taken as full length ``T``.
         """
-        from ._convert import _lengths_from_mask
-
         op = "SequenceSet.from_padded"
         check_choice(op, "padding", padding, ("pre", "post"))
         x = np.asarray(x)
@@ -201,7 +186,7 @@ class SequenceSet:
                 f"{op}: `x` must be 3-D (batch, time_steps, features). Received shape {shape_str(x.shape)}.",
                 argument="x", received=x.shape,
             )
-        _check_numeric(op, "x", x)
+        check_numeric(op, "x", x)
         B, T, F = x.shape
         if F == 0:
             raise ShapeError(f"{op}: `x` has 0 features per step (shape {shape_str(x.shape)}); an "
@@ -233,8 +218,6 @@ class SequenceSet:
         ``ChunkedArray`` of those. Values are shared with Arrow (no copy) when the
         column has a single chunk and no nulls; int32 offsets are widened to int64.
         """
-        from ._convert import _arrow_to_values
-
         values, offsets = _arrow_to_values("SequenceSet.from_arrow", array)
         return cls(values, offsets, targets=targets, ids=ids, feature_names=feature_names)
 
@@ -354,7 +337,7 @@ class SequenceSet:
             values = self.values[a:b]
             step_targets = None if self.step_targets is None else self.step_targets[a:b]
         else:
-            step_index = _gather_index(self.offsets[idx], lengths, int(offsets[-1]))
+            step_index = gather_index(self.offsets[idx], lengths, int(offsets[-1]))
             values = self.values[step_index]
             step_targets = None if self.step_targets is None else self.step_targets[step_index]
         return SequenceSet(
@@ -413,11 +396,8 @@ class SequenceSet:
         inner = pa.FixedSizeListArray.from_arrays(flat, self.n_features)
         return pa.LargeListArray.from_arrays(pa.array(self.offsets), inner)
 
-    def pad(self, **options):
-        """Pad into a :class:`~seqfeed.Batch`; see :func:`seqfeed.pad` for the options."""
-        from ._pad import pad
-
-        return pad(self, **options)
+    # ``pad(**options)`` (-> Batch) is defined in _pad.py, next to the function it calls: padding
+    # sits above this module, so the method is attached there rather than imported from here.
 
     def __repr__(self) -> str:
         n = len(self)
@@ -439,34 +419,3 @@ class SequenceSet:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _gather_index(starts: np.ndarray, lengths: np.ndarray, total: int) -> np.ndarray:
-    """Flat step indices of the segments ``[starts[i], starts[i] + lengths[i])``, in order."""
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    seg_off = np.zeros(lengths.size, dtype=np.int64)
-    np.cumsum(lengths[:-1], out=seg_off[1:])
-    # position within the concatenation minus its segment's offset, plus the segment's start
-    shift = np.repeat(starts - seg_off, lengths)
-    return np.arange(total, dtype=np.int64) + shift
-
-
-def _check_lengths(op: str, lengths, B: int, T: int) -> np.ndarray:
-    lengths = np.asarray(lengths)
-    if lengths.shape != (B,):
-        raise ShapeError(
-            f"{op}: `lengths` must have shape ({B},), one per row. Received shape {shape_str(lengths.shape)}.",
-            argument="lengths", received=lengths.shape)
-    if lengths.dtype.kind not in "iu":
-        if lengths.dtype.kind == "f" and np.all(np.isfinite(lengths)) and np.all(lengths == np.round(lengths)):
-            lengths = lengths.astype(np.int64)
-        else:
-            raise ConfigError(f"{op}: `lengths` must be integers. Received dtype {lengths.dtype}.",
-                              argument="lengths", received=str(lengths.dtype))
-    lengths = lengths.astype(np.int64, copy=False)
-    bad = np.flatnonzero((lengths < 0) | (lengths > T))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(
-            f"{op}: `lengths[{i}]`={int(lengths[i])} is outside 0..{T} (the array has {T} time steps).",
-            argument="lengths", received=int(lengths[i]), index=i)
-    return lengths

@@ -1,8 +1,9 @@
 """Real datasets bundled with seqfeed (no download): JapaneseVowels and yearly sunspots.
 
-Sources and licences are listed in ``data/SOURCES.md`` next to the files.
+Sources and licences are listed in ``data/SOURCES.md`` next to the files; the loaders are in
+``seqfeed.sources`` (whose ``read`` also resolves these names).
 """
 
-from ._bundled import Series, japanese_vowels, load, names, sunspots, write_long_csv
+from ..sources._bundled import Series, japanese_vowels, load, names, sunspots, write_long_csv
 
 __all__ = ["Series", "japanese_vowels", "load", "names", "sunspots", "write_long_csv"]

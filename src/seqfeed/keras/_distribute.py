@@ -37,7 +37,9 @@ def tf_config(cluster, index: int) -> str:
     return json.dumps({"cluster": {"worker": list(cluster)}, "task": {"type": "worker", "index": int(index)}})
 
 
-def _read_tf_config(op: str):
+def read_tf_config(op: str):
+    """``(workers, index)`` from the ``TF_CONFIG`` environment variable (None when unset); a ConfigError
+    if it is malformed."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return None
@@ -152,7 +154,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
             raise ConfigError(f"{OP}: `task_index` must be < {len(cluster)} (the number of workers). Received: "
                               f"task_index={task_index}.", argument="task_index", received=task_index)
         os.environ["TF_CONFIG"] = tf_config(cluster, task_index)
-    conf = _read_tf_config(OP)
+    conf = read_tf_config(OP)
     if conf is None:
         raise ConfigError(f"{OP}: no cluster: TF_CONFIG is not set and no `cluster` was given.",
                           argument="cluster", fix="set TF_CONFIG on every worker (docs/scale.md), or use "

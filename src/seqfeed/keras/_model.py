@@ -14,9 +14,7 @@ from .. import metrics as M
 from .._fs import is_seqfeed_dir, recover_dir, replace_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
-from ..core._batch import Batch
-from ..core._convert import as_sequence_set
-from ..core._sequence_set import SequenceSet
+from ..core import Batch, SequenceSet, as_sequence_set
 from ._builders import TASKS, build_lstm, compile_for_task
 from ._data import _check_nonempty, batch_to_keras, to_tf_dataset
 from ._lazy import keras
@@ -147,9 +145,9 @@ class SequenceModel:
             seqs = apply_restructure(seqs, self.restructure)
         targets, step_targets = seqs.targets, seqs.step_targets
         if with_targets and self.task == "classify" and targets is not None:
-            targets = self._encode(targets, op)
+            targets = self.encode_labels(targets, op)
         elif with_targets and self.task == "tag" and step_targets is not None:
-            step_targets = self._encode(step_targets, op)
+            step_targets = self.encode_labels(step_targets, op)
         elif with_targets and targets is not None:
             targets = np.asarray(targets, dtype=np.float32)
             if self.task == "forecast" and targets.ndim == 1:
@@ -169,7 +167,12 @@ class SequenceModel:
         """
         return seqs.select_features(self.feature_names or [], op=op)
 
-    def _encode(self, labels, op):
+    def encode_labels(self, labels, op: str = "SequenceModel.encode_labels") -> np.ndarray:
+        """Class labels -> int32 positions in ``classes`` (classification and tagging models).
+
+        A label not seen in training is a DataError naming it and its position; ``op`` names the
+        operation in that message.
+        """
         labels = np.asarray(labels)
         pos = np.searchsorted(self.classes, labels)
         pos_c = np.minimum(pos, self.classes.size - 1)
@@ -329,14 +332,14 @@ class SequenceModel:
         seqs = as_sequence_set(data, op="SequenceModel.evaluate")
         if self.task == "classify":
             raw = np.asarray(self.predict_raw(seqs, batch_size=batch_size), dtype=np.float64)
-            y = self._encode(seqs.targets, "SequenceModel.evaluate")
+            y = self.encode_labels(seqs.targets, "SequenceModel.evaluate")
             p = np.argmax(raw, axis=-1)
             return {"n": int(y.size), "accuracy": M.accuracy(y, p),
                     "macro_f1": M.macro_f1(y, p, self.classes.size), "log_loss": M.log_loss(y, raw)}
         pred = self.predict(seqs, batch_size=batch_size)
         if self.task == "tag":
-            y = self._encode(seqs.step_targets, "SequenceModel.evaluate")
-            p = self._encode(np.concatenate(pred), "SequenceModel.evaluate")
+            y = self.encode_labels(seqs.step_targets, "SequenceModel.evaluate")
+            p = self.encode_labels(np.concatenate(pred), "SequenceModel.evaluate")
             return {"n": int(y.size), "accuracy": M.accuracy(y, p),
                     "macro_f1": M.macro_f1(y, p, self.classes.size)}
         y = np.asarray(seqs.targets, dtype=np.float64).reshape(np.asarray(pred).shape)
@@ -346,7 +349,7 @@ class SequenceModel:
         """Class labels -> codes; integer codes ``0..C-1`` (what fit(Batch) takes) pass through."""
         y = np.asarray(y)
         try:
-            return self._encode(y, op)
+            return self.encode_labels(y, op)
         except DataError:
             if y.dtype.kind in "iu" and y.size and y.min() >= 0 and y.max() < self.classes.size:
                 return y.astype(np.int32)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError
 from ..batching import ShardDataset
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 
 def is_shards_input(data) -> bool:
@@ -27,7 +27,7 @@ def _target_column(ds: ShardDataset, op: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..sources._shards import _to_numpy
+    from ..sources._shards import column_to_numpy
 
     level = (ds.manifest.get("target") or {}).get("level")
     if level is None:
@@ -39,7 +39,7 @@ def _target_column(ds: ShardDataset, op: str):
         col = pq.read_table(ds._file_path(f), columns=[name], memory_map=True).column(name)
         if level == "step":
             col = pa.chunked_array([c.flatten() for c in col.chunks], type=col.type.value_type)
-        parts.append(np.unique(_to_numpy(col)) if level == "step" else _to_numpy(col))
+        parts.append(np.unique(column_to_numpy(col)) if level == "step" else column_to_numpy(col))
     return level, np.concatenate(parts) if parts else np.zeros(0)
 
 

@@ -12,7 +12,7 @@ shown in the CLI's model card).
 from __future__ import annotations
 
 from ..batching import BatchLoader, ShapeBucketSampler
-from ..batching._shapes import _val_boundaries, xla_plan
+from ..batching._shapes import val_boundaries, xla_plan
 
 JIT_CHOICES = ("auto", True, False)
 
@@ -84,7 +84,7 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     boundaries = sampler.boundaries
 
     def shaped_val(va):
-        vs = ShapeBucketSampler(va.lengths, batch_size=val_bs, boundaries=_val_boundaries(boundaries, va.lengths),
+        vs = ShapeBucketSampler(va.lengths, batch_size=val_bs, boundaries=val_boundaries(boundaries, va.lengths),
                                 shuffle=False)
         return BatchLoader(va, vs, padding=sm.padding)
 

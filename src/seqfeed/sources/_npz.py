@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .._errors import ConfigError, DataError
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from ._files import atomic_path
 
 __all__ = ["read_npz", "write_npz"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core._sequence_set import _gather_index
+from ..core import gather_index
 
 _CHUNK = 1 << 20
 _I64_MAX = np.iinfo(np.int64).max
@@ -207,7 +207,7 @@ def reorder_groups(order: Order, new: np.ndarray) -> Order:
     n = order.new_group.shape[0]
     starts = order.starts
     lengths = np.diff(np.append(starts, n))
-    idx = _gather_index(starts[new], lengths[new], n)
+    idx = gather_index(starts[new], lengths[new], n)
     new_lengths = lengths[new]
     new_group = np.zeros(n, dtype=bool)
     new_group[np.cumsum(new_lengths) - new_lengths] = True

@@ -508,13 +508,13 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     import pyarrow as pa
 
     from ._shards import ShardWriter, check_out
-    from ._table import _check_options, _resolve_columns
+    from ._table import check_options, _resolve_columns
 
     args = {"id": id, "time": time, "features": features, "target": target, "memory": memory,
             "split": split, "nan": nan, "duplicates": duplicates, "level": level,
             "dtype": str(dtype), "engine": engine}
     try:
-        opts = _check_options(id, time, target, features, level, nan, duplicates, True, None,
+        opts = check_options(id, time, target, features, level, nan, duplicates, True, None,
                               dtype, 1 << 16)
     except SeqfeedError as e:
         raise _remap(e, None, None) from None
@@ -594,7 +594,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
             "target": None if target is None else {
                 "name": target, "level": level,
                 "type": str(tinfo if tinfo is not None else tsrc)},
-            "task_hint": _task_hint(tsrc, level),
+            "task_hint": arrow_task_hint(tsrc, level),
             "split": None if sp is None else sp.describe(),
         }
         return writer.finish(manifest, force=force)
@@ -606,7 +606,8 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _task_hint(t, level):
+def arrow_task_hint(t, level):
+    """The task a target column of Arrow type ``t`` suggests: "classify", "regress", "tag" or None."""
     import pyarrow as pa
 
     from ._arrow_source import is_stringlike

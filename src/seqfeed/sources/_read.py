@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .._errors import ConfigError
+from . import _bundled
 from ._files import NPZ_SUFFIXES, TABLE_SUFFIXES, TS_SUFFIXES, is_path, suffix_kind
 
 __all__ = ["read"]
@@ -43,13 +44,11 @@ def read(source, **options):
             raise ConfigError(f"read: .npz files take no options. Received: {sorted(options)}.",
                               argument=sorted(options)[0])
         return read_npz(source)
-    from .. import datasets
-
     name = os.fspath(source)
-    if name in datasets.names():
-        return datasets.load(name, **options)
+    if name in _bundled.names():
+        return _bundled.load(name, **options)
     raise ConfigError(
         f"read: cannot tell how to read {name!r}. Supported suffixes: "
         f"{', '.join(TABLE_SUFFIXES + TS_SUFFIXES + NPZ_SUFFIXES)}; bundled datasets: "
-        f"{datasets.names()}.", argument="source", received=name,
+        f"{_bundled.names()}.", argument="source", received=name,
         fix="rename the file to a supported suffix, or call read_table/read_ts directly")

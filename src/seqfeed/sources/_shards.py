@@ -71,7 +71,7 @@ import tempfile
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
            "sequence_table", "merge_moments", "FORMAT", "FORMAT_VERSION", "SPLITS"]
@@ -132,7 +132,8 @@ def merge_moments(a: dict, b: dict) -> dict:
             "min": np.minimum(a["min"], b["min"]), "max": np.maximum(a["max"], b["max"])}
 
 
-def _moments_json(m: dict, names) -> dict:
+def moments_json(m: dict, names) -> dict:
+    """Merged moments ``m`` as the manifest's JSON: one dict per feature name (None where no count)."""
     out = {}
     for j, name in enumerate(names):
         c = int(m["count"])
@@ -143,7 +144,7 @@ def _moments_json(m: dict, names) -> dict:
     return out
 
 
-def _length_counts(lengths: np.ndarray) -> np.ndarray:
+def length_counts(lengths: np.ndarray) -> np.ndarray:
     """Counts per power-of-two bin: bin 0 holds length 0, bin k >= 1 holds [2**(k-1), 2**k)."""
     L = np.asarray(lengths, dtype=np.int64)
     if not L.size:
@@ -248,7 +249,7 @@ class ShardWriter:
         c = self._counts.setdefault(split, [0, 0])
         c[0] += table.num_rows
         c[1] += int(offsets[-1])
-        h = _length_counts(lengths)
+        h = length_counts(lengths)
         if h.shape[0] > self._hist.shape[0]:
             h, self._hist = self._hist, h
         self._hist[:h.shape[0]] += h
@@ -333,7 +334,7 @@ class ShardWriter:
         m = dict(manifest)
         m.update({
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "seqfeed_version": _version(),
+            "seqfeed_version": installed_version(),
             "values_dtype": self.values_dtype,
             "n_sequences": sum(c[0] for c in self._counts.values()),
             "n_steps": sum(c[1] for c in self._counts.values()),
@@ -341,11 +342,11 @@ class ShardWriter:
             "length_histogram": {"edges": [0] + [2 ** k for k in range(len(self._hist))],
                                  "counts": [int(c) for c in self._hist]},
             "moments": {"split": "all" if unsplit else "train",
-                        "features": _moments_json(mom, self.features)},
+                        "features": moments_json(mom, self.features)},
         })
         m.setdefault("features", [{"name": f, "dtype": self.values_dtype} for f in self.features])
         with open(os.path.join(self.tmp, MANIFEST), "w") as fh:
-            json.dump(m, fh, indent=1, default=_json_default)
+            json.dump(m, fh, indent=1, default=json_default)
             fh.write("\n")
         os.chmod(self.tmp, 0o777 & ~_umask())
         if os.path.exists(self.out):
@@ -371,7 +372,8 @@ def _umask() -> int:
     return mask
 
 
-def _json_default(o):
+def json_default(o):
+    """``json.dump``'s ``default``: NumPy scalars and arrays as Python values, anything else as str."""
     if isinstance(o, np.generic):
         return o.item()
     if isinstance(o, np.ndarray):
@@ -379,7 +381,8 @@ def _json_default(o):
     return str(o)
 
 
-def _version() -> str:
+def installed_version() -> str:
+    """The installed distribution's version, or "unknown" (recorded in manifests)."""
     try:
         from importlib.metadata import version
 
@@ -539,7 +542,8 @@ def shard_files(path, manifest: dict, split=None) -> list[dict]:
     return files
 
 
-def _to_numpy(col) -> np.ndarray:
+def column_to_numpy(col) -> np.ndarray:
+    """An Arrow column (chunked or not) as NumPy: strings/binary as str/bytes arrays, else numbers."""
     import pyarrow as pa
 
     from ._arrow_source import is_stringlike, plain
@@ -636,14 +640,14 @@ def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
                                 type=tables[0].schema.field(name).type)
 
     ids_col = column("id")
-    ids = _to_numpy(ids_col) if ids_col is not None else None
+    ids = column_to_numpy(ids_col) if ids_col is not None else None
     targets = step_targets = None
     tcol = column("target")
     if tcol is not None:
-        targets = _to_numpy(tcol)
+        targets = column_to_numpy(tcol)
     scol = column("targets")
     if scol is not None:
-        step_targets = _to_numpy(pa.chunked_array(
+        step_targets = column_to_numpy(pa.chunked_array(
             [c.flatten() for c in scol.chunks], type=scol.type.value_type)) if scol.num_chunks \
             else np.zeros(0)
     if sel is not None:

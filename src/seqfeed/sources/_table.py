@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_float_dtype, check_int, warn
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from . import _order
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,7 +99,7 @@ def read_table(source, *, id: str = "id", time: str | None = "time", target: str
         >>> s.ids.tolist(), s.offsets.tolist(), s.values[:, 0].tolist(), s.targets.tolist()
         (['a', 'b'], [0, 2, 4], [2.0, 1.0, 3.0, 4.0], [0, 1])
     """
-    opts = _check_options(id, time, target, features, level, nan, duplicates, sort, id_order,
+    opts = check_options(id, time, target, features, level, nan, duplicates, sort, id_order,
                           dtype, batch_size)
     size = {}
     try:
@@ -168,8 +168,9 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
 
 
 # --------------------------------------------------------------------------- options
-def _check_options(id, time, target, features, level, nan, duplicates, sort, id_order, dtype,
-                   batch_size):
+def check_options(id, time, target, features, level, nan, duplicates, sort, id_order, dtype,
+                  batch_size):
+    """`read_table`'s options checked before any data is read (also used by the packers)."""
     for name, value, optional in (("id", id, False), ("time", time, True),
                                   ("target", target, True)):
         if not (isinstance(value, str) and value) and not (optional and value is None):

@@ -17,7 +17,7 @@ import zlib
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_float_dtype
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 
 __all__ = ["read_ts"]
 

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from .._errors import ConfigError, ShapeError
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from ._files import atomic_path
 
 __all__ = ["write_long_csv"]

@@ -60,9 +60,9 @@ def pack(df, *, id: str = "id", time: str | None = "time", features=None, target
     """
     T = _pyspark()
     from ..sources._entity_kernel import parse_split
-    from ..sources._table import _check_options
+    from ..sources._table import check_options
 
-    opts = _check_options(id, time, target, features, level, nan, duplicates, True, None, dtype, 1 << 16)
+    opts = check_options(id, time, target, features, level, nan, duplicates, True, None, dtype, 1 << 16)
     sp = parse_split(split, OP)
     fields = {f.name: f.dataType for f in df.schema.fields}
     for role, col in (("id", id), ("time", time), ("target", target)):
@@ -119,7 +119,7 @@ def pack(df, *, id: str = "id", time: str | None = "time", features=None, target
 
 
 def _task_hint(t, level):
-    from ..sources._pack import _task_hint as hint
+    from ..sources._pack import arrow_task_hint as hint
 
     return hint(t, level)
 
@@ -198,7 +198,7 @@ class _PartWriter:
         import pyarrow.parquet as pq
         from pyspark import TaskContext
 
-        from ..sources._shards import _length_counts, empty_moments, moments_of
+        from ..sources._shards import length_counts, empty_moments, moments_of
 
         part = TaskContext.get().partitionId()
         groups: dict = {}
@@ -229,7 +229,7 @@ class _PartWriter:
                 stats.append({"file": fname, "partition": part, "split": name, "k": k,
                               "sequences": shard.num_rows, "steps": int(lengths.sum()),
                               "bytes": os.path.getsize(os.path.join(self.tmp, fname)),
-                              "hist": json.dumps([int(x) for x in _length_counts(lengths)]),
+                              "hist": json.dumps([int(x) for x in length_counts(lengths)]),
                               "moments": json.dumps({key: np.asarray(v).tolist() if key != "count" else int(v)
                                                      for key, v in m.items()})})
         yield pa.RecordBatch.from_pylist(stats, schema=_stats_schema())
@@ -288,8 +288,8 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
     _pyspark()
     from pyspark.sql import functions as Fn
 
-    from ..sources._shards import FORMAT, FORMAT_VERSION, MANIFEST, SPLITS, _json_default, _moments_json, \
-        _version, check_out, empty_moments, merge_moments
+    from ..sources._shards import FORMAT, FORMAT_VERSION, MANIFEST, SPLITS, json_default, moments_json, \
+        installed_version, check_out, empty_moments, merge_moments
 
     info = dict(getattr(sdf, "_seqfeed", {}) or {})
     features = list(features or info.get("features") or [])
@@ -343,7 +343,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
         m = dict(info.get("manifest") or {})
         m.update(manifest or {})
         m.update({
-            "format": FORMAT, "format_version": FORMAT_VERSION, "seqfeed_version": _version(),
+            "format": FORMAT, "format_version": FORMAT_VERSION, "seqfeed_version": installed_version(),
             "values_dtype": dtype,
             "n_sequences": sum(c[0] for c in counts.values()), "n_steps": sum(c[1] for c in counts.values()),
             "counts": {("all" if s is None else s): {"sequences": counts[s][0], "steps": counts[s][1]}
@@ -351,11 +351,11 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
             "files": files,
             "length_histogram": {"edges": [0] + [2 ** k for k in range(len(hist))],
                                  "counts": [int(c) for c in hist]},
-            "moments": {"split": "all" if unsplit else "train", "features": _moments_json(mom, features)},
+            "moments": {"split": "all" if unsplit else "train", "features": moments_json(mom, features)},
         })
         m.setdefault("features", [{"name": f, "dtype": dtype} for f in features])
         with open(os.path.join(tmp, MANIFEST), "w") as fh:
-            json.dump(m, fh, indent=1, default=_json_default)
+            json.dump(m, fh, indent=1, default=json_default)
             fh.write("\n")
         os.chmod(tmp, 0o755)
         if os.path.exists(out):

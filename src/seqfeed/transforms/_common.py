@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, shape_str
-from ..core._sequence_set import SequenceSet, _check_numeric
+from ..core import SequenceSet, check_numeric
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
@@ -49,7 +49,7 @@ def as_series_or_set(op: str, data, name: str = "data") -> tuple[SequenceSet, bo
         raise ShapeError(
             f"{op}: `{name}` must be one series of shape (T,) or (T, F). Received shape "
             f"{shape_str(arr.shape)}.", argument=name, received=arr.shape, fix=hint)
-    _check_numeric(op, name, arr)
+    check_numeric(op, name, arr)
     values = arr.reshape(-1, 1) if arr.ndim == 1 else arr
     return SequenceSet(values, np.array([0, values.shape[0]], dtype=np.int64)), True
 

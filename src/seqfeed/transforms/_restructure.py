@@ -14,8 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ConfigError, check_choice, check_int
-from ..core._convert import as_sequence_set
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet, as_sequence_set
 
 __all__ = ["frame", "pool", "frame_summary", "frame_lengths", "parse_restructure", "apply_restructure",
            "describe_restructure"]

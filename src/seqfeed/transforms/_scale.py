@@ -11,8 +11,7 @@ import tempfile
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
-from ..core._batch import Batch
-from ..core._sequence_set import SequenceSet, _check_numeric
+from ..core import Batch, SequenceSet, check_numeric
 from ._common import as_series_or_set, check_finite
 
 __all__ = ["Standardizer"]
@@ -56,7 +55,7 @@ class _Real:
             self.values = s.values
             self.offsets = s.offsets
             self.feature_names = s.feature_names
-        _check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
+        check_numeric(op, "data", self.values if self.kind in ("set", "series") else self.x)
 
     def _dense(self, op, x, mask, kind):
         if x.ndim != 3:
@@ -410,7 +409,7 @@ class Standardizer:
             raise ConfigError(f"{op}: pass `feature` or `stats`, not both.", argument="stats",
                               fix="select the features in the statistics you pass")
         v = np.asarray(values)
-        _check_numeric(op, "values", v)
+        check_numeric(op, "values", v)
         if stats is not None:
             try:
                 mean, std = (np.asarray(a, dtype=np.float64) for a in stats)

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
 from ._common import as_series_or_set, readonly, step_positions
 from ._windows import Windows, check_window_options, make_windows
 

@@ -12,9 +12,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .._errors import ConfigError, IndexRangeError, ShapeError, check_choice, check_int, shape_str
-from ..core._batch import Batch
+from ..core import Batch, SequenceSet, check_numeric
 from ..core._copy import length_mask
-from ..core._sequence_set import SequenceSet, _check_numeric
 from ._common import as_series_or_set, readonly
 
 __all__ = ["timeseries_windows", "sliding_windows", "Windows"]
@@ -100,7 +99,7 @@ def timeseries_windows(data, targets, sequence_length, *, sequence_stride=1, sam
     if arr.ndim == 0:
         raise ShapeError(f"{op}: `data` must have a time axis (axis 0). Received a scalar.",
                          argument="data", received=())
-    _check_numeric(op, "data", arr)
+    check_numeric(op, "data", arr)
     N = arr.shape[0]
     if s and s >= N:
         raise ConfigError(

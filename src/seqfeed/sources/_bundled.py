@@ -1,4 +1,8 @@
-"""The real datasets shipped inside the package (see data/SOURCES.md for origin and licence)."""
+"""The real datasets shipped inside the package, public as ``seqfeed.datasets``.
+
+The files are in ``seqfeed/datasets/data`` (``SOURCES.md`` there gives origin and licence). The
+loaders live here, among the readers, because :func:`seqfeed.sources.read` resolves a dataset name.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from importlib import resources
 import numpy as np
 
 from .._errors import ConfigError, check_choice
-from ..core._sequence_set import SequenceSet
+from ..core import SequenceSet
+from ._ts import read_ts
+from ._write import write_long_csv as _write_csv
 
 __all__ = ["Series", "japanese_vowels", "sunspots", "load", "names", "write_long_csv"]
 
@@ -19,7 +25,7 @@ _SPLITS = ("train", "test")
 
 
 def _data_file(name: str):
-    return resources.files(__package__).joinpath("data", name)
+    return resources.files("seqfeed").joinpath("datasets", "data", name)
 
 
 @dataclass(frozen=True)
@@ -44,8 +50,6 @@ class Series:
 
 @functools.lru_cache(maxsize=None)
 def _vowels(split: str) -> SequenceSet:
-    from ..sources import read_ts
-
     with _data_file(f"japanese_vowels_{split}.ts.gz").open("rb") as f:
         s = read_ts(f)
     ids = np.array([f"{split}-{i}" for i in range(len(s))])
@@ -117,20 +121,18 @@ def write_long_csv(name: str, directory) -> list[str]:
 
     The directory is created if needed; files are written atomically.
     """
-    from ..sources import write_long_csv as write
-
     _check_name("write_long_csv", name)
     os.makedirs(directory, exist_ok=True)
     paths = []
     if name == "japanese_vowels":
         for split in _SPLITS:
             path = os.path.join(os.fspath(directory), f"japanese_vowels_{split}.csv")
-            write(_vowels(split), path, target="speaker")
+            _write_csv(_vowels(split), path, target="speaker")
             paths.append(path)
         return paths
     s = sunspots()
     seq = SequenceSet(s.values.reshape(-1, 1), np.array([0, len(s)]), ids=np.array(["sunspots"]),
                       feature_names=[s.name])
     path = os.path.join(os.fspath(directory), "sunspots.csv")
-    write(seq, path, times=s.time)
+    _write_csv(seq, path, times=s.time)
     return [path]

@@ -6,7 +6,8 @@ import pytest
 
 from seqfeed import SequenceSet, baselines as B
 from seqfeed.cli import build_parser
-from seqfeed.cli._train import _baseline_headline, _print_metrics
+from seqfeed.cli._train import _print_metrics
+from seqfeed.keras import baseline_headline as _baseline_headline
 from seqfeed.sources import write_npz
 
 
@@ -54,12 +55,12 @@ def test_forecast_baseline_sets_cover_exactly_the_model_test_windows():
     import argparse
     import types
 
-    from seqfeed.cli._tasks import plan_forecast
+    from seqfeed.keras._tasks import plan_forecast
 
     rng = np.random.default_rng(0)
     seqs = SequenceSet.from_sequences([np.c_[rng.normal(size=n), np.sin(np.arange(n) / 3.0)] for n in (60, 75)],
                                       feature_names=["a", "b"])
-    args = argparse.Namespace(target_col="b", horizon=3, test_size=12, window=8, val_fraction=0.2, test=None)
+    args = argparse.Namespace(target="b", horizon=3, test_size=12, window=8, val_fraction=0.2, test=None)
     plan = plan_forecast(types.SimpleNamespace(seqs=seqs, options={}, time=None), None, args)
     head, tail = plan.baseline_sets()
     assert head.lengths.tolist() == [48, 63] and tail.lengths.tolist() == [12, 12]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from seqfeed import ConfigError, SequenceSet
-from seqfeed.cli._choose import MIN_STEPS, SMALL, choose_training
-from seqfeed.cli._tasks import SequencePlan
+from seqfeed.keras._choose import MIN_STEPS, SMALL, choose_training
+from seqfeed.keras._tasks import SequencePlan
 
 
 def _plan(n_train, n_val):
@@ -66,5 +66,5 @@ def test_flags_win_over_the_automatic_choice():
 def test_forecasting_never_refits_by_default_and_refuses_a_forced_refit():
     plan = types.SimpleNamespace(kind="forecast", train_X=[0] * 50, val_X=[0] * 10)
     assert choose_training(plan, _args())["refit"] is False
-    with pytest.raises(ConfigError, match="--refit yes is for sequence tasks"):
+    with pytest.raises(ConfigError, match="refit='yes' is for sequence tasks"):
         choose_training(plan, _args(refit="yes"))

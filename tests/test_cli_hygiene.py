@@ -15,7 +15,7 @@ import pytest
 
 from seqfeed import DataError
 from seqfeed.cli import cli_words, main
-from seqfeed.cli import _data
+from seqfeed.datasets import resolve as _data
 
 
 def write_csv(path, n_ids=30, seed=0, *, target="label", blank_ids=(), nan_target_ids=()):

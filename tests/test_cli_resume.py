@@ -14,7 +14,7 @@ import pytest
 
 from seqfeed import ConfigError
 from seqfeed._fs import DirLock
-from seqfeed.cli._train import claim_out
+from seqfeed.keras._out import claim_out as _claim_out
 
 
 # ------------------------------------------------------------------ --out rules (no TensorFlow)
@@ -23,6 +23,12 @@ def ns(out, **kw):
                 epochs=3)
     base.update(kw)
     return argparse.Namespace(**base)
+
+
+def claim_out(args, **kw):
+    """The output rules as ``seqfeed train`` applies them: the record is every option but the on/off ones."""
+    record = {k: v for k, v in vars(args).items() if k not in ("resume", "force", "quiet")}
+    return _claim_out(args.out, force=args.force, resume=args.resume, record=record, **kw)
 
 
 def model_dir(path, text="old model"):
@@ -42,7 +48,7 @@ def test_existing_file_is_refused_even_with_force(tmp_path):
     for force in (False, True):
         with pytest.raises(ConfigError, match="is an existing file") as e:
             claim(tmp_path / "out", force=force)
-        assert e.value.argument == "--out" and "--out" in e.value.fix
+        assert e.value.argument == "out" and "choose another out" in e.value.fix
     assert (tmp_path / "out").read_text() == "user data"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no lock file, no work dir left behind
 
@@ -51,7 +57,7 @@ def test_directory_seqfeed_did_not_write_is_never_replaced(tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "notes.txt").write_text("mine")
     for kw in ({}, {"force": True}, {"resume": True}):
-        with pytest.raises(ConfigError, match="seqfeed did not write.*not even with --force"):
+        with pytest.raises(ConfigError, match="seqfeed did not write.*not even with force=True"):
             claim(tmp_path / "out", **kw)
     assert (tmp_path / "out" / "notes.txt").read_text() == "mine"
 
@@ -71,7 +77,7 @@ def test_existing_output_needs_force_and_is_kept_until_the_end(tmp_path, kind):
     with pytest.raises(ConfigError, match="already holds a trained seqfeed model" if kind == "model"
                        else "already exists") as e:
         claim(out)
-    assert "--force" in e.value.fix
+    assert "force=True" in e.value.fix
     got, work = claim(out, force=True)
     assert got == out and work == tmp_path / "out.partial"
     assert json.loads((work / "args.json").read_text())["out"] == str(out)
@@ -83,7 +89,7 @@ def test_second_run_into_one_out_fails_at_once_naming_the_first(tmp_path):
     try:
         with pytest.raises(ConfigError, match=rf"another seqfeed run \(pid {os.getpid()}\b") as e:
             claim_out(ns(tmp_path / "out", force=True))
-        assert e.value.argument == "--out"
+        assert e.value.argument == "out"
     finally:
         lock.release()
     claim(tmp_path / "out", force=True)  # free again
@@ -95,7 +101,7 @@ def test_interrupted_run_needs_resume_or_force(tmp_path):
     (work / "ckpt-1").mkdir()
     with pytest.raises(ConfigError, match="checkpoints of an interrupted run") as e:
         claim(out)
-    assert "--resume" in e.value.fix and "--force" in e.value.fix
+    assert "resume=True" in e.value.fix and "force=True" in e.value.fix
     with pytest.raises(ConfigError, match="same command.*differences: epochs"):
         claim(out, resume=True, epochs=4)
     assert claim(out, resume=True)[1] == work and (work / "ckpt-1").is_dir()
@@ -141,7 +147,7 @@ def run_with_checkpoints(work, *, epochs, refit, stop_after=None, resume=False, 
     """Train a dropout model with a Checkpointer; optionally stop after an epoch or resume from `work`."""
     import keras
 
-    from seqfeed.cli._callbacks import Checkpointer, seed_states
+    from seqfeed.keras._callbacks import Checkpointer, seed_states
     from seqfeed.keras import SequenceModel
 
     train, val = small_set(), small_set(16, seed=1)
@@ -190,7 +196,7 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
     bad, _ = run_with_checkpoints(tmp_path / "run2", epochs=4, refit=refit, resume=True, seeds="fresh")
     assert any(not np.array_equal(a, b) for a, b in zip(ref, bad))
     # a checkpoint resumed with another seed or into another architecture is refused, naming the cause
-    from seqfeed.cli._callbacks import Checkpointer
+    from seqfeed.keras._callbacks import Checkpointer
     from seqfeed.keras import SequenceModel
 
     with pytest.raises(ConfigError, match="seed 0, not 7"):
@@ -204,7 +210,7 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
 
 @pytest.mark.tf
 def test_missing_or_damaged_checkpoint_is_a_seqfeed_error(tmp_path):
-    from seqfeed.cli._callbacks import Checkpointer
+    from seqfeed.keras._callbacks import Checkpointer
 
     with pytest.raises(ConfigError, match="no complete checkpoint"):
         Checkpointer(tmp_path, patience=None, resume=True)
@@ -387,13 +393,14 @@ def test_cli_second_run_into_one_out_exits_2_naming_the_first(tmp_path):
 @pytest.mark.parametrize("checkpointed", [False, True])
 def test_user_error_before_the_first_checkpoint_leaves_no_work_directory(tmp_path, monkeypatch, checkpointed):
     from seqfeed.cli import _train, build_parser
+    from seqfeed.keras import _recipe
 
-    def failing(args, loaded, test_loaded, out, work, t_start):
+    def failing(o, loaded, test_loaded, out, work, t_start, say):
         if checkpointed:
             (work / "ckpt-1").mkdir()
         raise ConfigError("seqfeed train: --refit yes is for sequence tasks.", argument="--refit")
 
-    monkeypatch.setattr(_train, "_train_into", failing)
+    monkeypatch.setattr(_recipe, "_fit_and_write", failing)
     write_csv(tmp_path / "train.csv", 12, seed=0)
     args = build_parser().parse_args(["train", str(tmp_path / "train.csv"), "--task", "classify", "--id", "sensor",
                                       "--time", "t", "--target", "label", "--out", str(tmp_path / "out")])
@@ -405,10 +412,11 @@ def test_user_error_before_the_first_checkpoint_leaves_no_work_directory(tmp_pat
 
 
 def test_training_on_shards_follows_the_same_out_rules(tmp_path, monkeypatch):
-    from seqfeed.cli import _shards_train, _train, build_parser
+    from seqfeed.cli import _train, build_parser
+    from seqfeed.keras import _shards_recipe
 
     ran = []
-    monkeypatch.setattr(_shards_train, "run_train_shards", lambda args: ran.append(args.out) or 0)
+    monkeypatch.setattr(_shards_recipe, "train_shards", lambda spec, o, out, say: ran.append(out) or (None, None))
     (tmp_path / "shards").mkdir()
     (tmp_path / "shards" / "manifest.json").write_text("{}")
     model_dir(tmp_path / "m")

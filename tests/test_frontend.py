@@ -26,7 +26,7 @@ def test_bad_msconv_specs_are_config_errors(bad):
 
 
 def test_msconv_is_the_first_candidate_for_long_sequences_only():
-    from seqfeed.cli._choose import msconv_size, restructure_candidates
+    from seqfeed.keras._choose import msconv_size, restructure_candidates
 
     assert restructure_candidates(150) == [{"kind": "none"}]
     cands = restructure_candidates(1460)
@@ -77,8 +77,8 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
 
 @pytest.mark.tf
 def test_search_tries_msconv_even_when_the_budget_is_spent_at_once(monkeypatch):
-    from seqfeed.cli._choose import choose_setup
-    from seqfeed.cli._tasks import SequencePlan
+    from seqfeed.keras._choose import choose_setup
+    from seqfeed.keras._tasks import SequencePlan
     from seqfeed.keras import SequenceModel
 
     monkeypatch.setattr(SequenceModel, "fit", lambda self, *a, **k: None)  # the order is under test, not training

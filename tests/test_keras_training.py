@@ -181,7 +181,7 @@ def test_checkpointer_averages_the_weights_of_the_last_epochs(tmp_path):
     """Weight averaging: the run ends with the exact mean of the weights after epochs E.. (and never stops early)."""
     import keras
 
-    from seqfeed.cli._callbacks import Checkpointer
+    from seqfeed.keras._callbacks import Checkpointer
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")

@@ -18,7 +18,7 @@ def test_readme_starts_with_make_run_and_make_test():
 def test_readme_tour_and_csv_blocks_run(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     blocks = _blocks()
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     ns: dict = {}
     exec(compile(blocks[0], "README tour", "exec"), ns)
     assert len(ns["list_of_arrays"]) == 270 and len(ns["train"]) + len(ns["val"]) == 270
@@ -41,3 +41,16 @@ def test_readme_model_block_runs(tmp_path, monkeypatch):
     res = ns["model"].evaluate(ns["test"])
     assert res["n"] == 370 and 0.0 <= res["accuracy"] <= 1.0
     assert (tmp_path / "runs" / "vowels" / "seqfeed.json").exists()
+
+
+@pytest.mark.tf
+def test_readme_recipe_block_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    block = _blocks()[3]
+    fast = block.replace("epochs=40", "epochs=1, units=8, normalize='global'")  # no scaling search
+    assert fast != block
+    exec(compile(fast, "README recipe", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    metrics = (tmp_path / "runs" / "vowels_py" / "metrics.json").read_text()
+    assert lines[0].split()[0] in metrics and lines[3] == "# seqfeed model: classify on `japanese_vowels`"
+    assert len(lines[4].split()) == 5

@@ -166,7 +166,7 @@ def test_xla_plan_weighs_compilation_against_faster_steps():
 def test_model_card_says_whether_xla_was_used():
     from types import SimpleNamespace
 
-    from seqfeed.cli._card import _compilation_line
+    from seqfeed.keras._card import _compilation_line
 
     yes = SimpleNamespace(info={"compilation": {"jit_compile": True, "shapes": 3, "why": "estimated 1 s vs 2 s"}})
     no = SimpleNamespace(info={"compilation": {"jit_compile": False, "why": "no XLA (it must save 1.25x)"}})

@@ -62,7 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add_inspect_parsers(sub)
+    _add_train_parser(sub)
+    _add_model_parsers(sub)
+    from ._pack import add_pack_parser
 
+    add_pack_parser(sub)
+    return p
+
+
+def _add_inspect_parsers(sub) -> None:
     s = sub.add_parser("inspect", help="sequences, lengths, data problems and the padding report")
     s.add_argument("data", help="CSV, Parquet, .npz, .ts file or a bundled dataset name")
     _data_options(s)
@@ -76,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     _data_options(s)
     s.add_argument("--json", action="store_true")
 
+
+def _add_train_parser(sub) -> None:
     s = sub.add_parser("train", help="train, evaluate and save a masked LSTM")
     s.add_argument("data", help="training data (file or bundled dataset name)")
     s.add_argument("--task", required=True, choices=["classify", "regress", "tag", "forecast"])
@@ -85,7 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--test-fraction", type=float, default=0.2, help="test share when no --test (default 0.2)")
     s.add_argument("--val-fraction", type=float, default=0.2, help="validation share of the training data")
     s.add_argument("--out", required=True, help="output directory (written atomically)")
-    m = s.add_argument_group("model")
+    _train_model_options(s.add_argument_group("model"))
+    _train_training_options(s.add_argument_group("training"))
+    f = s.add_argument_group("forecasting")
+    f.add_argument("--window", type=int, default=None, help="input steps per window")
+    f.add_argument("--horizon", type=int, default=1, help="steps to forecast")
+    f.add_argument("--test-size", type=int, default=None, help="final steps held out for testing")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _train_model_options(m) -> None:
     m.add_argument("--units", type=int, default=64)
     m.add_argument("--layers", type=int, default=1)
     m.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
@@ -106,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="feature scaling, fitted on the training split only (default auto)")
     m.add_argument("--log-transform", choices=["auto", "yes", "no"], default="auto",
                    help="sign(x)*log1p(|x|) before scaling (auto: when values span orders of magnitude)")
-    t = s.add_argument_group("training")
+
+
+def _train_training_options(t) -> None:
     t.add_argument("--epochs", type=int, default=None,
                    help="training epochs (default: 60, more for small data sets so that training takes at "
                         "least ~600 optimiser steps, at most 150)")
@@ -130,12 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "directories and files are never replaced), or discard an interrupted run's checkpoints")
     t.add_argument("--time-budget", type=float, default=None,
                    help="seconds for the automatic restructuring search (default: scaled to the data)")
-    f = s.add_argument_group("forecasting")
-    f.add_argument("--window", type=int, default=None, help="input steps per window")
-    f.add_argument("--horizon", type=int, default=1, help="steps to forecast")
-    f.add_argument("--test-size", type=int, default=None, help="final steps held out for testing")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_model_parsers(sub) -> None:
     s = sub.add_parser("evaluate", help="metrics of a trained model on new data")
     s.add_argument("model_dir")
     s.add_argument("data", help="labelled data with the columns listed in the model's README.md")
@@ -153,16 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="train and evaluate on the bundled JapaneseVowels and sunspots")
     s.add_argument("--out", default="runs/demo", help="where to write the two models (default runs/demo)")
     s.add_argument("--quiet", action="store_true")
-    from ._pack import add_pack_parser
-
-    add_pack_parser(sub)
-    return p
 
 
 TF_COMMANDS = ("train", "evaluate", "predict", "demo")
 FLAGS = {"id": "--id", "time": "--time", "target": "--target", "features": "--features", "nan": "--nan",
          "duplicates": "--duplicates", "level": "--task", "task": "--task", "source": "DATA", "data": "DATA",
          "path": "MODEL_DIR", "memory": "--memory", "engine": "--engine"}
+# the options of seqfeed.keras.train: the flag is the name with dashes
+FLAGS.update({name: "--" + name.replace("_", "-") for name in (
+    "out", "test", "force", "resume", "epochs", "units", "layers", "batch", "patience", "max_tokens", "window",
+    "horizon", "test_size", "seed", "workers", "val_fraction", "test_fraction", "lr", "dropout", "crop",
+    "time_budget", "frame", "refit", "normalize", "log_transform", "pooling", "cell", "batching",
+    "bidirectional", "drop_missing_targets")})
 _OPTIONS = "|".join(k for k, flag in FLAGS.items() if flag.startswith("--") and k != "level")
 
 
@@ -229,13 +250,22 @@ def _flag_value(text: str) -> str:
     return text.strip("'\"") or "''"
 
 
+def _kwarg_as_flag(m) -> str:
+    flag, value = FLAGS[m.group(1)], m.group(2)
+    if value == "True":  # an on/off flag
+        return flag
+    if value == "False":
+        return "--no-" + flag[2:]
+    return flag + (" " + _flag_value(value) if value else "")
+
+
 def cli_words(text: str) -> str:
     """Python keyword arguments in a message (``target=``, ``nan='drop'``) as CLI flags."""
     text = re.sub(r"Received:? (nan|duplicates|level)='[^']*'\.", "", text)  # the defaults, not user input
     text = text.replace("pass level='step'", "use --task tag").replace("level='step'", "--task tag")
     text = re.sub(r",? or pass time=None[^.;]*", "", text)  # the CLI always has a time column
     text = text.replace("pass features=None", "leave out --features").replace("features=None", "no --features")
-    text = _KWARG.sub(lambda m: FLAGS[m.group(1)] + (" " + _flag_value(m.group(2)) if m.group(2) else ""), text)
+    text = _KWARG.sub(_kwarg_as_flag, text)
     text = re.sub(r"\(option `(\w+)`\)", lambda m: f"({FLAGS.get(m.group(1), m.group(1))})", text)
     text = re.sub(rf"`({_OPTIONS})`", lambda m: FLAGS[m.group(1)], text)
     text = re.sub(r"`(--[\w-]+)`", r"\1", text)
@@ -243,7 +273,7 @@ def cli_words(text: str) -> str:
 
 
 def _print_error(command: str, head: str, hint: str | None) -> None:
-    head = re.sub(r"^seqfeed( \w+)?: ", "", " ".join(head.split()))
+    head = re.sub(r"^seqfeed(\.keras\.train| \w+)?: ", "", " ".join(head.split()))
     if not hint:
         hint = f"see 'seqfeed {command} --help'"
     print(f"seqfeed {command}: error: {cli_words(head)}", file=sys.stderr)

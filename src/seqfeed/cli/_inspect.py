@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import SeqfeedError, SeqfeedWarning
-from ._data import _id_list, data_options, load
+from ..datasets.resolve import data_options, id_list, load
 
 
 def _load_with_findings(args, *, details: bool = False):
@@ -25,7 +25,7 @@ def _load_with_findings(args, *, details: bool = False):
 
     if is_shards(args.data):  # a shards directory: its sequences, no findings to work around
         from ..sources import read_shards
-        from ._data import Loaded
+        from ..datasets.resolve import Loaded
 
         return Loaded(read_shards(args.data), args.data, {"format": "shards"}), []
     opts = data_options(args)
@@ -66,7 +66,7 @@ def _load_with_findings(args, *, details: bool = False):
             ids = loaded.dropped_ids
             target = opts.get("target")
             findings.append((f"{len(ids)} id(s) have no value in the target column {target!r} (null, NaN or "
-                             f"empty): {_id_list(ids)} (left out here; training stops on them unless "
+                             f"empty): {id_list(ids)} (left out here; training stops on them unless "
                              f"--drop-missing-targets)", "fill those targets, or pass --drop-missing-targets"))
         return loaded, (findings if details else [m for m, _ in findings])
     raise SeqfeedError(findings[-1][0])
@@ -83,7 +83,7 @@ def _length_stats(L: np.ndarray) -> dict:
 def inspect_data(args) -> dict:
     from ..batching import BucketSampler, padding_report
     from ..transforms._restructure import describe_restructure, frame_lengths
-    from ._choose import LONG, restructure_candidates
+    from ..keras import LONG, restructure_candidates
 
     loaded, findings = _load_with_findings(args)
     s = loaded.seqs
@@ -212,10 +212,10 @@ def run_doctor(args) -> int:
     path = Path(args.data)
     findings: list = []
     if path.suffix in (".npy", ".npz") and path.is_file():
-        from ._data import _check_magic, reading
+        from ..datasets.resolve import check_magic, reading
 
         with reading(args.data):
-            _check_magic(path, args.data, path.suffix[1:])
+            check_magic(path, args.data, path.suffix[1:])
             obj = _load_array_file(path)
     else:
         loaded, findings = _load_with_findings(args, details=True)
@@ -232,7 +232,7 @@ def run_doctor(args) -> int:
 
 def _load_array_file(path: Path):
     if path.suffix == ".npy":
-        from ._data import load_npy
+        from ..datasets.resolve import load_npy
 
         return load_npy(path, str(path))
     with np.load(path, allow_pickle=False) as z:

@@ -1,4 +1,4 @@
-"""Task plans for the CLI: leakage-free train/validation/test data, scaling and baselines."""
+"""Task plans of the training recipe: leakage-free train/validation/test data, scaling and baselines."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import numpy as np
 
 from .._errors import ConfigError, DataError
 from ..core import SequenceSet, gather_index
+
+OP = "seqfeed.keras.train"
 
 
 def needs_log(values: np.ndarray) -> bool:
@@ -179,11 +181,11 @@ def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
     seqs = loaded.seqs
     empty = np.flatnonzero(seqs.lengths == 0)
     if empty.size:
-        raise DataError(f"seqfeed train: sequence {int(empty[0])} is empty.", argument="data",
+        raise DataError(f"{OP}: sequence {int(empty[0])} is empty.", argument="data",
                         index=int(empty[0]), fix="drop entities without rows")
     strat = "targets" if args.task == "classify" else None
     if test_loaded is not None:
-        train_all, test, src = seqs, test_loaded.seqs, f"from {args.test}"
+        train_all, test, src = seqs, test_loaded.seqs, f"from {test_loaded.source}"
     elif loaded.test is not None:
         train_all, test, src = seqs, loaded.test, "the dataset's own test split"
     else:
@@ -191,8 +193,9 @@ def plan_sequences(loaded, test_loaded, args) -> SequencePlan:
         src = f"{args.test_fraction:g} of the entities, held out"
     train, val = split_by_entity(train_all, test_fraction=args.val_fraction, stratify=strat, seed=args.seed + 1)
     if not len(val) or not len(train):
-        raise DataError(f"seqfeed train: too few sequences ({len(train_all)}) to split off a validation set.",
-                        argument="--val-fraction")
+        raise DataError(f"{OP}: too few sequences ({len(train_all)}) to split off a validation set.",
+                        argument="val_fraction", received=len(train_all),
+                        fix="train on more sequences, or pass a larger val_fraction=")
     return SequencePlan(args.task, train, val, test, test_source=src)
 
 
@@ -268,9 +271,9 @@ class ForecastPlan:
         self.created = _time.monotonic()
         if not len(self.train_X) or not len(self.val_X) or not len(self.test_windows):
             raise DataError(
-                f"seqfeed train: not enough steps for windows of {window} + horizon {horizon} in train "
+                f"{OP}: not enough steps for windows of {window} + horizon {horizon} in train "
                 f"({len(self.train_X)}), validation ({len(self.val_X)}) and test ({len(self.test_windows)}).",
-                argument="--window", fix="use a shorter --window, a smaller --test-size or longer series")
+                argument="window", fix="use a shorter window=, a smaller test_size= or longer series")
 
     def summary(self) -> str:
         return (f"data: {len(self.seqs)} series, {int(self.seqs.lengths.sum())} steps; windows of {self.window} "
@@ -333,19 +336,19 @@ class ForecastPlan:
 
 def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
     if test_loaded is not None:
-        raise ConfigError("seqfeed train: forecasting holds out the final --test-size steps of each series; "
-                          "--test is not used.", argument="--test", fix="drop --test and set --test-size")
+        raise ConfigError(f"{OP}: forecasting holds out the final test_size= steps of each series; "
+                          "test= is not used.", argument="test", fix="drop test= and set test_size=")
     seqs = loaded.seqs
     names = list(seqs.feature_names or [f"f{k}" for k in range(seqs.n_features)])
-    target = args.target_col or loaded.options.get("target")
+    target = args.target or loaded.options.get("target")
     if target is None:
         if seqs.n_features != 1:
-            raise ConfigError(f"seqfeed train: which feature to forecast? The data has {seqs.n_features}: "
-                              f"{', '.join(names)}.", argument="--target", fix="pass --target COL")
+            raise ConfigError(f"{OP}: which feature to forecast? The data has {seqs.n_features}: "
+                              f"{', '.join(names)}.", argument="target", fix="pass target= with one of them")
         target = names[0]
     if target not in names:
-        raise ConfigError(f"seqfeed train: --target {target!r} is not a feature; features: {', '.join(names)}.",
-                          argument="--target", received=target)
+        raise ConfigError(f"{OP}: target={target!r} is not a feature; features: {', '.join(names)}.",
+                          argument="target", received=target, fix="pass target= with one of the features")
     j = names.index(target)
     L = seqs.lengths
     H = args.horizon
@@ -356,8 +359,8 @@ def plan_forecast(loaded, test_loaded, args) -> ForecastPlan:
     c_val = c_test - val_size
     if np.any(c_val <= window):
         i = int(np.argmax(c_val <= window))
-        raise DataError(f"seqfeed train: series {i} has {int(L[i])} steps: too short for a window of {window}, "
-                        f"validation {int(val_size[i])} and test {test_size} steps.", argument="--window", index=i,
-                        fix="use a shorter --window or a smaller --test-size")
+        raise DataError(f"{OP}: series {i} has {int(L[i])} steps: too short for a window of {window}, "
+                        f"validation {int(val_size[i])} and test {test_size} steps.", argument="window", index=i,
+                        fix="use a shorter window= or a smaller test_size=")
     return ForecastPlan(seqs, loaded.time, window=window, horizon=H, target_index=j, target_name=target,
                         c_val=c_val, c_test=c_test, test_size=test_size)

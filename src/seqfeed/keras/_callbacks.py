@@ -1,4 +1,4 @@
-"""Keras callbacks of the CLI: a progress bar, and checkpoints with early stopping that resume."""
+"""Keras callbacks of the training recipe: a progress bar, and checkpoints with early stopping that resume."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from .._errors import ConfigError
 from .._fs import fault_point, replace_dir
-from ..keras._lazy import keras
+from ._lazy import keras
 
 
 class ProgressBar(keras.callbacks.Callback):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-import shlex
-import sys
-
 from .._version import __version__
+from ._evaluate import baseline_headline
 
 
 def _fmt(v):
@@ -25,15 +23,16 @@ def _compilation_line(sm) -> str:
 
 
 def model_card(sm, plan, metrics, setup, plots, args) -> str:
+    """The README.md of a run; ``args`` holds the options and ``data_label``, ``test_label``, ``out``."""
     rep = setup["report"]
     tr = rep.get("training", {})
-    lines = [f"# seqfeed model: {sm.task} on `{args.data}`", ""]
+    lines = [f"# seqfeed model: {sm.task} on `{args.data_label}`", ""]
     headline = baseline_headline(metrics)
     if headline:
         lines += [f"> **{headline}**", ""]
     lines += ["## What was trained", "",
-              f"- task: **{sm.task}**; data: `{args.data}`"
-              + (f", test data `{args.test}`" if args.test else ""),
+              f"- task: **{sm.task}**; data: `{args.data_label}`"
+              + (f", test data `{args.test_label}`" if args.test_label else ""),
               f"- {plan.summary().removeprefix('data: ')}",
               f"- model: {'bidirectional ' if setup['model']['bidirectional'] else ''}{args.cell.upper()} x "
               f"{args.layers} layer(s), {args.units} units, dropout {setup['model']['dropout']}, pooling "
@@ -74,28 +73,15 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
     for name in plots.values():
         lines.append(f"![{name}]({name})")
     lines += ["", "## Columns new data must have", ""] + input_columns(sm, args)
+    out = str(args.out) if args.out else "MODEL_DIR"
     lines += ["", "## Use it", "", "```sh",
-              f"seqfeed evaluate {args.out} NEW_DATA",
-              f"seqfeed predict {args.out} NEW_DATA -o predictions.csv", "```", "",
+              f"seqfeed evaluate {out} NEW_DATA",
+              f"seqfeed predict {out} NEW_DATA -o predictions.csv", "```", "",
               "```python", "from seqfeed.keras import SequenceModel",
-              f"model = SequenceModel.load({str(args.out)!r})", "```", "",
-              f"Command: `seqfeed {' '.join(shlex.quote(a) for a in sys.argv[1:])}`  ",
+              f"model = SequenceModel.load({out!r})", "```", "",
+              (f"Command: `{args.command}`  " if args.command else "Trained with `seqfeed.keras.train`  "),
               f"seqfeed {__version__}, {_dt.date.today().isoformat()}", ""]
     return "\n".join(lines)
-
-
-def baseline_headline(metrics) -> str | None:
-    """The first line of the results when the baseline scores better than the model, else None."""
-    b = metrics.get("baseline") or {}
-    if not b.get("beats_model"):
-        return None
-    key, model = b["metric"], b.get("model_name", "LSTM")
-    what = "accuracy" if key == "accuracy" else "MAE"
-    tips = list(b.get("try", []))
-    if tips and metrics.get("epochs_run") is not None:
-        tips = [f"more --epochs (this run: {metrics['epochs_run']})" if t == "more --epochs" else t for t in tips]
-    return (f"The baseline {b['name']} beats the {model}: test {what} {b[key]:.4f} vs the {model}'s "
-            f"{b['model_score']:.4f} ({b['gap']:+.4f}). Try: {', '.join(tips)}.")
 
 
 def baseline_lines(metrics) -> list[str]:
@@ -130,7 +116,7 @@ def input_columns(sm, args) -> list[str]:
     names = list(sm.feature_names or [])
     feats = ", ".join(f"`{n}`" for n in names) if names else f"{sm.n_features} feature(s), in training order"
     if opts.get("format") != "table":
-        return [f"- the same layout as `{args.data}` ({opts.get('format', 'file')}); features: {feats}"]
+        return [f"- the same layout as `{args.data_label}` ({opts.get('format', 'file')}); features: {feats}"]
     target = opts.get("target")
     lines = [f"- id column `{opts.get('id') or 'id'}` and time column `{opts.get('time') or 'time'}` "
              f"(other names: `--id`, `--time`)",

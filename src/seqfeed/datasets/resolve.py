@@ -1,4 +1,7 @@
-"""Reading the CLI's DATA arguments: files of every supported format and bundled datasets."""
+"""Reading a DATA argument: a file of any supported format, or a bundled dataset by name.
+
+Used by ``seqfeed.keras.train`` and the command line (``inspect``, ``train``, ``evaluate``, ``predict``).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ BUNDLED = ("japanese_vowels", "sunspots")
 
 @dataclass
 class Loaded:
-    """A dataset as the CLI uses it."""
+    """A dataset as it was read, with the reading options recorded with a model."""
 
     seqs: SequenceSet
     source: str
@@ -30,17 +33,28 @@ class Loaded:
     dropped_ids: list = field(default_factory=list)  # ids left out for a missing target
 
 
-def data_options(args) -> dict:
-    feats = getattr(args, "features", None)
+def reading_options(*, id=None, time=None, target=None, features=None, nan=None, duplicates=None,
+                    drop_missing_targets=False) -> dict:
+    """The options :func:`load` reads a long table with; ``features`` a list or a comma-separated string."""
+    if isinstance(features, str):  # "" is no --features; "," is an empty list (an error of read_table)
+        features = [f.strip() for f in features.split(",") if f.strip()] if features else None
     return {
-        "id": getattr(args, "id_col", None) or "id",
-        "time": getattr(args, "time_col", None) or "time",
-        "target": getattr(args, "target_col", None),
-        "features": [f.strip() for f in feats.split(",") if f.strip()] if feats else None,
-        "nan": getattr(args, "nan", None) or "error",
-        "duplicates": getattr(args, "duplicates", None) or "error",
-        "missing_targets": "drop" if getattr(args, "drop_missing_targets", False) else "error",
+        "id": id or "id",
+        "time": time or "time",
+        "target": target,
+        "features": None if features is None else list(features),
+        "nan": nan or "error",
+        "duplicates": duplicates or "error",
+        "missing_targets": "drop" if drop_missing_targets else "error",
     }
+
+
+def data_options(args) -> dict:
+    """:func:`reading_options` from the command line's table flags (``--id`` is ``args.id_col`` ...)."""
+    return reading_options(id=getattr(args, "id_col", None), time=getattr(args, "time_col", None),
+                           target=getattr(args, "target_col", None), features=getattr(args, "features", None),
+                           nan=getattr(args, "nan", None), duplicates=getattr(args, "duplicates", None),
+                           drop_missing_targets=getattr(args, "drop_missing_targets", False))
 
 
 def is_bundled(spec: str) -> bool:
@@ -103,7 +117,7 @@ def _reason(e: BaseException) -> str:
     return text[:200].rstrip(".")
 
 
-def _check_magic(path: Path, spec: str, kind: str) -> None:
+def check_magic(path: Path, spec: str, kind: str) -> None:
     with open(path, "rb") as f:
         head = f.read(6)
     if kind == "npz" and not head.startswith(b"PK"):
@@ -185,7 +199,7 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
     """
     options = dict(options or {})
     if is_bundled(spec):
-        return _match_model_features(_load_bundled(spec, task), spec, options)
+        return match_model_features(_load_bundled(spec, task), spec, options)
     path = Path(spec)
     if not path.exists():
         raise FileNotFoundError(2, "No such file or dataset", spec)
@@ -197,20 +211,20 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
             from ..sources import read_ts
 
             check_memory(spec, path.stat().st_size)
-            return _match_model_features(Loaded(read_ts(path), spec, {"format": "ts"}), spec, options)
+            return match_model_features(Loaded(read_ts(path), spec, {"format": "ts"}), spec, options)
         if name.endswith(".npz"):
             from ..sources import read_npz
 
-            _check_magic(path, spec, "npz")
+            check_magic(path, spec, "npz")
             check_memory(spec, _npz_bytes(path))
-            return _match_model_features(Loaded(read_npz(path), spec, {"format": "npz"}), spec, options)
+            return match_model_features(Loaded(read_npz(path), spec, {"format": "npz"}), spec, options)
         if name.endswith(".npy"):
-            _check_magic(path, spec, "npy")
+            check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
             arr = load_npy(path, spec)
             from ..core import as_sequence_set
 
-            return _match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
+            return match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)
         if name.endswith((".csv", ".csv.gz", ".parquet", ".pq", ".tsv")):
             return _load_table(path, spec, task, options)
@@ -366,7 +380,7 @@ def _table_without_ids(path, id_col, ids):
     return table.filter(keep)
 
 
-def _id_list(ids, limit: int = 8) -> str:
+def id_list(ids, limit: int = 8) -> str:
     shown = ", ".join(repr(i.item() if hasattr(i, "item") else i) for i in ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
@@ -375,7 +389,7 @@ def _refuse_missing(spec, target, ids, o) -> None:
     if o.get("missing_targets", "error") == "error":
         raise DataError(f"seqfeed: {len(ids)} id{'s' if len(ids) > 1 else ''} in {spec} "
                         f"{'have' if len(ids) > 1 else 'has'} no value in the target column {target!r} "
-                        f"(null, NaN or empty): {_id_list(ids)}.", argument="target", received=ids[:8],
+                        f"(null, NaN or empty): {id_list(ids)}.", argument="target", received=ids[:8],
                         fix="fill those targets, or pass --drop-missing-targets to leave those ids out")
 
 
@@ -400,7 +414,7 @@ def _drop_blank_labels(seqs, spec, target, o):
     return seqs.take(np.flatnonzero(~blank)), ids
 
 
-def _match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
+def match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
     """Non-table data: reorder the features by the names a model expects, when both have names."""
     loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], op=f"seqfeed: {spec}",
                                               error=DataError)
@@ -419,18 +433,18 @@ def _match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
 
 
 def _load_bundled(spec: str, task) -> Loaded:
-    from .. import datasets
+    from ..sources._bundled import japanese_vowels, sunspots
 
     name, _, split = spec.partition(":")
     if name == "japanese_vowels":
         if split not in ("", "train", "test"):
             raise ConfigError(f"seqfeed: japanese_vowels has splits 'train' and 'test'. Received {split!r}.",
                               argument="data", received=spec)
-        train, test = datasets.japanese_vowels()
+        train, test = japanese_vowels()
         if split == "test":
             return Loaded(test, spec, {"format": "bundled", "name": name})
         return Loaded(train, spec, {"format": "bundled", "name": name}, test=test if split == "" else None)
-    series = datasets.sunspots()
+    series = sunspots()
     values = np.asarray(series.values, dtype=np.float64).reshape(-1, 1)
     seqs = SequenceSet(values, np.array([0, values.shape[0]]), ids=np.array([series.name]),
                        feature_names=[series.name])

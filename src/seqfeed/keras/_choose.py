@@ -1,0 +1,236 @@
+"""Automatic choices of the training recipe: log transform, normalisation, restructuring, training size.
+
+Candidates are scored on the validation split (never the test split) with short
+training runs, within a time budget; every score is written into the model card.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ..transforms import describe_restructure, frame_lengths, parse_restructure
+from ._tasks import build_scaler, needs_log
+
+LONG = 200  # median length above which sequences count as long
+
+
+def msconv_size(median_len: float) -> int:
+    """Stride of the multi-scale Conv1D front-end: ~64 LSTM steps per sequence (as the coarse frames)."""
+    return max(2, int(math.ceil(median_len / 64)))
+
+
+def restructure_candidates(median_len: float) -> list[dict]:
+    """Restructurings worth trying for sequences of this median length, in the order they are tried.
+
+    The learned multi-scale Conv1D front-end comes first: the search stops at its time budget, and
+    a budget spent on the fixed restructurings first never reached it.
+    """
+    if median_len <= LONG:
+        return [{"kind": "none"}]
+    k = max(2, int(math.ceil(median_len / 64)))  # ~64 LSTM steps per sequence
+    k2 = max(2, int(math.ceil(median_len / 128)))  # ~128 steps, finer frames
+    out = [{"kind": "msconv", "size": msconv_size(median_len)}, {"kind": "frame", "size": k}]
+    if k2 != k:
+        out.append({"kind": "frame", "size": k2})
+    return out + [{"kind": "summary", "size": k}, {"kind": "conv", "size": k}, {"kind": "pool", "size": k}]
+
+
+def _score(sm, val, task) -> tuple[float, float]:
+    """Higher is better: (accuracy, -log loss) for classification, accuracy for tagging, -MAE otherwise.
+
+    With a small validation split accuracies tie often; the log loss breaks the tie.
+    """
+    res = sm.evaluate(val)
+    if task == "classify":
+        return res["accuracy"], -res["log_loss"]
+    if task == "tag":
+        return res["accuracy"], 0.0
+    if task == "regress":
+        return -res["mae"], 0.0
+    raise AssertionError(task)
+
+
+def _forecast_score(sm, plan, scaler) -> tuple[float, float]:
+    from .. import metrics as M
+    from ._tasks import unscale_targets
+
+    pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.val_for_model(scaler))), plan)
+    return -M.mae(plan.val_y, pred), 0.0
+
+
+def choose_setup(plan, args, *, say) -> dict:
+    """Log transform, model recipe, restructuring and scaling: forced by the options or scored on the
+    validation split within a time budget. Returns ``scaler``, ``restructure``, ``report``, ``model``."""
+    train_steps = plan.scaler_data()
+    median = float(np.median(plan.train.lengths))
+    report = {"median_length": median}
+    log, report["log_transform"] = _choose_log(args, train_steps)
+    model, report["model"] = _model_recipe(args, median)
+    restructs, why_r = _restructure_options(args, median)
+    norms, why_n = _normalize_options(args)
+    chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
+    report["restructure"] = {"chosen": describe_restructure(chosen_r), "spec": chosen_r, "why": why_r}
+    report["normalize"] = {"chosen": chosen_n, "why": why_n}
+    report["candidates"] = scores
+    if args.task != "forecast":
+        L = plan.train.lengths
+        report["steps_after_restructure"] = {
+            "median": float(np.median(frame_lengths(L, chosen_r["size"]) if chosen_r["kind"] != "none" else L))}
+    scaler = build_scaler(train_steps, chosen_n, log)
+    say(f"input: {describe_restructure(chosen_r)}; scaling: {chosen_n}"
+        + (" after sign(x)*log1p(|x|)" if log else ""))
+    return {"scaler": scaler, "restructure": chosen_r, "report": report, "model": model}
+
+
+def _choose_log(args, train_steps) -> tuple[bool, dict]:
+    """The sign(x)*log1p(|x|) transform, for magnitudes spanning orders of magnitude."""
+    if args.log_transform != "auto":
+        return args.log_transform == "yes", {"chosen": args.log_transform == "yes", "why": "forced by --log-transform"}
+    log = needs_log(np.asarray(train_steps.values))
+    return log, {"chosen": log, "why": "feature magnitudes span orders of magnitude (99th percentile / median "
+                                      "of |x| > 100)" if log else "magnitudes are within two orders of magnitude"}
+
+
+def _model_recipe(args, median: float) -> tuple[dict, dict]:
+    """The long-sequence recipe: bidirectional layers, pooling over real steps, no input dropout."""
+    long = median > LONG and args.task != "forecast"
+    model = {
+        "bidirectional": long if args.bidirectional is None else args.bidirectional,
+        "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
+        # frames of raw readings: dropping single readings fabricates spikes (ACSF1: 0.83-0.86 without
+        # dropout vs 0.78-0.80 with 0.1, weights averaged; see benchmarks/bench_long.py)
+        "dropout": (0.0 if long else 0.1) if args.dropout is None else args.dropout,
+        # random crops did not help on ACSF1 (0.615 vs 0.665 with frames of 10): off unless asked for
+        "crop": None if args.crop is None or args.crop >= 1 else args.crop,
+    }
+    why = (f"median length {median:g} > {LONG}: events can sit anywhere in a long sequence, so both directions "
+           f"and mean+max pooling over real steps, and no input dropout (defaults for long data)"
+           if long else "defaults for short sequences (or as given by flags)")
+    return model, {**model, "why": why}
+
+
+def _restructure_options(args, median: float) -> tuple[list, str]:
+    if args.frame != "auto":
+        return [parse_restructure(args.frame)], "forced by --frame"
+    restructs = restructure_candidates(median or 0)
+    if restructs == [{"kind": "none"}]:
+        return restructs, f"median length {median:g} <= {LONG}: one raw step per LSTM step"
+    return restructs, f"median length {median:g} > {LONG}: long for an LSTM; candidates scored on validation"
+
+
+def _normalize_options(args) -> tuple[list, str]:
+    if args.task == "forecast":
+        if args.normalize == "per_sequence":
+            return ["global"], "per-sequence scaling is not used for forecasting (targets need one scale)"
+        if args.normalize == "auto":
+            return ["global"], "forecasting scales with training-period statistics"
+        return [args.normalize], "forced by --normalize"
+    if args.normalize == "auto":
+        return ["global", "per_sequence"], ("global (keeps amplitude) vs per-sequence z-normalisation, scored "
+                                            "on validation")
+    return [args.normalize], "forced by --normalize"
+
+
+def _search(plan, args, train_steps, log, model, restructs, norms, say):
+    """Short trainings scored on validation: every restructuring with the first scaling, then the other
+    scalings with the best restructuring; what the time budget leaves out is recorded as skipped.
+    Returns ``(restructure, normalize, scores)``."""
+    chosen = {"r": restructs[0], "n": norms[0]}
+    scores: list = []
+    if len(restructs) == 1 and len(norms) == 1:
+        return chosen["r"], chosen["n"], scores
+    budget = args.time_budget or _default_budget(plan, len(restructs) + len(norms) - 1)
+    short = max(4, min(args.epochs // 4, 15))
+    say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
+        f"budget {budget:.0f}s)")
+    t0, best = time.time(), (-math.inf, -math.inf)
+    for key in ("r", "n"):
+        pairs = [(r, norms[0]) for r in restructs] if key == "r" else [(chosen["r"], n) for n in norms[1:]]
+        for r, n in pairs:
+            if time.time() - t0 > budget and scores:
+                scores.append({"restructure": describe_restructure(r), "spec": r, "normalize": n,
+                               "val_score": None, "skipped": "time budget"})
+                continue
+            sc = _trial(plan, args, build_scaler(train_steps, n, log), model, r, n, short, scores, say)
+            if sc > best:
+                best, chosen[key] = sc, (r if key == "r" else n)
+    return chosen["r"], chosen["n"], scores
+
+
+def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
+    """One candidate: a short training from the same seed, scored on the validation split."""
+    from ._model import SequenceModel
+
+    task = args.task
+    sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+                                bidirectional=model["bidirectional"], dropout=model["dropout"],
+                                cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
+                                learning_rate=args.lr, seed=args.seed, restructure=r)
+    sm.scaler = scaler if task != "forecast" else None
+    t = time.time()
+    sm.fit(plan.train_for_model(scaler), epochs=epochs, batch_size=args.batch, batching=args.batching,
+           max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
+    sc = _forecast_score(sm, plan, scaler) if task == "forecast" else _score(sm, plan.val, task)
+    rec = {"restructure": describe_restructure(r), "spec": r, "normalize": n, "val_score": round(sc[0], 4),
+           **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
+           "seconds": round(time.time() - t, 1), "epochs": epochs}
+    scores.append(rec)
+    say(f"  candidate {describe_restructure(r)}, {n} scaling: validation "
+        f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
+        + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
+    return sc
+
+
+SMALL = 1000  # training sequences below which the defaults switch to the small-data recipe
+MIN_STEPS = 1000  # optimiser steps a small data set gets at least (epochs * batches per epoch)
+
+
+def choose_training(plan, args) -> dict:
+    """Batch size, epochs and refitting, resolved from the flags and the size of the training data."""
+    n_train = len(plan.train) if plan.kind == "sequences" else len(plan.train_X)
+    n_all = n_train + (len(plan.val) if plan.kind == "sequences" else len(plan.val_X))
+    small = n_all < SMALL
+    out = {"n_train": n_train, "n_train_and_val": n_all}
+    if args.batch is None:
+        out["batch"] = 16 if small else 32
+        out["batch_why"] = (f"{n_all} < {SMALL} training sequences: small batches give more optimiser steps"
+                            if small else "default")
+    else:
+        out["batch"], out["batch_why"] = args.batch, "forced by --batch"
+    if args.refit == "auto":
+        refit = small and plan.kind == "sequences"
+        why = (f"{n_all} < {SMALL} training sequences: a validation split of {n_all - n_train} is too small to "
+               f"pick an epoch from (one sequence moves its accuracy by {100 / max(n_all - n_train, 1):.1f} "
+               f"points), so the final model trains on training + validation data for a fixed number of "
+               f"epochs and averages its weights over the last third" if refit else
+               ("forecasting: the validation period stays held out for early stopping" if plan.kind != "sequences"
+                else f"{n_all} >= {SMALL} training sequences: early stopping on the validation split"))
+    else:
+        refit = args.refit == "yes"
+        why = "forced by --refit"
+        if refit and plan.kind != "sequences":
+            from .._errors import ConfigError
+
+            raise ConfigError("seqfeed.keras.train: refit='yes' is for sequence tasks (classify, regress, tag); "
+                              "forecasting keeps its validation period for early stopping.", argument="refit",
+                              received="yes", fix="leave out refit=, or pass refit='no'")
+    out["refit"], out["refit_why"] = refit, why
+    if args.epochs is None:
+        per_epoch = max(1, math.ceil((n_all if refit else n_train) / out["batch"]))
+        need = math.ceil(MIN_STEPS / per_epoch)
+        out["epochs"] = int(min(150, max(60, need))) if small else 60
+        out["epochs_why"] = (f"at least {MIN_STEPS} optimiser steps ({per_epoch} batches per epoch), "
+                             f"between 60 and 150 epochs" if small else "default")
+    else:
+        out["epochs"], out["epochs_why"] = args.epochs, "forced by --epochs"
+    out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
+    return out
+
+
+def _default_budget(plan, n_trials: int) -> float:
+    """Seconds for the search: about a third of a 5-minute run, more for big data."""
+    steps = int(plan.train.lengths.sum())
+    return float(min(600, max(60, steps / 2000)))

@@ -1,0 +1,372 @@
+"""``seqfeed.keras.train``: the automatic recipe of ``seqfeed train`` as one call.
+
+The steps, in order (TensorFlow is imported only at step 4, so a bad option, a bad file or a
+taken ``out`` fails in milliseconds):
+
+1. the options are checked (:mod:`._options`);
+2. the data is read: a file, a bundled dataset name or a :class:`~seqfeed.SequenceSet`; a test
+   file's features are matched by name with the training data's; targets are checked for the task;
+3. ``out`` is claimed and locked (:mod:`._out`);
+4. a leakage-free split (by entity; forecasting: by time), scaling fitted on the training split,
+   the restructuring search on the validation split, batch size / epochs / refit from the data size;
+5. training with a checkpoint per epoch (``resume=True`` continues an interrupted run exactly);
+6. test metrics beside the strongest cheap baseline affordable in ~10% of the training time;
+7. model, metrics, history, plots and model card written into ``out`` as one directory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import ConfigError, SeqfeedError
+from .._fs import discard_dir, fault_point, replace_dir
+from ..sources._shards import json_default
+from ._evaluate import baseline_headline, evaluate_plan
+from ._options import resolve_options, run_record
+from ._out import claim_out, has_checkpoints
+
+OP = "seqfeed.keras.train"
+
+
+@dataclass
+class TrainRun:
+    """The result of :func:`train`.
+
+    Attributes:
+        model: the trained :class:`SequenceModel` (its scaler and restructuring included, so
+            ``run.model.predict(new_sequences)`` takes raw sequences).
+        metrics: the test metrics, as written to ``metrics.json`` (``baseline`` holds the cheap
+            baseline on the same split and the gap to the model). None on a worker of a cluster
+            other than the chief.
+        choices: every automatic choice with its reason (restructuring and scaling candidates with
+            their validation scores, model recipe, batch size, epochs, refit).
+        card: the model card (Markdown, as written to ``README.md``); None for shards training.
+        history: per-epoch losses and metrics of the final fit.
+        out: the output directory (absolute), or None when nothing was written.
+    """
+
+    model: Any
+    metrics: dict | None
+    choices: dict
+    card: str | None
+    history: dict = field(default_factory=dict)
+    out: Path | None = None
+    task: str = ""
+    shards: bool = False
+
+    @property
+    def headline(self) -> str | None:
+        """The warning that comes first when the baseline scores better than the model, else None."""
+        return baseline_headline(self.metrics or {})
+
+
+def train(data, *, task: str, test=None, out=None, **options) -> TrainRun:
+    """Train, evaluate and (with ``out``) save a masked LSTM the way ``seqfeed train`` does.
+
+    Args:
+        data: a file (CSV, Parquet, .npz, .npy, .ts; a long table needs ``id``/``time``/``target``
+            options unless its columns are so named), a bundled dataset name (``"japanese_vowels"``,
+            ``"sunspots"``), a directory of sequence shards, or a :class:`~seqfeed.SequenceSet`
+            with targets.
+        task: ``"classify"``, ``"regress"``, ``"tag"`` or ``"forecast"``.
+        test: held-out test data (a file or a SequenceSet; features matched by name). Default: the
+            bundled dataset's own test split, else ``test_fraction`` of the entities.
+        out: directory to write the model, metrics, plots and model card into (whole or not at
+            all; an existing seqfeed output only with ``force=True``). None writes nothing.
+        **options: the ``seqfeed train`` flags with underscores, e.g. ``epochs=30``,
+            ``frame="msconv:8"``, ``time_budget=60``, ``seed=1``; plus ``verbose=True`` (progress
+            on stderr) or ``progress=callable`` (each progress message).
+
+    Returns:
+        A :class:`TrainRun` with ``model``, ``metrics``, ``choices``, ``card``, ``history``, ``out``.
+
+    Raises:
+        ConfigError: a bad option (``argument`` names it), or a taken ``out``.
+        DataError: unusable data.
+
+    The same ``seed`` gives the same metrics as ``seqfeed train`` with the same flags.
+    """
+    o = resolve_options(task, options)
+    say = _reporter(o)
+    o.data_label, o.test_label = _label(data, "data"), _label(test, "test")
+    o.out = None if out is None else str(out)
+    from ._shards_recipe import is_shards_path
+
+    if is_shards_path(o.data_label) and isinstance(data, (str, os.PathLike)):
+        return _train_on_shards(o, test, say)
+    if o.workers != 1:
+        raise ConfigError(f"{OP}: workers={o.workers} needs sequence shards; {o.data_label!r} is not a shards "
+                          "directory.", argument="workers", received=o.workers,
+                          fix=f"pack the data first (seqfeed pack {o.data_label} --id ... --time ... --out "
+                              "SHARDS/), then train on SHARDS/; or leave out workers=")
+    t_start = time.time()
+    loaded, test_loaded = _read(data, test, o)
+    if out is None:
+        if o.resume:
+            raise ConfigError(f"{OP}: resume=True continues a run that wrote to out=; none was given.",
+                              argument="resume", fix="pass the out= of the interrupted run")
+        with tempfile.TemporaryDirectory(prefix="seqfeed-train-") as work:
+            return _fit_and_write(o, loaded, test_loaded, None, Path(work), t_start, say)
+    record = run_record(_fingerprint(data, o.data_label), _fingerprint(test, o.test_label), o)
+    out_path, work, lock = claim_out(out, force=o.force, resume=o.resume, record=record, say=say)
+    try:
+        return _fit_and_write(o, loaded, test_loaded, out_path, work, t_start, say)
+    except SeqfeedError:
+        # a bad option or data found before the first checkpoint: nothing to resume, so the rerun
+        # with the corrected call needs no force=True
+        if work.is_dir() and not has_checkpoints(work):
+            discard_dir(work)
+        raise
+    finally:
+        lock.release()
+
+
+def _reporter(o):
+    if o.progress is not None:
+        return o.progress
+    if o.verbose:
+        return lambda msg: print(msg, file=sys.stderr, flush=True)
+    return lambda msg: None
+
+
+def _label(x, name: str) -> str | None:
+    """How ``data``/``test`` is named in messages and in the model card."""
+    from ..core import SequenceSet
+
+    if x is None or (isinstance(x, str) and not x):
+        return None
+    if isinstance(x, (str, os.PathLike)):
+        return os.fspath(x)
+    if isinstance(x, SequenceSet):
+        return f"<SequenceSet of {len(x)} sequences>"
+    raise ConfigError(f"{OP}: `{name}` must be a file path, a bundled dataset name or a SequenceSet. Received "
+                      f"{type(x).__name__}.", argument=name, received=type(x).__name__,
+                      fix=f"pass {name}= as a path or seqfeed.SequenceSet.from_sequences(...)")
+
+
+def _fingerprint(x, label):
+    """What identifies the data in the record ``resume=True`` compares: the path, or a digest."""
+    from ..core import SequenceSet
+
+    if not isinstance(x, SequenceSet):
+        return label
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in (x.values, x.offsets, x.targets, x.step_targets):
+        if a is not None:
+            h.update(np.ascontiguousarray(np.asarray(a).astype(str) if np.asarray(a).dtype.kind in "OU"
+                                          else a).tobytes())
+    return f"{label} sha256:{h.hexdigest()[:16]}"
+
+
+def _read(data, test, o):
+    """``(loaded, test_loaded)``: the data, and the test data matched to its features by name."""
+    from ..datasets.resolve import check_targets, reading_options
+
+    opts = reading_options(id=o.id, time=o.time, target=o.target, features=o.features, nan=o.nan,
+                           duplicates=o.duplicates, drop_missing_targets=o.drop_missing_targets)
+    loaded = _as_loaded(data, o.data_label, o.task, opts)
+    test_loaded = None
+    if o.test_label is not None:
+        names = loaded.seqs.feature_names
+        test_loaded = _as_loaded(test, o.test_label, o.task, {
+            **opts, "model_features": list(names) if names else None,
+            "features_source": f"the training data {o.data_label} has the features"})
+    if o.task != "forecast":
+        for part in (loaded, test_loaded):
+            if part is not None:
+                check_targets(part, o.task)  # before TensorFlow is imported
+    return loaded, test_loaded
+
+
+def _as_loaded(x, label, task, opts):
+    from ..datasets.resolve import Loaded, load, match_model_features
+
+    if isinstance(x, (str, os.PathLike)):
+        return load(os.fspath(x), task=task, options=opts)
+    return match_model_features(Loaded(x, label, {"format": "sequence_set"}), label, opts)
+
+
+def _train_on_shards(o, test, say) -> TrainRun:
+    """Shards: streamed training; the same ``out`` rules (no checkpoints). The lock is taken on one
+    host only: with ``TF_CONFIG`` every host of a cluster runs the same call with the same ``out``."""
+    from . import _shards_recipe
+
+    _shards_recipe.check_shards_options(o, test)
+    if o.out is None:
+        raise ConfigError(f"{OP}: training on shards saves the model into out=; none was given.",
+                          argument="out", fix="pass out= with a new directory")
+    out, _, lock = claim_out(o.out, force=o.force, resume=o.resume, work_dir=False,
+                             lock="TF_CONFIG" not in os.environ, say=say)
+    try:
+        sm, metrics = _shards_recipe.train_shards(o.data_label, o, o.out, say)
+    finally:
+        lock.release()
+    return TrainRun(model=sm, metrics=metrics, choices={}, card=None, out=out, task=o.task, shards=True)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
+    plan, setup = _prepare(o, loaded, test_loaded, work, say)
+    sm = _build_model(o, loaded, plan, setup)
+    ckpt, fit_seconds = _fit(o, sm, plan, setup, work, say)
+    refit = setup["report"]["training"]["refit"]
+    metrics = evaluate_plan(sm, plan, setup["scaler"])
+    metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
+                    "best_epoch": None if refit else ckpt.best_epoch + 1,
+                    "averaged_epochs": ckpt.n_averaged if refit else None,
+                    "stopped_early": ckpt.stopped_early, "fit_seconds": round(fit_seconds, 2),
+                    "total_seconds": round(time.time() - t_start, 2)})
+    if o.task == "forecast":
+        sm.info["forecast_scaler"] = setup["scaler"].to_dict()
+    if out is None:
+        from ._card import model_card
+
+        card = model_card(sm, plan, metrics, setup, {}, o)
+    else:
+        card = _write_out(o, sm, plan, metrics, setup, ckpt.history, out, work)
+    return TrainRun(model=sm, metrics=metrics, choices=setup["report"], card=card, history=ckpt.history,
+                    out=out, task=o.task)
+
+
+def _seed_everything(seed: int) -> None:
+    from ._lazy import keras, tf
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # pragma: no cover - older TF
+        pass
+
+
+def _prepare(o, loaded, test_loaded, work, say):
+    """The split, the training size and the input setup (chosen, or reused on resume)."""
+    from ._choose import choose_training
+    from ._tasks import plan_forecast, plan_sequences
+
+    _seed_everything(o.seed)
+    plan = plan_forecast(loaded, test_loaded, o) if o.task == "forecast" else plan_sequences(loaded, test_loaded, o)
+    say(plan.summary())
+    training = choose_training(plan, o)
+    o.batch, o.epochs = training["batch"], training["epochs"]
+    setup = _choose_or_reuse_setup(plan, o, work, say)
+    setup["report"]["training"] = training
+    return plan, setup
+
+
+def _choose_or_reuse_setup(plan, o, work, say):
+    """The restructuring/scaling choice; a resumed run reuses the interrupted run's (the search is
+    timed, so running it again could choose differently)."""
+    from ._choose import choose_setup
+    from ._tasks import build_scaler
+
+    f = work / "setup.json"
+    if f.is_file():
+        saved = json.loads(f.read_text())
+        rep = saved["report"]
+        scaler = build_scaler(plan.scaler_data(), rep["normalize"]["chosen"], rep["log_transform"]["chosen"])
+        say(f"input: {rep['restructure']['chosen']}; scaling: {rep['normalize']['chosen']} "
+            f"(as chosen by the interrupted run)")
+        return {"scaler": scaler, "restructure": saved["restructure"], "report": rep, "model": saved["model"]}
+    setup = choose_setup(plan, o, say=say)
+    tmp = work / ".setup.json.tmp"
+    tmp.write_text(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
+                              default=json_default))
+    os.replace(tmp, f)
+    return setup
+
+
+def _build_model(o, loaded, plan, setup):
+    from .._version import __version__
+    from ._lazy import keras
+    from ._model import SequenceModel
+
+    info = {"data": {"source": o.data_label, "options": loaded.options, "test": o.test_label},
+            "task": o.task, "seqfeed_version": __version__, "seed": o.seed,
+            "choice": setup["report"], "plan": plan.record()}
+    keras.utils.set_random_seed(o.seed)  # the model's initial state does not depend on the search
+    m = setup["model"]
+    sm = SequenceModel.for_data(o.task, plan.train_for_model(setup["scaler"]), units=o.units, layers=o.layers,
+                                bidirectional=m["bidirectional"], dropout=m["dropout"], cell=o.cell,
+                                pooling=m["pooling"] if o.task != "forecast" else "last",
+                                scaler=None, learning_rate=o.lr, seed=o.seed, info=info,
+                                restructure=setup["restructure"])
+    sm.scaler = setup["scaler"] if o.task != "forecast" else None
+    return sm
+
+
+def _fit(o, sm, plan, setup, work, say):
+    """The final fit, checkpointed every epoch; returns ``(checkpointer, fit_seconds)``."""
+    from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
+
+    training = setup["report"]["training"]
+    refit = training["refit"]
+    train_set, val_set = plan.train_for_model(setup["scaler"]), plan.val_for_model(setup["scaler"])
+    if refit:
+        from ..core import SequenceSet
+
+        train_set, val_set = SequenceSet.concat([train_set, val_set]), None
+        say(f"training on all {len(train_set)} training sequences (train + validation) for "
+            f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}")
+    resume = o.resume and latest_checkpoint(work) is not None
+    if o.resume and not resume:
+        say("the interrupted run saved no checkpoint yet: starting at epoch 1")
+    ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
+                        average_from=training["average_from"] if refit else None, resume=resume, seed=o.seed)
+    ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
+    if hasattr(plan, "created"):  # the run's wall time so far includes interrupted parts
+        plan.created -= ckpt.run_seconds
+        ckpt.started = plan.created
+    initial_epoch = 0
+    if ckpt.resumed:
+        ckpt.restore()
+        initial_epoch = ckpt.epochs_done
+        say(f"resuming at epoch {initial_epoch + 1} (best so far {ckpt.best:.4f})")
+    steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
+                          max_tokens=o.max_tokens))
+    callbacks = [ckpt] + ([ProgressBar(o.epochs, steps)] if o.verbose else [])
+    t_fit = time.time()
+    if initial_epoch < o.epochs and not ckpt.stopped_early:
+        sm.fit(train_set, validation=val_set, epochs=o.epochs, batch_size=o.batch, batching=o.batching,
+               max_tokens=o.max_tokens, seed=o.seed, callbacks=callbacks, verbose=0,
+               initial_epoch=initial_epoch, crop=setup["model"]["crop"])
+    ckpt.restore_best()
+    return ckpt, time.time() - t_fit
+
+
+def _write_out(o, sm, plan, metrics, setup, history, out, work) -> str:
+    """The artefacts, written in WORK/result, then moved into place by replace_dir (whole or not at
+    all); the checkpoints stay until the output is in place, so a kill at any moment can be resumed.
+    Returns the model card's text."""
+    import shutil
+
+    from . import _plots
+    from ._card import model_card
+
+    result = work / "result"
+    if result.exists():  # left by a killed run (we hold the lock)
+        shutil.rmtree(result)
+    result.mkdir()
+    sm.model.save(result / "model.keras")
+    (result / "seqfeed.json").write_text(json.dumps(sm.metadata(), indent=2, default=json_default))
+    (result / "metrics.json").write_text(json.dumps(metrics, indent=2, default=json_default))
+    (result / "history.json").write_text(json.dumps(history, indent=2))
+    plots = _plots.write_all(result, sm, plan, metrics, history)
+    card = model_card(sm, plan, metrics, setup, plots, o)
+    (result / "README.md").write_text(card)
+    fault_point("result:written")
+    replace_dir(result, out)
+    fault_point("result:placed")
+    discard_dir(work)
+    return card
+

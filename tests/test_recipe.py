@@ -1,0 +1,179 @@
+"""`seqfeed.keras.train`: the recipe of `seqfeed train` as a library call, and the CLI as its thin shell."""
+import ast
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import seqfeed
+from seqfeed import ConfigError
+
+CLI = pathlib.Path(seqfeed.__file__).parent / "cli"
+
+
+# ------------------------------------------------------------------ no TensorFlow
+def test_every_cli_function_is_at_most_60_lines():
+    long = []
+    for path in sorted(CLI.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = node.end_lineno - node.lineno + 1
+                if n > 60:
+                    long.append(f"{path.name}:{node.name} ({n} lines)")
+    assert long == []
+
+
+INT_OPTIONS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
+               "patience": (1, 100_000), "window": (1, 1_000_000), "horizon": (1, 1_000_000), "seed": (0, 2**32 - 1)}
+CHOICE_OPTIONS = {"nan": ("error", "drop", "ffill", "zero"), "pooling": ("auto", "last", "mean", "max", "mean+max"),
+                  "cell": ("lstm", "gru"), "normalize": ("auto", "global", "per_sequence", "none"),
+                  "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+
+
+def _bad_int():
+    return st.sampled_from(sorted(INT_OPTIONS)).flatmap(lambda name: st.tuples(st.just(name), st.one_of(
+        st.integers(max_value=INT_OPTIONS[name][0] - 1), st.integers(min_value=INT_OPTIONS[name][1] + 1),
+        st.floats(allow_nan=True), st.text(max_size=3), st.booleans())))
+
+
+def _bad_fraction():
+    return st.tuples(st.sampled_from(["val_fraction", "test_fraction"]), st.one_of(
+        st.floats().filter(lambda v: not (0 < v < 1)), st.text(max_size=3)))
+
+
+def _bad_choice():
+    return st.sampled_from(sorted(CHOICE_OPTIONS)).flatmap(lambda name: st.tuples(st.just(name), st.one_of(
+        st.text(max_size=8).filter(lambda v: v not in CHOICE_OPTIONS[name]), st.integers(), st.none())))
+
+
+def _bad_other():
+    return st.one_of(
+        st.tuples(st.just("lr"), st.one_of(st.floats().filter(lambda v: not (math.isfinite(v) and 0 < v <= 10)),
+                                           st.text(max_size=3))),
+        st.tuples(st.just("dropout"), st.floats().filter(lambda v: not (math.isfinite(v) and 0 <= v < 1))),
+        st.tuples(st.just("crop"), st.floats().filter(lambda v: not (math.isfinite(v) and 0 < v <= 1))),
+        st.tuples(st.just("time_budget"), st.floats().filter(lambda v: not (math.isfinite(v) and v > 0))),
+        st.tuples(st.sampled_from(["force", "resume", "verbose"]), st.one_of(st.integers(), st.text(max_size=3))),
+        st.tuples(st.just("frame"), st.sampled_from(["frame", "frame:0", "pool:x", "warp:3"])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(_bad_int(), _bad_fraction(), _bad_choice(), _bad_other()))
+def test_bad_options_raise_a_config_error_naming_the_option_before_reading_data(bad):
+    from seqfeed.keras import train
+
+    name, value = bad
+    with pytest.raises(ConfigError) as e:
+        train("no-such-file.csv", task="classify", **{name: value})  # the data is never opened
+    assert e.value.argument == name or (name == "frame" and "restructure" in str(e.value))
+
+
+@pytest.mark.parametrize("kwargs, argument, pattern", [
+    ({"task": "clasify"}, "task", r"`task` must be one of classify"),
+    ({"task": "classify", "epoch": 3}, "epoch", r"unknown option `epoch` \(did you mean `epochs`\?\)"),
+    ({"task": "classify", "workers": 2}, "workers", r"workers=2 needs sequence shards"),
+    ({"task": "classify", "features": 3}, "features", r"`features` must be a list of column names"),
+])
+def test_bad_calls_name_the_argument(kwargs, argument, pattern):
+    from seqfeed.keras import train
+
+    with pytest.raises(ConfigError, match=pattern) as e:
+        train("japanese_vowels", **kwargs)
+    assert e.value.argument == argument
+
+
+def test_data_of_another_kind_is_a_config_error():
+    from seqfeed.keras import train
+
+    with pytest.raises(ConfigError, match="`data` must be a file path") as e:
+        train(np.zeros((3, 4, 1)), task="classify")
+    assert e.value.argument == "data"
+
+
+def test_cli_maps_option_names_to_flags():
+    from seqfeed.cli import cli_words
+
+    assert cli_words("`time_budget` must be > 0; pass e.g. time_budget=60") == \
+        "--time-budget must be > 0; pass e.g. --time-budget 60"
+    assert cli_words("pass force=True to replace it, or resume=True") == "pass --force to replace it, or --resume"
+    assert cli_words("out='runs/m 1' already holds a model") == "--out runs/m 1 already holds a model"
+
+
+# ------------------------------------------------------------------ TensorFlow: Python and CLI agree
+def _waves(rng, n_per_class):
+    seqs, y = [], []
+    for c in range(2):
+        for _ in range(n_per_class):
+            L = int(rng.integers(6, 13))
+            t = np.arange(L) / L
+            seqs.append(np.c_[np.sin(2 * np.pi * (c + 1) * t) + rng.normal(0, 0.1, L), rng.normal(size=L)])
+            y.append(f"c{c}")
+    return seqfeed.SequenceSet.from_sequences(seqs, targets=np.array(y), feature_names=["wave", "noise"])
+
+
+TIMING = ("fit_seconds", "total_seconds")
+
+
+def _comparable(metrics):
+    out = {k: v for k, v in metrics.items() if k not in TIMING}
+    out["baseline"] = {k: v for k, v in metrics["baseline"].items() if k != "seconds"}
+    return out
+
+
+@pytest.mark.tf
+def test_same_seed_gives_the_same_metrics_from_python_and_from_the_cli(tmp_path, capsys):
+    from seqfeed.cli import main
+    from seqfeed.keras import SequenceModel, TrainRun, train
+    from seqfeed.sources import write_npz
+
+    rng = np.random.default_rng(0)
+    write_npz(_waves(rng, 14), tmp_path / "train.npz")
+    write_npz(_waves(rng, 6), tmp_path / "test.npz")
+    flags = {"epochs": 2, "units": 4, "normalize": "global", "log_transform": "no", "frame": "none", "seed": 3}
+    argv = ["train", str(tmp_path / "train.npz"), "--task", "classify", "--test", str(tmp_path / "test.npz"),
+            "--out", str(tmp_path / "cli"), "--quiet"]
+    for k, v in flags.items():
+        argv += ["--" + k.replace("_", "-"), str(v)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out.splitlines()
+    cli_metrics = json.loads((tmp_path / "cli" / "metrics.json").read_text())
+
+    messages = []
+    run = train(str(tmp_path / "train.npz"), task="classify", test=str(tmp_path / "test.npz"),
+                out=tmp_path / "py", progress=messages.append, **flags)
+    assert isinstance(run, TrainRun) and run.out == tmp_path / "py"
+    assert _comparable(run.metrics) == _comparable(cli_metrics)
+    # the run object is what was written, and what the CLI printed
+    assert _comparable(json.loads((tmp_path / "py" / "metrics.json").read_text())) == _comparable(run.metrics)
+    assert f"accuracy {run.metrics['accuracy']:.4f}" in printed[-1] and printed[-1].endswith(str(tmp_path / "cli"))
+    assert run.card == (tmp_path / "py" / "README.md").read_text()
+    b = run.metrics["baseline"]
+    assert f"### Baseline on the same split: {b['name']}" in run.card
+    assert run.choices["normalize"]["chosen"] == "global" and run.choices["training"]["epochs"] == 2
+    assert len(run.history["loss"]) == 2 and messages and messages[0].startswith("data: ")
+    # the model predicts, with the saved model's exact outputs
+    test = _waves(np.random.default_rng(1), 3)
+    loaded = SequenceModel.load(tmp_path / "py")
+    np.testing.assert_allclose(run.model.predict_raw(test), loaded.predict_raw(test), atol=1e-6)
+    assert set(run.model.predict(test)) <= {"c0", "c1"}
+
+
+@pytest.mark.tf
+def test_a_sequence_set_trains_without_writing_anything(tmp_path, monkeypatch):
+    from seqfeed.keras import train
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    data, test = _waves(rng, 10), _waves(rng, 4)
+    before = data.values.copy()
+    run = train(data, task="classify", test=test, epochs=1, units=4, normalize="global", frame="none")
+    assert run.out is None and list(tmp_path.iterdir()) == []
+    assert run.metrics["n_test"] == len(test) and 0 <= run.metrics["accuracy"] <= 1
+    assert "Trained with `seqfeed.keras.train`" in run.card and "<SequenceSet of 20 sequences>" in run.card
+    np.testing.assert_array_equal(data.values, before)  # the caller's data is not modified
+    with pytest.raises(ConfigError, match="resume=True continues a run") as e:
+        train(data, task="classify", resume=True)
+    assert e.value.argument == "resume"

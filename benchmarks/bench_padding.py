@@ -4,8 +4,11 @@ Two cases, all methods measured in one run on the same data:
 
 * case 1 ("float_features"): 100,000 float32 sequences of 8 features, lengths
   uniform in 10..500 (``--quick``: 20,000 sequences);
-* case 2 ("int_tokens"): 1,000,000 int32 token sequences (1-D), lengths uniform
-  in 1..50 (``--quick``: 200,000), with ``dtype="int32"`` everywhere.
+* case 2 ("int_tokens"): 1,000,000 int32 token sequences (1-D NumPy arrays), lengths
+  uniform in 1..50 (``--quick``: 200,000), with ``dtype="int32"`` everywhere;
+* case 2b ("int_token_lists"): the same kind of data as Python lists of ints (what a
+  tokenizer returns), 1,000,000 of them (``--quick``: 200,000);
+* case 3: one epoch of per-batch assembly (see ``per_batch_epoch``).
 
 Methods (all pad "post", truncate nothing, pad with 0):
 
@@ -26,8 +29,15 @@ around the padding call only, the garbage collector off during the call and the
 previous output freed before the next call; the methods take turns within each
 repeat (interleaved), so that load from other processes hits them alike. Reported: median, min and max seconds,
 GB/s of output (output ``nbytes`` / median) and the ratio to Keras
-(``keras_median / method_median``, > 1 means faster than Keras). Arrays are freed
-between methods so the peak stays well under 10 GB for the full run.
+(``keras_median / method_median``, > 1 means faster than Keras). The CPU time of
+each call (``time.process_time``, this process only) is recorded too, with its own
+ratio: on a shared machine it is less disturbed by other processes than wall time.
+Arrays are freed between methods so the peak stays well under 10 GB for the full run.
+
+seqfeed's compiled kernels (numba, when installed) are loaded once before any timing
+(their one-time import and load cost is measured and reported on its own:
+``compiled_kernels_load_s``); a process loads them by itself once it has padded
+256 MB, so a training job pays this once, in its first epochs.
 
 Usage::
 
@@ -65,9 +75,12 @@ CASES = {
     "float_features": dict(title="Case 1: float32 sequences, 8 features, lengths 10..500",
                            n_full=100_000, n_quick=20_000, lo=10, hi=500, features=8,
                            dtype="float32"),
-    "int_tokens": dict(title="Case 2: int32 token sequences (1-D), lengths 1..50",
+    "int_tokens": dict(title="Case 2: int32 token sequences (1-D arrays), lengths 1..50",
                        n_full=1_000_000, n_quick=200_000, lo=1, hi=50, features=None,
                        dtype="int32"),
+    "int_token_lists": dict(title="Case 2b: token sequences as Python lists of ints, lengths 1..50",
+                            n_full=1_000_000, n_quick=200_000, lo=1, hi=50, features=None,
+                            dtype="int32", python_lists=True),
 }
 
 
@@ -84,20 +97,25 @@ def _peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9  # ru_maxrss is KiB on Linux
 
 
-def _time_calls(fn, repeats: int) -> list[float]:
-    """``repeats`` timed calls of ``fn``; each output is dropped before the next call."""
+def _time_calls(fn, repeats: int, cpu: list | None = None) -> list[float]:
+    """``repeats`` timed calls of ``fn`` (wall seconds; CPU seconds appended to ``cpu``); each output
+    is dropped before the next call."""
     times = []
     for _ in range(repeats):
         _free()
         gc.disable()
         try:
+            c0 = time.process_time()
             t0 = time.perf_counter()
             res = fn()
             t1 = time.perf_counter()
+            c1 = time.process_time()
         finally:
             gc.enable()
         del res
         times.append(t1 - t0)
+        if cpu is not None:
+            cpu.append(c1 - c0)
     _free()
     return times
 
@@ -122,7 +140,12 @@ def _make_data(case: dict, n: int, rng: np.random.Generator):
     else:
         flat = rng.integers(1, 30_000, size=total, dtype=np.int32)  # token ids, never the pad 0
     bounds = np.cumsum(lengths)[:-1]
-    seqs = [part.copy() for part in np.split(flat, bounds)]  # independent arrays, like real data
+    if case.get("python_lists"):
+        as_list = flat.tolist()
+        seqs = [as_list[a:b] for a, b in zip(np.concatenate([[0], bounds]).tolist(), np.cumsum(lengths).tolist())]
+        del as_list
+    else:
+        seqs = [part.copy() for part in np.split(flat, bounds)]  # independent arrays, like real data
     del flat
     return seqs, lengths
 
@@ -185,7 +208,7 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
         del warm
         _free()
         # timed later, interleaved with the other methods (see `timed` below)
-        row = {"method": name, "label": label, "times_s": [],
+        row = {"method": name, "label": label, "times_s": [], "cpu_s": [],
                "verified_against": ref_name if check else None, "output": is_output, "_fn": fn}
         results.append(row)
         print(f"  checked {label}", flush=True)
@@ -245,7 +268,8 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
 
     # 7. tf.RaggedTensor.to_tensor from a prebuilt ragged tensor (construction timed apart)
     if tf is not None:
-        values = np.asarray(sset.values) if case["features"] else np.asarray(sset.values).reshape(-1)
+        values = np.asarray(sset.values, dtype=dtype)
+        values = values if case["features"] else values.reshape(-1)
         row_lengths = np.asarray(lengths)
         rt = tf.RaggedTensor.from_row_lengths(values, row_lengths)
         measure("tf_ragged_to_tensor", "tf.RaggedTensor.to_tensor().numpy()",
@@ -261,12 +285,13 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
     # other processes hits every method alike; the previous output is freed before each call
     for _ in range(repeats):
         for row in results:
-            row["times_s"].extend(_time_calls(row["_fn"], 1))
+            row["times_s"].extend(_time_calls(row["_fn"], 1, row["cpu_s"]))
     for row in results:
         del row["_fn"]
         times = row["times_s"]
         med = statistics.median(times)
         row.update({"median_s": med, "min_s": min(times), "max_s": max(times),
+                    "cpu_median_s": statistics.median(row["cpu_s"]),
                     "gb_per_s": out_nbytes / med / 1e9 if row["output"] else None})
         print(f"  measured {row['label']}: median {med:.4f} s", flush=True)
     del sset, seqs, buf
@@ -277,6 +302,7 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
     anchor = next((r for r in results if r["method"] == "keras_pad_sequences"), None)
     for r in results:
         r["ratio_to_keras"] = (anchor["median_s"] / r["median_s"]) if anchor and r["output"] else None
+        r["ratio_to_keras_cpu"] = (anchor["cpu_median_s"] / r["cpu_median_s"]) if anchor and r["output"] else None
 
     _print_table(case["title"], n, out_shape, dtype, out_nbytes, repeats, results, notes)
     return {
@@ -289,7 +315,8 @@ def run_case(key: str, case: dict, *, quick: bool, repeats: int, seed: int, pad_
 
 
 def _print_table(title, n, shape, dtype, nbytes, repeats, results, notes):
-    head = f"{'method':<56} {'median s':>9} {'min s':>9} {'max s':>9} {'GB/s':>7} {'x Keras':>8}"
+    head = (f"{'method':<56} {'median s':>9} {'min s':>9} {'max s':>9} {'GB/s':>7} {'x Keras':>8} "
+            f"{'CPU s':>8} {'x Keras CPU':>12}")
     print(f"\n{title}: {n:,} sequences -> {shape} {dtype}, {nbytes / 1e9:.3f} GB output, "
           f"median of {repeats}")
     print(head)
@@ -297,8 +324,9 @@ def _print_table(title, n, shape, dtype, nbytes, repeats, results, notes):
     for r in results:
         gbs = f"{r['gb_per_s']:.2f}" if r["gb_per_s"] is not None else "-"
         ratio = f"{r['ratio_to_keras']:.2f}" if r["ratio_to_keras"] is not None else "-"
+        rcpu = f"{r['ratio_to_keras_cpu']:.2f}" if r["ratio_to_keras_cpu"] is not None else "-"
         print(f"{r['label']:<56} {r['median_s']:>9.4f} {r['min_s']:>9.4f} {r['max_s']:>9.4f} "
-              f"{gbs:>7} {ratio:>8}")
+              f"{gbs:>7} {ratio:>8} {r['cpu_median_s']:>8.4f} {rcpu:>12}")
     for note in notes:
         print(f"note: {note}")
 
@@ -373,38 +401,33 @@ def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> d
     print(f"\nCase 3: one epoch of per-batch assembly: {n:,} float32 sequences, lengths 10..500, 8 features, "
           f"{len(plan)} bucketed batches of 64 ({out_bytes / 1e9:.3f} GB of output), methods interleaved, "
           f"median of {repeats}")
-    from seqfeed.core import _kernels
-
-    # seqfeed loads its compiled kernel (numba, when installed) once a process has padded 256 MB; a
-    # training job gets there in its first epochs. Load it now so no timed epoch pays the import.
-    _kernels._compiled()
-    for _, _, fn in methods:  # warm-up: first-use costs (buffers, lazy imports, compiled kernels)
+    for _, _, fn in methods:  # warm-up: first-use costs (buffers, lazy imports)
         fn()
     times = {k: [] for k, _, _ in methods}
+    cpu = {k: [] for k, _, _ in methods}
     for _ in range(repeats):
         for key, _, fn in methods:
-            _free()
-            gc.disable()
-            try:
-                t0 = time.perf_counter()
-                fn()
-                times[key].append(time.perf_counter() - t0)
-            finally:
-                gc.enable()
+            times[key].extend(_time_calls(fn, 1, cpu[key]))
     med = {k: statistics.median(v) for k, v in times.items()}
+    cmed = {k: statistics.median(v) for k, v in cpu.items()}
     rows = []
-    head = f"{'method':<48} {'median s':>9} {'min s':>8} {'max s':>8} {'GB/s':>6} {'x Keras':>8} {'x NumPy':>8}"
+    head = (f"{'method':<48} {'median s':>9} {'min s':>8} {'max s':>8} {'GB/s':>6} {'x Keras':>8} {'x NumPy':>8} "
+            f"{'CPU s':>7} {'x Keras CPU':>12} {'x NumPy CPU':>12}")
     print(head)
     print("-" * len(head))
     for key, label, _ in methods:
         r = {"method": key, "label": label, "median_s": med[key], "min_s": min(times[key]),
              "max_s": max(times[key]), "times_s": times[key], "gb_per_s": out_bytes / med[key] / 1e9,
              "ratio_to_keras": (med["keras_per_batch"] / med[key]) if "keras_per_batch" in med else None,
-             "ratio_to_numpy": med["numpy_loop_per_batch"] / med[key]}
+             "ratio_to_numpy": med["numpy_loop_per_batch"] / med[key],
+             "cpu_s": cpu[key], "cpu_median_s": cmed[key],
+             "ratio_to_keras_cpu": (cmed["keras_per_batch"] / cmed[key]) if "keras_per_batch" in cmed else None,
+             "ratio_to_numpy_cpu": cmed["numpy_loop_per_batch"] / cmed[key]}
         rows.append(r)
         rk = f"{r['ratio_to_keras']:.2f}" if r["ratio_to_keras"] is not None else "-"
+        rkc = f"{r['ratio_to_keras_cpu']:.2f}" if r["ratio_to_keras_cpu"] is not None else "-"
         print(f"{label:<48} {r['median_s']:>9.4f} {r['min_s']:>8.4f} {r['max_s']:>8.4f} {r['gb_per_s']:>6.2f} "
-              f"{rk:>8} {r['ratio_to_numpy']:>8.2f}")
+              f"{rk:>8} {r['ratio_to_numpy']:>8.2f} {r['cpu_median_s']:>7.4f} {rkc:>12} {r['ratio_to_numpy_cpu']:>12.2f}")
     from seqfeed.core._kernels import compiled_available
 
     return {"title": "Case 3: one epoch of per-batch assembly", "n_sequences": n, "features": F,
@@ -473,6 +496,14 @@ def main(argv=None) -> int:
     pad_sequences, keras_note = _load_keras()
     tf, tf_note = _load_tf()
     info = _machine_info(keras_note, tf_note)
+    from seqfeed.core import _kernels
+
+    # one-time cost, measured on its own and kept out of every timed call (see the module docstring)
+    t0 = time.perf_counter()
+    compiled = _kernels._compiled() is not None
+    info["compiled_kernels"] = compiled
+    info["compiled_kernels_load_s"] = round(time.perf_counter() - t0, 3) if compiled else None
+    info["load_average_at_start"] = list(os.getloadavg())
     print(f"seqfeed {info['seqfeed']}, numpy {info['numpy']}, {keras_note}, {tf_note}, "
           f"{info['cpu_count']} CPUs, mode {'quick' if args.quick else 'full'}, {repeats} repeats")
 
@@ -491,6 +522,7 @@ def main(argv=None) -> int:
     kernels = kernel_crossover(repeats) if args.kernels else None
     total_s = time.perf_counter() - t_start
     info["peak_rss_gb"] = round(_peak_rss_gb(), 2)
+    info["load_average_at_end"] = list(os.getloadavg())
     doc = {
         "benchmark": "padding",
         "mode": "quick" if args.quick else "full",
@@ -500,7 +532,9 @@ def main(argv=None) -> int:
                      "against keras.utils.pad_sequences), then `repeats` timed calls with "
                      "time.perf_counter around the padding call only, gc disabled during the call, methods interleaved within each repeat; "
                      "gb_per_s = output nbytes / median; ratio_to_keras = keras median / method "
-                     "median. All methods pad 'post' with 0, no truncation."),
+                     "median; cpu_* and *_cpu: the same with time.process_time (this process's CPU "
+                     "time). seqfeed's compiled kernels are loaded before any timing "
+                     "(machine.compiled_kernels_load_s). All methods pad 'post' with 0, no truncation."),
         "machine": info,
         "total_wall_s": total_s,
         "cases": cases,

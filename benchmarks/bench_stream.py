@@ -41,7 +41,7 @@ from seqfeed.keras import SequenceModel
 from seqfeed.sources import read_shards
 import seqfeed
 t0 = time.time()
-sm = SequenceModel.for_data("classify", path, units=8, seed=0)
+sm = SequenceModel.for_data(path, "classify", units=8, seed=0)
 if mode == "memory":
     train = read_shards(path, split="train")
     sm.scaler = seqfeed.Standardizer().fit(train)

@@ -326,7 +326,7 @@ def _bad_cases():
         (lambda: B.mean_regressor(train.with_targets(np.array([1.0, np.nan])), test), DataError, "train"),
         (lambda: B.naive_forecast(train, test), ShapeError, "test"),
         (lambda: B.naive_forecast(train, train, horizon=3), DataError, "horizon"),
-        (lambda: B.naive_forecast(train, train, target=2), ConfigError, "target"),
+        (lambda: B.naive_forecast(train, train, target_feature=2), ConfigError, "target_feature"),
         (lambda: B.seasonal_naive_forecast(train, train, season=5), DataError, "season"),
         (lambda: B.choose_baseline(train, test, "tag", 1.0), ConfigError, "task"),
         (lambda: B.choose_baseline(train, test, "classify", 0), ConfigError, "budget_seconds"),
@@ -336,7 +336,7 @@ def _bad_cases():
         (lambda: B.dtw_distance(["x"], [1.0]), DataError, "a"),
         (lambda: B.dtw_distance([np.inf], [1.0]), DataError, "a"),
         (lambda: B.dtw_cost_seconds(0, 1, 1), ConfigError, "n_train"),
-        (lambda: B.summary_features(np.zeros((2, 3))), ConfigError, "seqs"),
+        (lambda: B.summary_features(np.zeros((2, 3))), ConfigError, "data"),
         (lambda: B.find_season([1.0, np.nan] * 10), DataError, "values"),
     ]
 
@@ -384,3 +384,20 @@ def test_docstring_examples(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_naive_forecasts_pick_the_target_feature_by_index_or_name():
+    t = np.arange(20.0)
+    full = SequenceSet(np.stack([t, 100 + t], axis=1), [0, 20], feature_names=["a", "b"])
+    train = SequenceSet(full.values[:15], [0, 15], feature_names=["a", "b"])
+    test = SequenceSet(full.values[15:], [0, 5], feature_names=["a", "b"])
+    by_name = B.naive_forecast(train, test, target_feature="b")
+    by_index = B.naive_forecast(train, test, target_feature=1)
+    assert by_name.predictions.ravel().tolist() == by_index.predictions.ravel().tolist() == [114.0, 115, 116, 117, 118]
+    assert B.seasonal_naive_forecast(train, test, season=1, target_feature="a").predictions.ravel().tolist() == \
+        [14.0, 15, 16, 17, 18]
+    with pytest.raises(ConfigError) as e:
+        B.naive_forecast(train, test, target_feature=[0, 1])
+    assert e.value.argument == "target_feature" and e.value.received.tolist() == [0, 1]
+    with pytest.raises(ConfigError, match=r"`target_feature` names 'z', which is not a feature"):
+        B.naive_forecast(train, test, target_feature="z")

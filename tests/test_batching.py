@@ -202,7 +202,7 @@ def test_crop_gives_contiguous_parts_of_at_least_the_fraction(lengths, frac, see
             assert len(part) >= min(L, int(np.ceil(frac * L - 1e-9))) and len(part) <= L
             start = int(part[0] - 1000 * i)
             np.testing.assert_array_equal(part, np.arange(start, start + len(part)) + 1000 * i)
-    with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a fraction in \(0, 1\]"):
+    with pytest.raises(seqfeed.ConfigError, match=r"`crop` must be a number with 0 < crop <= 1"):
         BatchLoader(seqs, FixedSampler(seqs.lengths), crop=1.5)
 
 
@@ -231,3 +231,64 @@ def test_balance_weights_rows_by_batch_size():
         total += b.sample_weight.sum() / b.batch_size  # what Keras' per-batch mean contributes
     # every sequence gets weight 1 / mean_size in the epoch's summed loss
     np.testing.assert_allclose(total, 15 / mean, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ compiled per-batch path
+def _batches(loader, epochs=2):
+    out = []
+    for e in range(epochs):
+        loader.sampler.set_epoch(e)
+        for b in loader:
+            out.append((b.x.copy(), b.mask.copy(), b.lengths.copy(), None if b.y is None else b.y.copy(),
+                        b.index.copy(), None if b.sample_weight is None else b.sample_weight.copy()))
+    return out
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+@pytest.mark.parametrize("opts", [dict(), dict(multiple_of=8, value=-1.0), dict(n_buffers=0, balance=True),
+                                  dict(dtype="float64"), dict(shape=True)])
+def test_loader_batches_are_byte_identical_with_and_without_numba(padding, opts):
+    from seqfeed.core import _kernels
+
+    if _kernels._compiled() is None:
+        pytest.skip("numba not installed")
+    from seqfeed.batching import ShapeBucketSampler
+
+    opts = dict(opts)
+    rng = np.random.default_rng(4)
+    lengths = rng.integers(1, 40, 90)
+    seqs = seqfeed.SequenceSet.from_sequences([rng.normal(size=(k, 3)).astype("float32") for k in lengths],
+                                              targets=rng.integers(0, 3, 90))
+    shaped = opts.pop("shape", False)
+
+    def loader():
+        sampler = (ShapeBucketSampler(seqs.lengths, batch_size=16, n_buckets=3, seed=1) if shaped
+                   else BucketSampler(seqs.lengths, batch_size=16, n_buckets=3, seed=1))
+        return BatchLoader(seqs, sampler, padding=padding, **opts)
+
+    saved = _kernels._STATE["kernel"]
+    _kernels._STATE["kernel"] = None  # as without numba: pad_set's NumPy kernels
+    try:
+        ref = _batches(loader())
+    finally:
+        _kernels._STATE["kernel"] = saved
+    got = _batches(loader())
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        for a, b in zip(g, r):
+            if a is None or b is None:
+                assert a is None and b is None
+            else:
+                assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def test_loader_batch_reuses_its_buffers_and_checks_indices_once():
+    rng = np.random.default_rng(5)
+    seqs = seqfeed.SequenceSet.from_sequences([rng.normal(size=(k, 2)).astype("float32")
+                                               for k in rng.integers(1, 30, 40)])
+    loader = BatchLoader(seqs, FixedSampler(seqs.lengths, batch_size=8, seed=0), n_buffers=2)
+    first, second, third = loader.batch([0, 1]), loader.batch([2, 3]), loader.batch([4, 5])
+    assert np.shares_memory(first.x, third.x) and not np.shares_memory(first.x, second.x)
+    assert np.array_equal(third.x[0, :seqs.lengths[4]], seqs[4])
+    with pytest.raises(seqfeed.SeqfeedError, match=r"indices\[1\]=40 is out of range"):
+        loader.batch([0, 40])

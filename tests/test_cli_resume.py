@@ -153,7 +153,7 @@ def run_with_checkpoints(work, *, epochs, refit, stop_after=None, resume=False, 
     train, val = small_set(), small_set(16, seed=1)
     # a resumed process has done other work before: its model starts from other weights and dropout seeds
     keras.utils.set_random_seed(99 if resume else 0)
-    sm = SequenceModel.for_data("classify", train, units=4, dropout=0.3, seed=0, learning_rate=0.02)
+    sm = SequenceModel.for_data(train, "classify", units=4, dropout=0.3, seed=0, learning_rate=0.02)
     ck = Checkpointer(work, patience=None if refit else 2, monitor="loss" if refit else "val_loss",
                       average_from=1 if refit else None, resume=resume, seed=0)
     ck.set_model(sm.model)
@@ -201,7 +201,7 @@ def test_resumed_training_with_dropout_is_bit_identical(tmp_path, refit):
 
     with pytest.raises(ConfigError, match="seed 0, not 7"):
         Checkpointer(tmp_path / "run", patience=2, resume=True, seed=7)
-    other = SequenceModel.for_data("classify", small_set(8), units=3)
+    other = SequenceModel.for_data(small_set(8), "classify", units=3)
     again = Checkpointer(tmp_path / "run", patience=2, resume=True)
     again.set_model(other.model)
     with pytest.raises(ConfigError, match="does not match this model"):
@@ -226,7 +226,7 @@ def test_missing_or_damaged_checkpoint_is_a_seqfeed_error(tmp_path):
 def test_model_save_replaces_only_a_seqfeed_directory(tmp_path):
     from seqfeed.keras import SequenceModel
 
-    sm = SequenceModel.for_data("classify", small_set(8), units=2)
+    sm = SequenceModel.for_data(small_set(8), "classify", units=2)
     (tmp_path / "file").write_text("user data")
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "notes.txt").write_text("mine")

@@ -48,10 +48,10 @@ def test_list_of_variable_length_arrays_is_padded():
 
 
 def test_scalar_in_list_of_sequences_is_named():
-    with pytest.raises(ShapeError, match=r"`sequences\[1\]` is a scalar \(3\)"):
+    with pytest.raises(ShapeError, match=r"`data\[1\]` is a scalar \(3\)"):
         seqfeed.pad([[1.0, 2.0], 3])
 
 
 def test_sequence_with_extra_axis_named():
-    with pytest.raises(ShapeError, match=r"`sequences\[1\]` has shape \(4, 1, 1\).*np\.squeeze"):
+    with pytest.raises(ShapeError, match=r"`data\[1\]` has shape \(4, 1, 1\).*np\.squeeze"):
         seqfeed.pad([np.zeros((3, 1)), np.zeros((4, 1, 1))])

@@ -159,3 +159,18 @@ def test_list_input_matches_ragged_input_for_long_rows(seqs, padding, truncating
     np.testing.assert_array_equal(a.x, b.x)
     np.testing.assert_array_equal(a.mask, b.mask)
     np.testing.assert_array_equal(a.lengths, b.lengths)
+
+
+def test_large_results_from_their_own_mapping_are_ordinary_arrays(monkeypatch):
+    from seqfeed.core import _pad
+
+    rng = np.random.default_rng(11)
+    seqs = [rng.normal(size=(int(k), 3)).astype("float32") for k in rng.integers(0, 25, 40)]
+    want_b, want_k = seqfeed.pad(seqs, padding="pre"), seqfeed.pad_sequences(seqs, dtype="float32")
+    monkeypatch.setattr(_pad, "_MAPPED_FROM_BYTES", 1)  # every result from a mapping
+    got_b, got_k = seqfeed.pad(seqs, padding="pre"), seqfeed.pad_sequences(seqs, dtype="float32")
+    for got, want in ((got_b.x, want_b.x), (got_k, want_k)):
+        assert got.tobytes() == want.tobytes() and got.shape == want.shape and got.dtype == want.dtype
+        assert got.flags.c_contiguous and got.flags.writeable
+        got[0] = 1.0  # writeable memory, not shared with anything else
+    assert np.array_equal(got_b.mask, want_b.mask)

@@ -122,3 +122,117 @@ def test_long_rows_path_matches_reference(padding, truncating):
         else:
             want[i, 60 - len(t):] = t
     np.testing.assert_array_equal(got, want)
+
+
+def _compiled_or_skip():
+    from seqfeed.core import _kernels
+
+    if _kernels._compiled() is None or _kernels._compiled()["layout"] is None:
+        pytest.skip("numba not installed (the compiled list path is not used)")
+    return _kernels
+
+
+@pytest.mark.tf
+@given(keras_cases())
+def test_conformance_with_keras_on_the_compiled_list_path(case):
+    keras = pytest.importorskip("keras")
+    _compiled_or_skip()
+    seqs, kw = case
+    if kw["dtype"] == "int64":
+        seqs = [np.asarray(s, dtype=np.int64) if not isinstance(s, list) else s for s in seqs]
+    want = keras.utils.pad_sequences(seqs, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeqfeedWarning)
+        got = seqfeed.pad_sequences(seqs, **kw)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=15), st.sampled_from(["int32", "float32", "uint8"]),
+       st.sampled_from([(), (3,)]), st.sampled_from([None, 0, 1, 5]), sides, sides, st.sampled_from([0, 2, -1]))
+def test_compiled_list_path_equals_the_general_path(lengths, dtype, step, maxlen, padding, truncating, value):
+    _kernels = _compiled_or_skip()
+    if dtype == "uint8" and value < 0:
+        value = 7
+    rng = np.random.default_rng(sum(lengths))
+    arrays = [(rng.normal(size=(n,) + step) * 20).astype(dtype) for n in lengths]
+    if not any(lengths):
+        return  # every sequence empty: Keras' shape rules, not this path
+    kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    assert _kernels.array_list_lengths(arrays, np.dtype(dtype), step) is not None  # the compiled path applies
+    fast = seqfeed.pad_sequences(arrays, **kw)
+    general = seqfeed.pad_sequences([a.tolist() for a in arrays], **kw)
+    assert fast.dtype == general.dtype and fast.shape == general.shape
+    assert fast.tobytes() == general.tobytes()
+
+
+@pytest.mark.parametrize("odd_one", ["strided", "subclass", "other_dtype", "big_endian", "other_step", "list"])
+def test_lists_the_compiled_path_cannot_read_give_the_same_result(odd_one):
+    _compiled_or_skip()
+    rng = np.random.default_rng(7)
+    arrays = [rng.integers(0, 50, size=(int(k), 2)).astype("int32") for k in rng.integers(1, 9, 12)]
+    odd = np.arange(16, dtype="int32").reshape(8, 2)
+    arrays[5] = {"strided": odd[::2], "subclass": np.ma.masked_array(odd), "other_dtype": odd.astype("int16"),
+                 "big_endian": odd.astype(">i4"), "other_step": np.arange(9, dtype="int32").reshape(3, 3),
+                 "list": odd.tolist()}[odd_one]
+    kw = dict(maxlen=6, padding="post", truncating="pre")
+    if odd_one == "other_step":
+        with pytest.raises(ShapeError, match=r"sequences\[5\]"):
+            seqfeed.pad_sequences(arrays, **kw)
+        return
+    got = seqfeed.pad_sequences(arrays, **kw)
+    want = seqfeed.pad_sequences([np.asarray(a).tolist() for a in arrays], **kw)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    kept = np.asarray(arrays[5])[-6:]
+    assert got[5, :len(kept)].tolist() == kept.astype("int64").tolist() and not got[5, len(kept):].any()
+
+
+def test_pad_of_a_list_of_arrays_matches_pad_of_the_set():
+    _compiled_or_skip()
+    rng = np.random.default_rng(8)
+    arrays = [rng.normal(size=(int(k), 3)).astype("float32") for k in rng.integers(0, 20, 30)]
+    for kw in (dict(), dict(padding="pre", value=-2.0), dict(maxlen=7, truncating="post"), dict(multiple_of=8)):
+        a = seqfeed.pad(arrays, **kw)
+        b = seqfeed.pad(seqfeed.SequenceSet.from_sequences(arrays), **kw)
+        assert a.x.tobytes() == b.x.tobytes() and a.x.shape == b.x.shape
+        assert np.array_equal(a.mask, b.mask) and np.array_equal(a.lengths, b.lengths)
+
+
+def _run(seqs, kw):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        try:
+            out = seqfeed.pad_sequences(seqs, **kw)
+        except seqfeed.SeqfeedError as e:
+            return ("error", type(e).__name__, e.index), [str(m.message) for m in w]
+    return (out.dtype, out.shape, out.tobytes()), [str(m.message) for m in w]
+
+
+item = st.one_of(st.integers(-300, 300), st.floats(-300, 300, allow_nan=False).map(lambda v: round(v, 1)),
+                 st.booleans())
+
+
+@given(st.lists(st.lists(item, max_size=8), min_size=1, max_size=8), st.sampled_from(["int32", "float32", "uint8",
+                                                                                      "int64", "bool"]),
+       st.sampled_from([None, 1, 3, 10]), sides, sides, st.sampled_from([0, 0.5, -1, 2]))
+def test_python_token_lists_take_one_pass_with_the_general_paths_result(seqs, dtype, maxlen, padding, truncating,
+                                                                       value):
+    kw = dict(maxlen=maxlen, dtype=dtype, padding=padding, truncating=truncating, value=value)
+    if dtype in ("uint8", "bool") and value == -1:
+        kw["value"] = 1
+    fast = _run(seqs, kw)  # lists: the one-pass path
+    general = _run([tuple(s) for s in seqs], kw)  # tuples: the per-sequence path
+    assert fast == general
+
+
+@pytest.mark.parametrize("bad, error", [([[1, 2], [3, None]], "DataError"), ([[1, 2], [[3, 4]]], "ShapeError"),
+                                        ([[1, 2], [2**40]], "DataError"), ([[1, 2], ["x"]], "DataError")])
+def test_python_token_lists_with_bad_values_are_reported_like_the_general_path(bad, error):
+    got = _run(bad, dict(padding="post"))
+    assert got == _run([tuple(s) for s in bad], dict(padding="post"))
+    assert got[0][:2] == ("error", error) and got[0][2] == 1
+
+
+def test_python_token_lists_truncated_values_are_never_checked():
+    # the value the truncation drops is not converted by Keras either
+    assert pad_sequences([[None, 1, 2], [3]], maxlen=2).tolist() == [[1, 2], [0, 3]]

@@ -63,7 +63,7 @@ def test_from_padded_with_lengths_and_mask_roundtrip():
     s = SequenceSet.from_padded(x, lengths=[4, 2])
     assert s.lengths.tolist() == [4, 2]
     np.testing.assert_array_equal(s[1], x[1, :2])
-    pre = SequenceSet.from_padded(x, mask=[[1, 1, 1, 1], [0, 0, 1, 1]], padding="pre")
+    pre = SequenceSet.from_padded(x, mask=[[1, 1, 1, 1], [0, 0, 1, 1]], input_padding="pre")
     np.testing.assert_array_equal(pre[1], x[1, 2:])
 
 
@@ -188,6 +188,6 @@ def test_select_features_names_every_missing_feature():
         s.select_features(["a", "c", "d"])
     assert e.value.argument == "data" and e.value.received == ["a", "b"] and e.value.fix
     with pytest.raises(DataError):
-        s.select_features(["z"], error=DataError)
+        s.select_features(["z"], _error=DataError)
     assert s.select_features(["a", "b"]) is s
     assert SequenceSet(np.zeros((2, 2), "f4"), [0, 2]).select_features(["a", "b"]).feature_names is None

@@ -48,8 +48,8 @@ def test_sunspots_series():
         s.values[0] = 1.0
 
 
-def test_write_long_csv_files_read_back(tmp_path):
-    paths = datasets.write_long_csv("japanese_vowels", tmp_path / "jv")
+def test_export_csv_files_read_back(tmp_path):
+    paths = datasets.export_csv("japanese_vowels", tmp_path / "jv")
     assert [p.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] for p in paths] == [
         "japanese_vowels_train.csv", "japanese_vowels_test.csv"]
     header = open(paths[0]).readline().strip().split(",")
@@ -60,10 +60,10 @@ def test_write_long_csv_files_read_back(tmp_path):
     np.testing.assert_array_equal(back.offsets, train.offsets)
     assert back.ids.tolist() == train.ids.tolist()
     assert back.targets.astype(str).tolist() == train.targets.tolist()  # CSV has no types: "1" reads as 1
-    (sun,) = datasets.write_long_csv("sunspots", tmp_path)
+    (sun,) = datasets.export_csv("sunspots", tmp_path)
     lines = open(sun).read().splitlines()
     assert lines[:3] == ["id,time,sunactivity", "sunspots,1700,5", "sunspots,1701,11"] and len(lines) == 310
     s = read_table(sun, dtype="float64")
     np.testing.assert_array_equal(s.values[:, 0], datasets.sunspots().values)
     with pytest.raises(ConfigError, match=r"unknown dataset 'nile'"):
-        datasets.write_long_csv("nile", tmp_path)
+        datasets.export_csv("nile", tmp_path)

@@ -67,7 +67,7 @@ def test_model_with_msconv_saves_and_loads_with_the_same_predictions(tmp_path):
     rng = np.random.default_rng(0)
     seqs = [rng.normal(size=(n, 1)) for n in rng.integers(5, 40, 20)]
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=np.arange(20) % 2)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0, restructure={"kind": "msconv", "size": 4})
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure={"kind": "msconv", "size": 4})
     assert sm.model.get_layer("msconv_front").get_config()["widths"] == [4, 9, 17]
     p = sm.predict_raw(train)
     back = SequenceModel.load(sm.save(tmp_path / "m"))

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from seqfeed import ConfigError
-from seqfeed._fs import DirLock, fault_point, is_seqfeed_dir, recover_dir, replace_dir
+from seqfeed._fs import DirLock, atomic_dir, atomic_file, fault_point, is_seqfeed_dir, recover_dir, replace_dir, temp_dir
 
 
 def make_dir(path, text):
@@ -175,3 +175,52 @@ def test_recover_removes_dead_writers_trash_and_temporaries_only(tmp_path):
     assert recover_dir(tmp_path / "out") is None  # nothing to restore or clean among old outputs
     assert hidden(tmp_path) == sorted([".out.tmp-x", f".out.tmp-{os.getpid()}"])
     assert content(tmp_path / "out") == ("current", b"currentcurrentcurrent")
+
+
+@pytest.mark.parametrize("fsync", [False, True])
+def test_atomic_file_replaces_whole_and_keeps_the_old_file_on_failure(tmp_path, fsync):
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    with atomic_file(target, fsync=fsync) as tmp:
+        assert os.path.dirname(tmp) == str(tmp_path) and os.path.basename(tmp).startswith(".out.json.")
+        with open(tmp, "w") as fh:
+            fh.write("new")
+        assert target.read_text() == "old"  # not visible until the block ends
+    assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.json"]
+    assert oct(target.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    with pytest.raises(RuntimeError, match="half"):
+        with atomic_file(target) as tmp:
+            with open(tmp, "w") as fh:
+                fh.write("half")
+            raise RuntimeError("half written")
+    assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.json"]
+
+
+def test_atomic_dir_builds_aside_and_replaces_an_old_directory(tmp_path):
+    out = make_dir(tmp_path / "out", "old")
+    with atomic_dir(out) as tmp:
+        assert tmp.name == f".out.tmp-{os.getpid()}" and tmp.is_dir() and not any(tmp.iterdir())
+        make_dir(tmp / "x", "ignored")
+        (tmp / "seqfeed.json").write_text("new")
+        assert content(out) == ("old", b"oldoldold")
+    assert (out / "seqfeed.json").read_text() == "new" and sorted(p.name for p in out.iterdir()) == ["seqfeed.json", "x"]
+    assert hidden(tmp_path) == []
+    with pytest.raises(KeyError):
+        with atomic_dir(out) as tmp:
+            (tmp / "seqfeed.json").write_text("broken")
+            raise KeyError("fail")
+    assert (out / "seqfeed.json").read_text() == "new" and hidden(tmp_path) == []
+
+
+def test_temp_dir_creates_the_parent_and_replaces_its_own_leftover(tmp_path):
+    dst = tmp_path / "a" / "b" / "out"
+    first = temp_dir(dst)
+    (first / "stale").write_text("x")
+    again = temp_dir(dst)
+    assert again == first and again.is_dir() and not any(again.iterdir())
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -27,7 +27,7 @@ def model():
     from seqfeed.keras import SequenceModel
 
     train = _data()
-    sm = SequenceModel.for_data("classify", train, units=4, seed=1)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=1)
     sm.fit(train, epochs=1, batch_size=16, verbose=0)
     return sm
 
@@ -41,11 +41,11 @@ def test_for_data_refuses_pre_padding_with_a_conv_restructure():
     from seqfeed.keras import SequenceModel
 
     with pytest.raises(ConfigError, match=r"Conv1D front-end .* needs padding='post'\. Received: padding='pre'"):
-        SequenceModel.for_data("classify", _data(8), units=2, padding="pre", restructure={"kind": "conv", "size": 2})
+        SequenceModel.for_data(_data(8), "classify", units=2, padding="pre", restructure={"kind": "conv", "size": 2})
     with pytest.raises(ConfigError, match="needs padding='post'"):
-        SequenceModel.for_data("classify", _data(8), units=2, padding="pre", conv_filters=4)
+        SequenceModel.for_data(_data(8), "classify", units=2, padding="pre", conv_filters=4)
     # post padding with the same restructuring builds
-    sm = SequenceModel.for_data("classify", _data(8), units=2, padding="post", restructure={"kind": "conv", "size": 2})
+    sm = SequenceModel.for_data(_data(8), "classify", units=2, padding="post", restructure={"kind": "conv", "size": 2})
     assert any("conv" in layer.name for layer in sm.model.layers)
 
 
@@ -53,7 +53,7 @@ def test_fit_on_a_batch_uses_batch_and_set_validation_data(model):
     from seqfeed.keras import SequenceModel
 
     train, val = _data(32, seed=2), _data(16, seed=3)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=1)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=1)
     hist = sm.fit(_batch_with_codes(sm, train), validation=_batch_with_codes(sm, val), epochs=2, verbose=0)
     assert len(hist.history["val_loss"]) == 2 and np.all(np.isfinite(hist.history["val_loss"]))
     # the reported validation loss is the loss on exactly that data

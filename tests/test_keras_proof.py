@@ -84,7 +84,7 @@ def test_output_independent_of_padding_after_training():
     y = np.array([int(s[-1, 0] > 0) for s in seqs])
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
     for padding in ("post", "pre"):
-        sm = SequenceModel.for_data("classify", train, units=6, layers=2, bidirectional=True,
+        sm = SequenceModel.for_data(train, "classify", units=6, layers=2, bidirectional=True,
                                     padding=padding, seed=1, learning_rate=0.05)
         sm.fit(train, epochs=3, batch_size=16, verbose=0)
         assert np.abs(np.asarray(sm.model.weights[-1])).sum() > 0
@@ -114,7 +114,7 @@ def test_empty_sequence_rejected_before_tensorflow():
     from seqfeed.keras import SequenceModel
 
     train = seqfeed.SequenceSet.from_sequences([np.ones((3, 1)), np.ones((2, 1))], targets=[0, 1])
-    sm = SequenceModel.for_data("classify", train, units=2)
+    sm = SequenceModel.for_data(train, "classify", units=2)
     with pytest.raises(seqfeed.DataError, match=r"sequence 1 is empty"):
         sm.predict(seqfeed.SequenceSet.from_sequences([np.ones((3, 1)), np.zeros((0, 1))]))
     with pytest.raises(seqfeed.DataError, match=r"sequence 0 is empty"):
@@ -176,7 +176,7 @@ def test_msconv_front_end_refuses_pre_padding_which_would_shift_its_stride_block
     train = seqfeed.SequenceSet.from_sequences([np.ones((6, 1)), np.zeros((4, 1))], targets=[0, 1])
     with pytest.raises(seqfeed.ConfigError,
                        match=r"kind 'conv' or 'msconv'\) needs padding='post'\. Received: padding='pre'"):
-        SequenceModel.for_data("classify", train, units=2, padding="pre", restructure={"kind": "msconv", "size": 2})
+        SequenceModel.for_data(train, "classify", units=2, padding="pre", restructure={"kind": "msconv", "size": 2})
     # why: the output mask counts real steps from the left; pre-padded rows put them on the right
     rng = np.random.default_rng(0)
     model = build_lstm("classify", n_features=1, n_outputs=2, units=3, msconv_filters=2, msconv_stride=2, seed=0)
@@ -194,7 +194,7 @@ def test_msconv_front_end_exact_after_training():
         s[1] = 0.0
     y = np.array([int(s[:, 0].mean() > 0) for s in seqs])
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
-    sm = SequenceModel.for_data("classify", train, units=4, pooling="mean+max", seed=2,
+    sm = SequenceModel.for_data(train, "classify", units=4, pooling="mean+max", seed=2,
                                 learning_rate=0.05, restructure={"kind": "msconv", "size": 3})
     before = [np.asarray(w).copy() for w in sm.model.weights]
     sm.fit(train, epochs=1, batch_size=8, verbose=0, jit_compile=False)

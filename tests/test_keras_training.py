@@ -40,7 +40,7 @@ def test_classifier_on_last_step_problem_reaches_095(padding):
     from seqfeed.keras import SequenceModel
 
     train, test = last_step_problem(1200, 0), last_step_problem(400, 1)
-    sm = SequenceModel.for_data("classify", train, units=24, padding=padding, seed=0,
+    sm = SequenceModel.for_data(train, "classify", units=24, padding=padding, seed=0,
                                 learning_rate=5e-3)
     traces = _count_traces(sm.model)
     sm.fit(train, epochs=8, batch_size=32, verbose=0)
@@ -71,7 +71,7 @@ def test_batch_passed_directly_to_fit_predict_evaluate():
     from seqfeed.keras import SequenceModel
 
     train = last_step_problem(64, 3)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0)
     batch = seqfeed.pad(sm.prepare(train))
     hist = sm.fit(batch, epochs=2, verbose=0)
     assert len(hist.history["loss"]) == 2
@@ -113,7 +113,7 @@ def reloaded_in_fresh_process(tmp_path_factory):
         else:
             data = seqfeed.SequenceSet.from_sequences(seqs,
                                                       step_targets=[rng.integers(0, 3, len(s)) for s in seqs])
-        sm = SequenceModel.for_data(task, data, units=5, bidirectional=True, seed=0)
+        sm = SequenceModel.for_data(data, task, units=5, bidirectional=True, seed=0)
         sm.fit(data, epochs=1, verbose=0)
         out = sm.save(d / task)
         np.savez(d / f"{task}.npz", values=data.values, offsets=data.offsets)
@@ -153,7 +153,7 @@ def test_unknown_label_and_wrong_feature_count_are_named():
     from seqfeed.keras import SequenceModel
 
     train = seqfeed.SequenceSet.from_sequences([np.ones((2, 2)), np.ones((3, 2))], targets=["x", "y"])
-    sm = SequenceModel.for_data("classify", train, units=2)
+    sm = SequenceModel.for_data(train, "classify", units=2)
     with pytest.raises(seqfeed.DataError, match=r"label 'z' \(at 1\) was not seen in training"):
         sm.evaluate(seqfeed.SequenceSet.from_sequences([np.ones((2, 2)), np.ones((3, 2))], targets=["x", "z"]))
     with pytest.raises(seqfeed.ShapeError, match=r"the data has 3 features per step; this model was trained on 2"):

@@ -1,4 +1,6 @@
 """The compiled copy kernel writes exactly the bytes of the NumPy kernels; kernel choice per batch."""
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -127,3 +129,109 @@ def test_pad_sequences_fast_path_leaves_casts_to_the_general_path():
     assert out.tolist() == [[1, 2], [0, 3]]
     mixed = [np.array([1, 2], dtype="int16"), np.array([3], dtype="int32")]  # safe casts: fast path
     assert seqfeed.pad_sequences(mixed, padding="post").tolist() == [[1, 2], [3, 0]]
+
+
+# ------------------------------------------------------------------ one compiled pass per batch
+@contextlib.contextmanager
+def numpy_only():
+    """Run the block as if numba were not installed, then restore the kernels."""
+    missing = object()
+    saved = _kernels._STATE.get("kernel", missing)
+    _kernels._STATE["kernel"] = None
+    try:
+        yield
+    finally:
+        if saved is missing:
+            _kernels._STATE.pop("kernel", None)
+        else:
+            _kernels._STATE["kernel"] = saved
+
+
+def _need_compiled():
+    if _kernels._compiled() is None:
+        pytest.skip("numba not installed")
+
+
+@st.composite
+def ragged_sets(draw):
+    dtype = draw(st.sampled_from(DTYPES))
+    F = draw(st.integers(1, 4))
+    lengths = draw(st.lists(st.integers(0, 9), min_size=1, max_size=12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    values = (rng.normal(size=(sum(lengths), F)) * 50).astype(dtype)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    idx = np.array(draw(st.lists(st.integers(0, len(lengths) - 1), min_size=1, max_size=10)), dtype=np.int64)
+    T = draw(st.integers(1, 12))
+    if dtype == "bool":
+        value = draw(st.booleans())
+    else:
+        value = draw(st.sampled_from([0, 1, 7] if dtype.startswith("u") else [0, 1, -3]))
+    return values, offsets, idx, T, draw(st.booleans()), draw(st.booleans()), value, dtype
+
+
+@settings(max_examples=120, deadline=None)
+@given(ragged_sets())
+def test_gather_kernel_writes_rows_mask_and_lengths_like_numpy(case):
+    _need_compiled()
+    values, offsets, idx, T, post, pre_trunc, value, dtype = case
+    F = values.shape[1]
+    L = offsets[idx + 1] - offsets[idx]
+    counts = np.minimum(L, T)
+    starts = offsets[idx] + np.where(pre_trunc, L - counts, 0)
+    ref = _reference(values, starts, counts, idx.size, T, F, post, value, dtype)
+    ref_mask = seqfeed.core._copy.length_mask(counts, T, "post" if post else "pre")
+    out = np.full((idx.size, T, F), 5, dtype=dtype)
+    mask = np.zeros((idx.size, T), dtype=bool)
+    lengths = np.full(idx.size, -1, dtype=np.int64)
+    _kernels.gather_rows(values, offsets, idx, out, post=post, pre_trunc=pre_trunc, value=value, mask=mask,
+                         lengths=lengths)
+    assert out.tobytes() == ref.tobytes()
+    assert np.array_equal(mask, ref_mask) and np.array_equal(lengths, counts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ragged_sets(), st.sampled_from(["pre", "post"]), st.sampled_from([None, 3]))
+def test_pad_set_is_byte_identical_with_and_without_numba(case, truncating, multiple_of):
+    _need_compiled()
+    from seqfeed.core._pad import pad_set
+
+    values, offsets, idx, T, post, _, value, dtype = case
+    s = seqfeed.SequenceSet(values, offsets)
+    kw = dict(indices=idx, padding="post" if post else "pre", truncating=truncating, value=value, dtype=dtype)
+    kw.update(maxlen=T) if multiple_of is None else kw.update(multiple_of=multiple_of)
+    if multiple_of is not None and s.lengths[idx].max() == 0:
+        return  # T == 0: an empty batch, no kernel
+    with numpy_only():
+        a = pad_set(s, **kw)
+    b = pad_set(s, **kw)
+    assert a.x.dtype == b.x.dtype and a.x.shape == b.x.shape and a.x.tobytes() == b.x.tobytes()
+    assert np.array_equal(a.mask, b.mask) and np.array_equal(a.lengths, b.lengths)
+    assert a.lengths.dtype == b.lengths.dtype == np.int64
+
+
+def test_array_header_layout_is_verified_on_this_interpreter():
+    _need_compiled()
+    layout = _kernels._compiled()["layout"]
+    assert layout is not None  # CPython with the GIL: the list kernels are in use
+    arrays = [np.arange(5, dtype=np.float32).reshape(5, 1) * k for k in range(3)]
+    found = _kernels.array_list_lengths(arrays, np.dtype(np.float32), (1,))
+    assert found is not None and found[1].tolist() == [5, 5, 5]
+    assert _kernels.array_list_lengths(arrays, np.dtype(np.float64), (1,)) is None  # another dtype
+    assert _kernels.array_list_lengths(arrays, np.dtype(np.float32), (2,)) is None  # another step shape
+    assert _kernels.array_list_lengths(arrays + [arrays[0][::2]], np.dtype(np.float32), (1,)) is None  # strided
+    assert _kernels.array_list_lengths(arrays + [[1.0]], np.dtype(np.float32), (1,)) is None  # not an array
+    assert _kernels.array_list_lengths(arrays + [np.ma.masked_array(arrays[0])], np.dtype(np.float32),
+                                       (1,)) is None  # a subclass
+    assert _kernels.array_list_lengths(tuple(arrays), np.dtype(np.float32), (1,)) is None  # only lists
+
+
+def test_numba_is_not_needed_for_the_same_padding():
+    rng = np.random.default_rng(3)
+    seqs = [rng.normal(size=(k, 2)).astype("float32") for k in rng.integers(0, 30, 50)]
+    with numpy_only():
+        a = seqfeed.pad(seqs, padding="pre", maxlen=20, value=-1.0)
+        k = seqfeed.pad_sequences(seqs, dtype="float32", maxlen=20, truncating="post")
+    b = seqfeed.pad(seqs, padding="pre", maxlen=20, value=-1.0)
+    assert a.x.tobytes() == b.x.tobytes() and np.array_equal(a.mask, b.mask)
+    assert np.array_equal(a.lengths, b.lengths)
+    assert k.tobytes() == seqfeed.pad_sequences(seqs, dtype="float32", maxlen=20, truncating="post").tobytes()

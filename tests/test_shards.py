@@ -158,7 +158,7 @@ def test_existing_output_is_kept_unless_force(tmp_path):
 
 def test_bad_inputs_raise_named_errors(tmp_path):
     s = _set([np.ones((2, 1)), np.ones((1, 1))])
-    with pytest.raises(ConfigError, match=r"`seqs` must be a SequenceSet"):
+    with pytest.raises(ConfigError, match=r"`data` must be a SequenceSet"):
         write_shards([[1.0]], tmp_path / "a")
     with pytest.raises(ConfigError, match=r"`split` has 1 entries for 2 sequences"):
         write_shards(s, tmp_path / "a", split=["train"])

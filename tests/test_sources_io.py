@@ -49,7 +49,7 @@ def test_npz_step_targets_object_arrays_and_errors(tmp_path):
     np.savez(tmp_path / "other.npz", x=np.ones(2))
     with pytest.raises(DataError, match=r"^read_npz: other\.npz has no \['values', 'offsets'\] array\(s\); it holds \['x'\]"):
         read_npz(tmp_path / "other.npz")
-    with pytest.raises(ConfigError, match=r"`seqset` must be a SequenceSet"):
+    with pytest.raises(ConfigError, match=r"`data` must be a SequenceSet"):
         write_npz([np.ones(2)], tmp_path / "c.npz")
 
 
@@ -114,3 +114,22 @@ def test_import_does_not_load_pyarrow_or_pandas():
             "print(','.join(m for m in ('pyarrow', 'pandas', 'polars') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_one_resolver_for_read_and_the_cli(tmp_path):
+    from seqfeed import datasets
+    from seqfeed.datasets.resolve import is_bundled
+    from seqfeed.sources._files import BUNDLED, Resolved, resolve_source
+
+    assert datasets.names() == list(BUNDLED)
+    assert [resolve_source(p).kind for p in ("a.CSV", "a.csv.gz", "a.pq", "b.ts.gz", "c.npz", "d.npy")] == \
+        ["csv", "csv", "parquet", "ts", "npz", "npy"]
+    assert resolve_source("japanese_vowels:test") == Resolved("bundled", "japanese_vowels", "test")
+    assert resolve_source("a.xlsx") is None and resolve_source("japanese_vowel") is None
+    assert resolve_source({"x": [1]}).kind == "table"
+    (tmp_path / "sunspots").write_text("a file wins over a dataset name")
+    assert resolve_source(str(tmp_path / "sunspots")) is None
+    assert is_bundled("sunspots") and is_bundled("japanese_vowels:train") and not is_bundled("x.csv")
+    test = read("japanese_vowels:test")
+    assert len(test) == 370 and test.ids[0] == "test-0"
+    assert len(read("japanese_vowels", split="train")) == 270

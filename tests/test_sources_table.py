@@ -91,7 +91,7 @@ def test_parquet_many_row_groups_and_shuffled_rows(tmp_path, rng):
     path = tmp_path / "long.parquet"
     pq.write_table(table, path, row_group_size=97)
     assert pq.ParquetFile(path).num_row_groups > 5
-    s = read_table(path, target="y", batch_size=50)
+    s = read_table(path, target="y", chunk_rows=50)
     assert_same(s, seqs, ids, targets)
     assert s.feature_names == ("x0", "x1", "x2", "x3")
     # the same rows in another order give the same set
@@ -124,7 +124,7 @@ def test_string_ids_across_batches_keep_one_code_space(rng):
     seqs = make_seqs(rng, 30, F=1, max_len=8)
     ids = [f"id{i:02d}" for i in rng.permutation(30)]
     t = pa.table(long_table(seqs, ids, rng=rng))
-    s = read_table(t, batch_size=7)  # ids first seen in different batches
+    s = read_table(t, chunk_rows=7)  # ids first seen in different batches
     assert_same(s, seqs, ids)
 
 
@@ -139,7 +139,7 @@ def test_any_row_order_gives_the_same_sequences(data):
     step = data.draw(st.sampled_from([1, 7, 10**9]))
     t = pa.table(long_table(seqs, ids, rng=rng, time_step=step, time_base=data.draw(
         st.sampled_from([0, -50, 2**40]))))
-    s = read_table(t, batch_size=data.draw(st.integers(1, 20)))
+    s = read_table(t, chunk_rows=data.draw(st.integers(1, 20)))
     assert_same(s, seqs, ids)
     assert s.values.dtype == np.float32
 
@@ -373,7 +373,7 @@ def test_csv_errors(tmp_path):
     rows = "".join(f"1,{i},{i}.5\n" for i in range(150_000))  # > 1 MiB: types come from the first MiB
     path.write_text("id,time,v\n" + rows + "1,150000,abc\n")
     with pytest.raises(DataError, match=r"^read_table: cannot parse 'bad\.csv' as CSV \(in the rows from data row \d+ on\): .*abc"):
-        read_table(path, batch_size=1000)
+        read_table(path, chunk_rows=1000)
     path.write_text("id,time,v\n1,0,abc\n")
     with pytest.raises(DataError, match=r"^read_table: feature column\(s\) \['v'\] are not numeric \(v: string\)\. "
                                         r"Fix: convert those columns to numbers first"):
@@ -393,7 +393,7 @@ def test_csv_errors(tmp_path):
     (dict(dtype="int32"), r"`dtype` must be a float dtype"),
     (dict(sort=False, id_order="sorted"), r"id_order='sorted' needs sort=True"),
     (dict(target="id"), r"`id` and `target` name the same column 'id'"),
-    (dict(batch_size=0), r"`batch_size` must be >= 1"),
+    (dict(chunk_rows=0), r"`chunk_rows` must be >= 1"),
 ])
 def test_options_checked_before_reading(kwargs, pattern, tmp_path):
     # the path does not exist: options are checked before the data is touched
@@ -425,7 +425,7 @@ def test_csv_chunks_cut_at_line_ends(tmp_path, monkeypatch, newline, trailing, g
     text += newline if trailing else ""
     path = tmp_path / ("t.csv.gz" if gz else "t.csv")
     path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
-    s = read_table(path, batch_size=1, dtype="float64")
+    s = read_table(path, chunk_rows=1, dtype="float64")
     want = pa.table({"id": [r[0] for r in rows], "time": [r[1] for r in rows], "v": [r[2] for r in rows]})
     ref = read_table(want, dtype="float64")
     np.testing.assert_array_equal(s.values, ref.values)
@@ -436,6 +436,6 @@ def test_csv_chunks_cut_at_line_ends(tmp_path, monkeypatch, newline, trailing, g
 def test_string_view_columns_as_from_polars():
     t = pa.table({"id": pa.array(["b", "a", "b"]).cast(pa.string_view()), "time": [1, 0, 0],
                   "v": [1.0, 2.0, 3.0], "y": pa.array(["p", "q", "p"]).cast(pa.string_view())})
-    s = read_table(t, target="y", batch_size=2)
+    s = read_table(t, target="y", chunk_rows=2)
     assert s.ids.tolist() == ["a", "b"] and s.values[:, 0].tolist() == [2.0, 3.0, 1.0]
     assert s.targets.tolist() == ["q", "p"]

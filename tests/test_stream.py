@@ -268,10 +268,10 @@ def test_training_from_shards_equals_in_memory_training(tmp_path):
 
     train, test = last_step_problem(300, 0), last_step_problem(150, 1)
     write_shards(train, tmp_path / "s")
-    mem = SequenceModel.for_data("classify", train, units=12, seed=0, learning_rate=5e-3,
+    mem = SequenceModel.for_data(train, "classify", units=12, seed=0, learning_rate=5e-3,
                                  scaler=seqfeed.Standardizer().fit(train))
     h_mem = mem.fit(train, epochs=3, batch_size=32, seed=0, verbose=0, jit_compile=False)
-    streamed = SequenceModel.for_data("classify", tmp_path / "s", units=12, seed=0, learning_rate=5e-3)
+    streamed = SequenceModel.for_data(tmp_path / "s", "classify", units=12, seed=0, learning_rate=5e-3)
     assert streamed.classes.tolist() == ["neg", "pos"] and streamed.feature_names == ["a", "b"]
     h_st = streamed.fit(tmp_path / "s", epochs=3, batch_size=32, seed=0, verbose=0)
     np.testing.assert_allclose(streamed.scaler.std_, mem.scaler.std_, rtol=1e-10)
@@ -300,7 +300,7 @@ def test_keras_adapters_serve_the_dataset_batches(tmp_path):
         assert x["x"].shape[0] == want[i].size
     from seqfeed.keras import SequenceModel
 
-    sm = SequenceModel.for_data("classify", tmp_path / "s", units=4)
+    sm = SequenceModel.for_data(tmp_path / "s", "classify", units=4)
     fit_ds = ShardDataset(tmp_path / "s", batch_size=16, shuffle_buffer=40, transform=sm.prepare)
     history = sm.model.fit(fit_ds.to_py_dataset(), epochs=1, verbose=0, shuffle=False)
     assert np.isfinite(history.history["loss"][0])

@@ -101,7 +101,7 @@ def test_entity_split_needs_targets_and_two_entities():
         split_by_entity(SequenceSet.from_sequences([[1.0], [2.0]]), stratify="targets")
     with pytest.raises(DataError, match=r"^split_by_entity: at least 2 entities are needed to split\. Received 1\.$"):
         split_by_entity(SequenceSet.from_sequences([[1.0], [2.0]], ids=[5, 5]))
-    with pytest.raises(ConfigError, match=r"`seqs` must be a SequenceSet"):
+    with pytest.raises(ConfigError, match=r"`data` must be a SequenceSet"):
         split_by_entity([[1.0], [2.0]])
 
 

@@ -29,7 +29,7 @@ def test_op_determinism_blocks_xla_and_the_record_says_why():
     from seqfeed.keras import SequenceModel
 
     _, train = _problem(32, 0)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0)
     config.enable_op_determinism()
     try:
         sm.fit(train, epochs=1, batch_size=16, verbose=0, jit_compile=True)
@@ -72,7 +72,7 @@ def test_xla_training_keeps_outputs_independent_of_padding():
     from seqfeed.keras import SequenceModel
 
     seqs, train = _problem(96, 3)
-    sm = SequenceModel.for_data("classify", train, units=6, padding="pre", seed=1, learning_rate=0.05)
+    sm = SequenceModel.for_data(train, "classify", units=6, padding="pre", seed=1, learning_rate=0.05)
     traces = _count_traces(sm.model)
     hist = sm.fit(train, epochs=3, batch_size=16, verbose=0, jit_compile=True)
     rec = sm.info["compilation"]
@@ -119,7 +119,7 @@ def test_auto_keeps_todays_path_when_compilation_does_not_pay():
     from seqfeed.keras import SequenceModel
 
     _, train = _problem(40, 7)
-    sm = SequenceModel.for_data("classify", train, units=4, seed=0)
+    sm = SequenceModel.for_data(train, "classify", units=4, seed=0)
     sm.fit(train, epochs=1, batch_size=16, verbose=0)
     rec = sm.info["compilation"]
     assert rec["jit_compile"] is False and not sm.model.jit_compile

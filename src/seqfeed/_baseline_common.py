@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_float
 from . import _dtw
 from ._errors import ConfigError, DataError, ShapeError, check_choice
 from .core import SequenceSet
@@ -96,11 +96,9 @@ def _regression_targets(op, y, name):
 
 
 def _check_window(op: str, window) -> float:
-    if isinstance(window, bool) or not isinstance(window, numbers.Real) or not (0 <= float(window) <= 1):
-        raise ConfigError(f"{op}: `window` must be a fraction of the longer sequence's length in [0, 1]. "
-                          f"Received: window={window!r}.", argument="window", received=window,
-                          fix="pass e.g. window=0.1 (10%), 0 for no warping, 1 for unconstrained DTW")
-    return float(window)
+    """The Sakoe-Chiba band as a fraction of the longer sequence's length, in [0, 1]."""
+    return check_float(op, "window", window, low=0, high=1,
+                       fix="pass e.g. window=0.1 (10%), 0 for no warping, 1 for unconstrained DTW")
 
 
 def _engine(op: str, engine) -> str:

@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from ._baseline_common import BaselineResult, _check_pair
+from ._checks import check_features
 from ._errors import ConfigError, DataError, ShapeError, check_int
 from .core import SequenceSet
 
@@ -48,10 +49,22 @@ def find_season(values, *, max_lag: int | None = None, min_acf: float = 0.2) -> 
     peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1])]
     threshold = max(min_acf, 2.0 / math.sqrt(n))
     peaks = peaks[acf[peaks] > threshold]
+    # a season's peak comes after the autocorrelation has first turned negative; earlier local
+    # maxima are noise on the decay from lag 0
+    below = np.flatnonzero(acf[1:max_lag + 1] <= 0)
+    peaks = peaks[peaks > below[0] + 1] if below.size else peaks[:0]
     if peaks.size == 0:
         return None
     # multiples of the period peak too (sometimes a little higher): take the first strong peak
-    return int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
+    lag = int(peaks[np.flatnonzero(acf[peaks] >= 0.8 * acf[peaks].max())[0]])
+    # noise moves an integer peak by a lag; of the neighbours keep the one the series repeats
+    # best at: smallest spread of x[t] - x[t-k] around its mean (the mean absorbs a linear trend)
+    near = [k for k in (lag - 1, lag, lag + 1) if 2 <= k <= max_lag]
+    return min(near, key=lambda k: (_spread(x[k:] - x[:-k]), k != lag))
+
+
+def _spread(s):
+    return float(np.mean(np.abs(s - s.mean())))
 
 
 def _forecast_check(op, train, test, horizon, target):
@@ -61,10 +74,11 @@ def _forecast_check(op, train, test, horizon, target):
                          f"series for {len(train)} training series.", argument="test", received=len(test),
                          fix="split each series at a cutoff: train = steps before it, test = steps from it on")
     horizon = check_int(op, "horizon", horizon, minimum=1)
-    target = check_int(op, "target", target, minimum=0)
-    if target >= train.n_features:
-        raise ConfigError(f"{op}: `target` {target} is not a feature index (the series have {train.n_features}).",
-                          argument="target", received=target, fix=f"pass 0..{train.n_features - 1}")
+    target = check_features(op, "target_feature", target, train.n_features, train.feature_names)
+    if not isinstance(target, int):
+        raise ConfigError(f"{op}: `target_feature` must be one feature (an index or a name). Received: "
+                          f"target_feature={target!r}.", argument="target_feature", received=target,
+                          fix=f"pass one of 0..{train.n_features - 1}")
     short = np.flatnonzero(test.lengths < horizon)
     if short.size:
         i = int(short[0])
@@ -100,32 +114,35 @@ def _forecast_result(name, train, test, horizon, target, seasons, t0, info):
     return BaselineResult(name, "forecast", pred, metrics, time.perf_counter() - t0, info)
 
 
-def naive_forecast(train: SequenceSet, test: SequenceSet, *, horizon: int = 1, target: int = 0) -> BaselineResult:
+def naive_forecast(train: SequenceSet, test: SequenceSet, *, horizon: int = 1,
+                   target_feature: int | str = 0) -> BaselineResult:
     """The last observed value, repeated over the horizon.
 
     ``test[i]`` continues ``train[i]``. Forecasts are made from every origin whose
     first forecast step lies in the test part (one window per step, true history up
     to the origin), as ``seqfeed train --task forecast`` evaluates: ``predictions``
-    ``(n_windows, horizon)``, series by series in time order.
+    ``(n_windows, horizon)``, series by series in time order. ``target_feature`` is the
+    forecast feature (its index or name).
     """
     op = "naive_forecast"
-    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
+    train, test, horizon, target = _forecast_check(op, train, test, horizon, target_feature)
     t0 = time.perf_counter()
     return _forecast_result(op, train, test, horizon, target, [1] * len(train), t0, {"horizon": horizon})
 
 
 def seasonal_naive_forecast(train: SequenceSet, test: SequenceSet, *, season: int | None = None,
-                            horizon: int = 1, target: int = 0) -> BaselineResult:
+                            horizon: int = 1, target_feature: int | str = 0) -> BaselineResult:
     """The value one season earlier (the same step of the last season seen before the origin).
 
     Args:
         season: period in steps; None: :func:`find_season` on each training series
             (a series without a clear season falls back to the naive forecast, season 1).
+        target_feature: the forecast feature (its index or name), as in :func:`naive_forecast`.
 
     ``info["seasons"]`` lists the season used for each series.
     """
     op = "seasonal_naive_forecast"
-    train, test, horizon, target = _forecast_check(op, train, test, horizon, target)
+    train, test, horizon, target = _forecast_check(op, train, test, horizon, target_feature)
     if season is not None:
         season = check_int(op, "season", season, minimum=1)
         short = np.flatnonzero(train.lengths < season)

@@ -1,4 +1,13 @@
-"""Atomic file-system steps shared by writers (models, CLI outputs).
+"""Atomic file-system steps shared by every writer (files, shards, models, CLI outputs).
+
+Every output seqfeed writes appears whole or not at all, through one of two helpers:
+
+* :func:`atomic_file` -- a context manager yielding a temporary path next to a
+  file; on success the temporary file is renamed over the file in one step.
+* :func:`atomic_dir` -- the same for a directory: it is built under a hidden
+  sibling (:func:`temp_dir`) and moved into place by :func:`replace_dir`.
+
+The steps they are made of:
 
 * :func:`replace_dir` moves a finished directory into place so that the target
   is, at every moment, either the old or the new complete directory; a process
@@ -11,9 +20,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 from ._errors import ConfigError
@@ -119,6 +130,80 @@ def replace_dir(src, dst) -> None:
         shutil.rmtree(old)
     else:
         os.replace(src, dst)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_file(path, *, fsync: bool = False):
+    """Yield a temporary path next to ``path``; on success it replaces ``path`` in one rename.
+
+    Readers never see a half-written file: the caller writes to the yielded path (a
+    hidden file in the same directory, so the rename stays on one file system); if
+    the ``with`` block raises, the temporary file is removed and ``path`` is left as
+    it was. ``fsync`` flushes the data to disk before the rename. The file gets the
+    usual permissions (``0o666`` less the umask).
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> with atomic_file(p) as tmp:
+    ...     _ = open(tmp, "w").write("whole")
+    >>> open(p).read(), os.listdir(os.path.dirname(p))
+    ('whole', ['a.txt'])
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
+        yield tmp
+        if fsync:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def temp_dir(dst) -> Path:
+    """Create an empty hidden sibling ``.NAME.tmp-PID`` of ``dst`` to build ``dst`` in.
+
+    Its parent is created if needed; a leftover of this process is removed first, and
+    leftovers of dead processes are removed by :func:`recover_dir`.
+    """
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(f".{dst.name}{TMP_MARK}{os.getpid()}")
+    if os.path.lexists(tmp):
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    return tmp
+
+
+@contextlib.contextmanager
+def atomic_dir(dst):
+    """Yield a new empty directory (:func:`temp_dir`); on success it becomes ``dst`` (:func:`replace_dir`).
+
+    If the ``with`` block raises, the temporary directory is removed and ``dst`` is
+    left as it was; an old ``dst`` is replaced only once the new one is complete.
+    """
+    tmp = temp_dir(dst)
+    try:
+        yield tmp
+        replace_dir(tmp, dst)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def discard_dir(path) -> None:

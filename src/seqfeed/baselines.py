@@ -30,12 +30,12 @@ Example:
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
 
 import numpy as np
 
+from ._checks import check_float
 from . import _dtw
 from ._baseline_common import (BaselineResult, _check_pair, _check_set, _check_window, _engine, _metrics,
                                _regression_targets, _task_of)
@@ -221,7 +221,7 @@ def dtw_distances(x: SequenceSet, y: SequenceSet, *, window: float = 0.1, engine
 _STATS = ("mean", "std", "min", "max", "slope", "logamp_mean", "logamp_std", "logamp_max")
 
 
-def summary_features(seqs: SequenceSet) -> tuple[np.ndarray, list[str]]:
+def summary_features(data: SequenceSet) -> tuple[np.ndarray, list[str]]:
     """Per-sequence summary statistics: ``(n, 8 * F + 1)`` float64 and their names.
 
     Per feature ``f``: mean, std, min, max, slope (least-squares slope against time
@@ -235,12 +235,12 @@ def summary_features(seqs: SequenceSet) -> tuple[np.ndarray, list[str]]:
         np.float64(2.0)
     """
     op = "summary_features"
-    seqs = _check_set(op, "seqs", seqs, targets=False)
-    v = np.asarray(seqs.values, dtype=np.float64)
-    L = seqs.lengths.astype(np.float64)
-    start = seqs.offsets[:-1]
-    n = len(seqs)
-    rep = np.repeat(np.arange(n), seqs.lengths)
+    data = _check_set(op, "data", data, targets=False)
+    v = np.asarray(data.values, dtype=np.float64)
+    L = data.lengths.astype(np.float64)
+    start = data.offsets[:-1]
+    n = len(data)
+    rep = np.repeat(np.arange(n), data.lengths)
 
     def seg_mean(x):
         return np.add.reduceat(x, start, axis=0) / L[:, None]
@@ -250,7 +250,7 @@ def summary_features(seqs: SequenceSet) -> tuple[np.ndarray, list[str]]:
     std = np.sqrt(seg_mean(centred * centred))
     vmin = np.minimum.reduceat(v, start, axis=0)
     vmax = np.maximum.reduceat(v, start, axis=0)
-    k = np.arange(v.shape[0]) - np.repeat(start, seqs.lengths)  # step index within its sequence
+    k = np.arange(v.shape[0]) - np.repeat(start, data.lengths)  # step index within its sequence
     t = k / np.maximum(L - 1, 1)[rep]
     tc = t - seg_mean(t[:, None])[rep, 0]
     denom = np.add.reduceat(tc * tc, start)
@@ -264,7 +264,7 @@ def summary_features(seqs: SequenceSet) -> tuple[np.ndarray, list[str]]:
     blocks = [mean, std, vmin, vmax, slope, la_mean, la_std, la_max]
     F = v.shape[1]
     feats = np.stack(blocks, axis=2).reshape(n, F * len(blocks))  # feature-major: f0 stats, f1 stats, ...
-    names_f = list(seqs.feature_names or [f"dim_{j}" for j in range(F)])
+    names_f = list(data.feature_names or [f"dim_{j}" for j in range(F)])
     names = [f"{nf}:{st}" for nf in names_f for st in _STATS] + ["log_length"]
     return np.concatenate([feats, np.log(L)[:, None]], axis=1), names
 
@@ -445,10 +445,7 @@ def choose_baseline(train: SequenceSet, test: SequenceSet, task: str, budget_sec
     """
     op = "choose_baseline"
     check_choice(op, "task", task, _TASKS)
-    if (isinstance(budget_seconds, bool) or not isinstance(budget_seconds, numbers.Real)
-            or not math.isfinite(budget_seconds) or budget_seconds <= 0):
-        raise ConfigError(f"{op}: `budget_seconds` must be a number > 0. Received: budget_seconds={budget_seconds!r}.",
-                          argument="budget_seconds", received=budget_seconds, fix="pass e.g. budget_seconds=30")
+    check_float(op, "budget_seconds", budget_seconds, low=0, low_open=True, fix="pass e.g. budget_seconds=30")
     window = _check_window(op, window)
     t0 = time.perf_counter()
     if task == "forecast":

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import DataError, check_choice, check_int
-from ..core import as_sequence_set, check_dtype, check_value, pad_set
+from .._checks import check_choice, check_float, check_indices, check_int, round_up
+from .._errors import DataError
+from ..core import Batch, SetPadder, as_sequence_set, check_dtype, check_value, pad_set
 
 __all__ = ["BatchLoader"]
-
-
-def _check_indices(op: str, indices, n: int) -> np.ndarray:
-    """A 1-D int64 array of positions in ``0..n-1``, or a SeqfeedError naming the bad one."""
-    from .._errors import ConfigError, IndexRangeError
-
-    idx = np.asarray(indices)
-    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
-        raise ConfigError(f"{op}: `indices` must be a 1-D array of ints. Received dtype {idx.dtype}, "
-                          f"shape {tuple(idx.shape)}.", argument="indices", received=tuple(idx.shape),
-                          fix="pass the index arrays a sampler yields")
-    bad = np.flatnonzero((idx < 0) | (idx >= n))
-    if bad.size:
-        k = int(bad[0])
-        raise IndexRangeError(f"{op}: indices[{k}]={int(idx[k])} is out of range for {n} sequences.",
-                              argument="indices", received=int(idx[k]), index=k,
-                              fix=f"use positions 0..{n - 1}")
-    return idx.astype(np.int64, copy=False)
 
 
 class BatchLoader:
@@ -53,50 +36,57 @@ class BatchLoader:
             sampler's seed and epoch. None (default) uses whole sequences.
     """
 
-    def __init__(self, seqs, sampler, *, padding: str = "post", value=0.0, dtype="float32",
+    def __init__(self, data, sampler, *, padding: str = "post", value=0.0, dtype="float32",
                  multiple_of: int | None = None, n_buffers: int = 2, allow_empty: bool = False,
                  crop: float | None = None, balance: bool = False):
         op = "BatchLoader"
         self.balance = bool(balance)
-        if crop is not None and (isinstance(crop, bool) or not isinstance(crop, (int, float))
-                                 or not 0 < crop <= 1):
-            from .._errors import ConfigError
-
-            raise ConfigError(f"{op}: `crop` must be a fraction in (0, 1] or None. Received: crop={crop!r}.",
-                              argument="crop", received=crop)
+        crop = check_float(op, "crop", crop, low=0, high=1, low_open=True, allow_none=True,
+                           fix="pass a fraction of each sequence to keep, e.g. crop=0.8")
         self.crop = None if crop is None or crop == 1 else float(crop)
         check_choice(op, "padding", padding, ("pre", "post"))
         self.multiple_of = check_int(op, "multiple_of", multiple_of, minimum=1, allow_none=True)
         self.n_buffers = check_int(op, "n_buffers", n_buffers, minimum=0)
         self.dtype = check_dtype(op, dtype)
         self.value = check_value(op, value, self.dtype)
-        self.seqs = as_sequence_set(seqs, op=op)
+        self.seqs = as_sequence_set(data, _op=op)
         self.sampler = sampler
         self.padding = padding
         if sampler.lengths.shape != self.seqs.lengths.shape or not np.array_equal(
                 sampler.lengths, self.seqs.lengths):
             raise DataError(f"{op}: the sampler was built on other lengths ({sampler.lengths.size} "
                             f"sequences) than these {len(self.seqs)} sequences.", argument="sampler",
-                            fix="build the sampler from the same SequenceSet: Sampler(seqs.lengths, ...)")
+                            fix="build the sampler from the same SequenceSet: Sampler(data.lengths, ...)")
         if not allow_empty and len(self.seqs) and self.seqs.lengths.min() == 0:
             i = int(np.argmin(self.seqs.lengths))
             raise DataError(f"{op}: sequence {i} is empty; a fully masked row has no output.",
-                            argument="seqs", index=i, fix="drop empty sequences: seqs.take(seqs.lengths > 0)")
+                            argument="data", index=i, fix="drop empty sequences: data.take(data.lengths > 0)")
         # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
+        # Everything a batch needs that does not depend on the batch is prepared here, once: the
+        # per-batch path is then one length lookup, two small allocations and one compiled call.
+        self._padder = None
+        if self.crop is None and self.seqs.step_targets is None:
+            padder = SetPadder(self.seqs, dtype=self.dtype, value=self.value, padding=padding)
+            self._padder = padder if padder.usable else None
 
     def __len__(self) -> int:
         return len(self.sampler)
 
     def batch(self, indices) -> "Batch":  # noqa: F821
         """Pad the sequences at ``indices`` (ints in ``0..len(seqs) - 1``) into the next buffer."""
-        return self._batch(_check_indices("BatchLoader.batch", indices, len(self.seqs)))
+        return self._batch(check_indices("BatchLoader.batch", indices, len(self.seqs), negative=False, mask=False,
+                                         fix=f"use positions 0..{len(self.seqs) - 1}"))
 
     def _batch(self, indices: np.ndarray) -> "Batch":  # noqa: F821
         """`batch` on int64 indices known to be in range (the sampler's own batches)."""
+        if self._padder is not None and indices.size:
+            batch = self._batch_compiled(indices)
+            if batch is not None:
+                return batch
         out = None
         shape = self._shape_of(indices) if self._shape_of is not None else None
         if self.n_buffers:
@@ -107,32 +97,66 @@ class BatchLoader:
                 L = self.seqs.lengths[indices]
                 T = int(L.max()) if L.size else 0
                 if self.multiple_of:
-                    T = -(-T // self.multiple_of) * self.multiple_of
+                    T = round_up(T, self.multiple_of)
                 need = indices.size * T * self.seqs.n_features
-            k = self._turn % self.n_buffers
-            buf = self._buffers[k]
-            if buf is None or buf.size < need:
-                buf = np.empty(max(need, 1), dtype=self.dtype)
-                self._buffers[k] = buf
-            self._turn += 1
-            out = buf
+            out = self._buffer(need)
         spans = self._crop_spans(indices) if self.crop is not None else None
         if shape is not None:
             batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                            dtype=self.dtype, out=out, maxlen=shape[1], op="BatchLoader", spans=spans)
+                            dtype=self.dtype, out=out, maxlen=shape[1], _op="BatchLoader", spans=spans)
             batch = _add_filler_rows(batch, shape[0], self.value, out)
         else:
             batch = pad_set(self.seqs, indices=indices, padding=self.padding, value=self.value,
-                            dtype=self.dtype, out=out, multiple_of=self.multiple_of, op="BatchLoader",
+                            dtype=self.dtype, out=out, multiple_of=self.multiple_of, _op="BatchLoader",
                             spans=spans)
         if self.balance:
-            mean_size = self._mean_batch_size()
-            w = np.float32(indices.size / mean_size) if mean_size else np.float32(1.0)
-            if batch.sample_weight is None:
-                batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
-            else:
-                batch.sample_weight = batch.sample_weight * w
+            self._apply_balance(batch, indices.size)
         return batch
+
+    def _buffer(self, need: int) -> np.ndarray:
+        """The next reused buffer (grown to ``need`` elements), or a fresh one with ``n_buffers=0``."""
+        if not self.n_buffers:
+            return np.empty(max(need, 1), dtype=self.dtype)
+        k = self._turn % self.n_buffers
+        buf = self._buffers[k]
+        if buf is None or buf.size < need:
+            buf = np.empty(max(need, 1), dtype=self.dtype)
+            self._buffers[k] = buf
+        self._turn += 1
+        return buf
+
+    def _batch_compiled(self, indices: np.ndarray):
+        """The whole batch in one compiled call (None when the compiled kernels are not in use)."""
+        padder = self._padder
+        B = indices.size
+        shape = self._shape_of(indices) if self._shape_of is not None else None
+        if shape is not None:
+            T, rows = int(shape[1]), max(int(shape[0]), B)
+        else:
+            T = int(padder.lengths[indices].max())
+            if self.multiple_of:
+                T = -(-T // self.multiple_of) * self.multiple_of
+            rows = B
+        if T == 0 or not padder.ready(B * T):
+            return None
+        buf = self._buffer(rows * T * padder.n_features)
+        x, mask, lengths = padder.pad(indices, T, buf)
+        targets = self.seqs.targets
+        batch = Batch(x=x, mask=mask, lengths=lengths, y=None if targets is None else targets[indices],
+                      index=indices, padding=self.padding)
+        if shape is not None:
+            batch = _add_filler_rows(batch, shape[0], self.value, buf)
+        if self.balance:
+            self._apply_balance(batch, B)
+        return batch
+
+    def _apply_balance(self, batch, n_rows: int) -> None:
+        mean_size = self._mean_batch_size()
+        w = np.float32(n_rows / mean_size) if mean_size else np.float32(1.0)
+        if batch.sample_weight is None:
+            batch.sample_weight = np.full(batch.x.shape[0], w, dtype=np.float32)
+        else:
+            batch.sample_weight = batch.sample_weight * w
 
     def _mean_batch_size(self) -> float:
         """Mean rows per batch of the sampler's current epoch (computed once per epoch)."""

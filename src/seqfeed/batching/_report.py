@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._checks import round_up
 from ._samplers import AdaptiveSampler, BucketSampler, FixedSampler, TokenBudgetSampler, _lengths_of
 
 __all__ = ["padding_report", "PaddingReport"]
@@ -41,8 +42,7 @@ def _row(strategy, setting, lengths, plan, multiple_of=None):
     shapes = set()
     for b in plan:
         T = int(lengths[b].max()) if b.size else 0
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
         padded += b.size * T
         loops += T
         shapes.add((b.size, T))

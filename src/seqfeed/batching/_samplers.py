@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import check_float, round_up
 from .._errors import ConfigError, ShapeError, check_int, shape_str
 
 __all__ = ["Sampler", "FixedSampler", "BucketSampler", "TokenBudgetSampler", "AdaptiveSampler",
@@ -246,7 +247,7 @@ class TokenBudgetSampler(Sampler):
         order = self._sorted_by_length(rng)
         L = self.lengths[order]
         if self.multiple_of:
-            L = -(-L // self.multiple_of) * self.multiple_of
+            L = round_up(L, self.multiple_of)
         L = np.maximum(L, 1)
         cap = self.max_batch_size or order.size or 1
         plan, start, n = [], 0, order.size
@@ -332,12 +333,7 @@ class AdaptiveSampler(Sampler):
                  n_batches: int | None = None, seed: int = 0, shuffle: bool = True):
         self.max_batch_size = check_int("AdaptiveSampler", "max_batch_size", max_batch_size, minimum=1)
         self.n_batches = check_int("AdaptiveSampler", "n_batches", n_batches, minimum=1, allow_none=True)
-        if isinstance(step_overhead, bool) or not isinstance(step_overhead, (int, float)) or \
-                not step_overhead >= 0:
-            raise ConfigError(f"AdaptiveSampler: `step_overhead` must be a number >= 0. "
-                              f"Received: step_overhead={step_overhead!r}.", argument="step_overhead",
-                              received=step_overhead)
-        self.step_overhead = float(step_overhead)
+        self.step_overhead = check_float("AdaptiveSampler", "step_overhead", step_overhead, low=0)
         super().__init__(lengths, seed=seed, shuffle=shuffle, drop_last=False)
         srt = np.sort(self.lengths)
         cuts = optimal_cuts(srt, max_batch_size=self.max_batch_size, step_overhead=self.step_overhead)

@@ -388,7 +388,7 @@ class ShardDataset:
         return store.take(sorter[np.searchsorted(store_refs, refs, sorter=sorter)])
 
     def _batch(self, store, pos, refs) -> Batch:
-        batch = pad_set(store, indices=pos, padding=self.padding, dtype=self.dtype, op=OP)
+        batch = pad_set(store, indices=pos, padding=self.padding, dtype=self.dtype, _op=OP)
         batch.index = np.asarray(refs, dtype=np.int64)
         if self.equal_steps and batch.sample_weight is None:
             batch.sample_weight = np.ones(batch.batch_size, dtype=np.float32)

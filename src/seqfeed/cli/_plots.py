@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+
+from .._fs import atomic_file
 
 
 def lengths_histogram(path: Path, lengths, boundaries=None) -> str:
@@ -23,8 +24,7 @@ def lengths_histogram(path: Path, lengths, boundaries=None) -> str:
     ax.set_title("length distribution" + (" and bucket boundaries (dashed)" if boundaries is not None else ""))
     fig.tight_layout()
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
     return path.name

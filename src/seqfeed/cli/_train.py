@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConfigError, DataError
+from .._fs import atomic_file
 from ..datasets.resolve import load, require_targets
 
 # library options whose flag has the same name (``--time-budget`` is ``time_budget``)
@@ -183,15 +183,14 @@ def _write_table(cols: dict, out: Path) -> int:
 
     table = pa.table({k: pa.array(np.asarray(v).tolist() if np.asarray(v).dtype.kind in "OU" else v)
                       for k, v in cols.items()})
-    tmp = out.with_name(f".{out.name}.tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.name.lower().endswith(".csv"):
-        import pyarrow.csv as pcsv
+    with atomic_file(out) as tmp:
+        if out.name.lower().endswith(".csv"):
+            import pyarrow.csv as pcsv
 
-        pcsv.write_csv(table, tmp)
-    else:
-        import pyarrow.parquet as pq
+            pcsv.write_csv(table, tmp)
+        else:
+            import pyarrow.parquet as pq
 
-        pq.write_table(table, tmp)
-    os.replace(tmp, out)
+            pq.write_table(table, tmp)
     return table.num_rows

@@ -41,21 +41,10 @@ class Batch:
     padding: str = "post"
     sample_weight: np.ndarray | None = None
 
-    @property
-    def batch_size(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def time_steps(self) -> int:
-        return int(self.x.shape[1])
-
-    @property
-    def n_features(self) -> int:
-        return int(self.x.shape[2])
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(self.x.shape)
+    batch_size = property(lambda self: int(self.x.shape[0]), doc="``B``: rows (sequences) in the batch.")
+    time_steps = property(lambda self: int(self.x.shape[1]), doc="``T``: time steps after padding.")
+    n_features = property(lambda self: int(self.x.shape[2]), doc="``F``: features per step.")
+    shape = property(lambda self: tuple(self.x.shape), doc="``(B, T, F)``, the shape of ``x``.")
 
     @property
     def inputs(self) -> dict:
@@ -77,7 +66,7 @@ class Batch:
 
     def to_sequence_set(self):
         """The rows as a :class:`~seqfeed.SequenceSet` (copies the real steps)."""
-        return SequenceSet.from_padded(self.x, lengths=self.lengths, padding=self.padding)
+        return SequenceSet.from_padded(self.x, lengths=self.lengths, input_padding=self.padding)
 
     def __repr__(self) -> str:
         y = "None" if self.y is None else f"{tuple(self.y.shape)}"

@@ -19,7 +19,7 @@ def _is_arrow(obj) -> bool:
 
 
 def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto",
-                    layout: str | None = None, targets=None, ids=None, op: str = "as_sequence_set"
+                    layout: str | None = None, targets=None, ids=None, _op: str = "as_sequence_set"
                     ) -> SequenceSet:
     """Any supported raw form -> :class:`SequenceSet`.
 
@@ -27,7 +27,11 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     of ``(T_i,)``/``(T_i, F)`` sequences, an object array of those, an Arrow list
     array/column, a dense ``(B, T, F)`` array (with ``lengths`` or ``mask``;
     ``(B, T)`` needs ``layout``), a 2-D array with ``layout``, or a 1-D series.
+    ``input_padding`` is the side of the padding in a dense input (``"auto"``: read
+    off ``mask``, ``"post"`` with ``lengths``). ``_op`` is private: the name of the
+    calling operation, used in error messages.
     """
+    op = _op
     if (lengths is not None or mask is not None) and not (isinstance(data, np.ndarray) and
                                                           data.dtype != object):
         raise ConfigError(f"{op}: `lengths`/`mask` apply to a dense 3-D array only; "
@@ -76,7 +80,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
                         received=int(L[i]), index=i, fix="pass only one of them (the mask is "
                                                          "enough), or make them agree")
                 L = from_mask
-            return SequenceSet.from_padded(data, lengths=L, padding=side, targets=targets, ids=ids)
+            return SequenceSet.from_padded(data, lengths=L, input_padding=side, targets=targets, ids=ids)
         if lengths is not None or mask is not None:
             raise ConfigError(
                 f"{op}: `lengths`/`mask` apply to a padded (batch, time_steps[, features]) array; "
@@ -102,7 +106,7 @@ def as_sequence_set(data, *, lengths=None, mask=None, input_padding: str = "auto
     if hasattr(data, "numpy") and callable(data.numpy):  # a tf.Tensor / torch tensor on CPU
         return as_sequence_set(np.asarray(data.numpy()), lengths=lengths, mask=mask,
                                input_padding=input_padding, layout=layout, targets=targets, ids=ids,
-                               op=op)
+                               _op=op)
     raise ConfigError(f"{op}: cannot read sequences from a {type(data).__name__}.", argument="data",
                       received=type(data).__name__,
                       fix="pass a NumPy array, a list of arrays, an Arrow list column or a SequenceSet")

@@ -4,8 +4,11 @@ The kernel is chosen per call, i.e. per batch when a loader pads batch by batch
 (the crossover is measured by ``benchmarks/bench_padding.py --kernels``):
 
 * ``compiled``: one call of a numba-compiled loop over the rows
-  (:mod:`seqfeed.core._kernels`; whole-word slice copies, no Python per row),
-  used whenever numba is installed and the source already has the output dtype.
+  (:mod:`seqfeed.core._kernels`; one ``memcpy`` for the steps and one for the
+  padding per row, no Python per row), used once the compiled kernels are loaded
+  and the source already has the output dtype. (``pad`` of a whole set and
+  ``BatchLoader`` go further: :func:`seqfeed.core._kernels.gather_rows` also
+  gathers the rows and writes the mask in the same pass.)
 * ``rows``: one ``memoryview`` slice copy per row for the real steps and one for
   the padding. ``memoryview`` slice assignment is a plain ``memcpy`` with far less
   per-call overhead than NumPy slicing, so long rows run near memory bandwidth.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import compiled_available, fill_rows
+from ._kernels import _compiled, _pattern, compiled_available, fill_rows
 from ._ragged import gather_index
 
 # From a contiguous ragged array: rows shorter than this many steps on average go
@@ -157,3 +160,60 @@ def fill_padded_from_arrays(arrays, counts: np.ndarray, out: np.ndarray, *, padd
             yield a
 
     _copy_rows(out, None, arrays=rows(), padding=padding, value=value)
+
+
+class SetPadder:
+    """Pads batch after batch of one set in one compiled call each (for batch loaders).
+
+    Everything that does not depend on the batch is prepared once here: the set's
+    steps as bytes, its offsets and lengths, one row of padding bytes. A batch is
+    then one length lookup, two small allocations and :func:`~seqfeed.core._kernels.gather_rows`'
+    kernel: gather, copy, padding, mask and lengths in one pass.
+
+    ``usable`` is False when the set cannot be read in place (its steps are not
+    C-contiguous ``dtype``, or it has no steps); :meth:`pad` returns None whenever
+    the compiled kernels are not (yet) in use, and the caller then pads with
+    :func:`~seqfeed.core.pad_set` (the same bytes, tested).
+    """
+
+    def __init__(self, seqs, *, dtype, value, padding: str):
+        values = seqs.values
+        self.dtype = np.dtype(dtype)
+        self.value = value
+        self.usable = bool(values.dtype == self.dtype and values.flags.c_contiguous and values.size > 0)
+        self.lengths = np.ascontiguousarray(seqs.lengths, dtype=np.int64)
+        self.n_features = seqs.n_features
+        self._offsets = np.ascontiguousarray(seqs.offsets, dtype=np.int64)
+        self._values = values.reshape(-1).view(np.uint8) if self.usable else None
+        self._step = self.n_features * self.dtype.itemsize
+        self._post = padding == "post"
+        self._pattern = None
+        self._kernel = None
+
+    def ready(self, n_steps: int) -> bool:
+        """Whether :meth:`pad` can pad a batch of ``n_steps`` padded steps (the compiled kernels are in
+        use: loaded once the process has padded enough, or as soon as numba is imported)."""
+        if self._kernel is None:
+            if not self.usable or not compiled_available(n_steps * self._step):
+                return False
+            self._kernel = _compiled()["gather"]
+        return True
+
+    def pad(self, indices: np.ndarray, T: int, out: np.ndarray):
+        """Rows ``indices`` (int64, in range, not checked) padded to ``T`` steps (longer rows keep their
+        last ``T``) into the start of ``out`` (a 1-D C-contiguous buffer of ``dtype`` with at least
+        ``len(indices) * T * n_features`` elements): ``(x, mask, lengths)``, ``x`` a view of ``out``.
+        Needs :meth:`ready`, ``len(indices) > 0`` and ``T > 0``."""
+        B = indices.size
+        kernel = self._kernel
+        if kernel is None or B == 0 or T == 0 or out.size < B * T * self.n_features:
+            raise ValueError("SetPadder.pad: call ready() first; needs rows, T > 0 and a large enough buffer")
+        if self._pattern is None or self._pattern.size < T * self._step:
+            self._pattern = _pattern(self.dtype, self.value, T * self.n_features)
+        mask = np.empty(B * T, dtype=np.uint8)
+        lengths = np.empty(B, dtype=np.int64)
+        if not indices.flags.c_contiguous:
+            indices = np.ascontiguousarray(indices)
+        kernel(self._values, self._offsets, indices, self._step, T, True, self._post, self._pattern,
+               out.view(np.uint8), mask, lengths)
+        return out[:B * T * self.n_features].reshape(B, T, self.n_features), mask.view(bool).reshape(B, T), lengths

@@ -41,5 +41,5 @@ def as_lstm_input(data, *, layout: str | None = None, lengths=None, mask=None,
             isinstance(v, numbers.Real) and not isinstance(v, bool) for v in data):
         data = np.asarray(data, dtype=np.float64)  # a flat list of numbers is one series
     seqs = as_sequence_set(data, lengths=lengths, mask=mask, input_padding=input_padding,
-                           layout=layout, targets=targets, op=op)
+                           layout=layout, targets=targets, _op=op)
     return pad(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value, dtype=dtype)

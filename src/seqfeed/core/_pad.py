@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import mmap
 import numbers
 import os
 
 import numpy as np
 
+from .._checks import round_up
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
 from ._batch import Batch
 from ._convert import as_sequence_set
 from ._copy import SCATTER_BELOW_BYTES, _copy_rows, fill_padded, fill_padded_from_arrays, length_mask
+from ._kernels import array_list_lengths, compiled_available, compiled_loaded, gather_array_list, gather_rows
 from ._ragged import _list_arrays, _list_to_values
 from ._sequence_set import SequenceSet
 
@@ -66,11 +70,45 @@ def _too_big(op: str, shape: tuple, dt: np.dtype) -> ConfigError:
                             "seqfeed.BatchLoader pads batch by batch), or a smaller dtype")
 
 
+_MEMORY: list = []
+
+
 def _physical_memory() -> int:
+    if not _MEMORY:  # asked once per process: it is on every padding call's path
+        try:
+            _MEMORY.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+            _MEMORY.append(1 << 62)
+    return _MEMORY[0]
+
+
+def _gather_ok(values: np.ndarray, dt: np.dtype, nbytes: int) -> bool:
+    """The compiled gather kernel can read ``values`` in place (and is, or now becomes, available)."""
+    return values.dtype == dt and values.flags.c_contiguous and compiled_available(nbytes)
+
+
+def _contiguous_offsets(seqs) -> np.ndarray:
+    o = seqs.offsets
+    return o if o.flags.c_contiguous and o.dtype == np.int64 else np.ascontiguousarray(o, dtype=np.int64)
+
+
+# Large results get their own anonymous memory mapping instead of NumPy's allocator, which
+# advises the kernel to back allocations of 4 MB or more with transparent huge pages: where
+# memory is fragmented (a busy machine) every such fault can stall in memory compaction.
+# Measured on the benchmark machine, writing a fresh 200 MB result: 0.1-0.5 s of CPU with
+# np.empty, a steady 0.1 s from a plain mapping. The array is an ordinary writeable,
+# C-contiguous array whose `.base` is the mapping (freed with the array).
+_MAPPED_FROM_BYTES = 64 << 20
+_ANONYMOUS = getattr(mmap, "MAP_PRIVATE", 0) | getattr(mmap, "MAP_ANONYMOUS", 0) \
+    if hasattr(mmap, "MAP_ANONYMOUS") and hasattr(mmap, "MAP_PRIVATE") else 0
+
+
+def _mapped(shape: tuple, dt: np.dtype, nbytes: int) -> np.ndarray:
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 1 << 62
+        buf = mmap.mmap(-1, nbytes, flags=_ANONYMOUS)
+    except (OSError, OverflowError, ValueError):
+        raise MemoryError from None
+    return np.frombuffer(buf, dtype=dt).reshape(shape)
 
 
 def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
@@ -80,9 +118,12 @@ def _alloc(op: str, shape: tuple, dt, *, fill=None) -> np.ndarray:
     might succeed (overcommit) and then fail while being filled, killing the process.
     """
     dt = np.dtype(dt)
-    if math.prod(int(d) for d in shape) * dt.itemsize > _physical_memory():
+    nbytes = math.prod(int(d) for d in shape) * dt.itemsize
+    if nbytes > _physical_memory():
         raise _too_big(op, shape, dt)
     try:
+        if fill is None and nbytes >= _MAPPED_FROM_BYTES and _ANONYMOUS and dt.itemsize:
+            return _mapped(shape, dt, nbytes)
         return np.empty(shape, dtype=dt) if fill is None else np.full(shape, fill, dtype=dt)
     except (MemoryError, ValueError) as e:
         if isinstance(e, ValueError) and "too big" not in str(e) and "maximum" not in str(e):
@@ -147,13 +188,13 @@ def _check_out(op: str, out, shape: tuple, dt: np.dtype) -> np.ndarray:
     return out
 
 
-def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
+def pad(data, *, maxlen: int | None = None, padding: str = "post", truncating: str = "pre",
         value=0.0, dtype="float32", out: np.ndarray | None = None, multiple_of: int | None = None,
         lengths=None, mask=None, input_padding: str = "auto") -> Batch:
     """Pad variable-length sequences into a :class:`Batch` with a length mask.
 
     Args:
-        sequences: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
+        data: a :class:`SequenceSet`; a list of ``(T_i,)`` or ``(T_i, F)``
             arrays/lists; an Arrow list array; or a dense ``(B, T, F)`` array with
             ``lengths`` or ``mask``.
         maxlen: time steps of the result. Default: the longest sequence. Longer
@@ -200,10 +241,15 @@ def pad(sequences, *, maxlen: int | None = None, padding: str = "post", truncati
     dt = check_dtype(op, dtype)
     value = check_value(op, value, dt)
 
-    if isinstance(sequences, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
-        return _pad_list(sequences, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
+    if type(data) is list and lengths is None and mask is None and out is None:
+        batch = _pad_list_compiled(data, maxlen=maxlen, padding=padding, truncating=truncating,
+                                   value=value, dtype=dt, multiple_of=multiple_of, op=op)
+        if batch is not None:
+            return batch
+    if isinstance(data, (list, tuple)) and lengths is None and mask is None and dt.kind not in "iu":
+        return _pad_list(data, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                          dtype=dt, out=out, multiple_of=multiple_of, op=op)
-    seqs = as_sequence_set(sequences, lengths=lengths, mask=mask, input_padding=input_padding, op=op)
+    seqs = as_sequence_set(data, lengths=lengths, mask=mask, input_padding=input_padding, _op=op)
     _check_int_cast(op, np.asarray(seqs.values), dt, "the data")
     return pad_set(seqs, maxlen=maxlen, padding=padding, truncating=truncating, value=value,
                    dtype=dt, out=out, multiple_of=multiple_of)
@@ -220,6 +266,22 @@ _sequence_set_pad.__name__, _sequence_set_pad.__qualname__ = "pad", "SequenceSet
 SequenceSet.pad = _sequence_set_pad
 
 
+def _pad_list_compiled(sequences, *, maxlen, padding, truncating, value, dtype, multiple_of, op):
+    """`pad` of a list of arrays of exactly ``dtype`` in one compiled pass (None when it does not apply)."""
+    if not sequences or type(sequences[0]) is not np.ndarray or sequences[0].ndim not in (1, 2):
+        return None
+    done = _padded_from_array_list(op, sequences, maxlen, dtype, padding, truncating, value, multiple_of)
+    if done is None:
+        return None
+    x, lens = done
+    B, T = x.shape[:2]
+    if x.ndim == 2:
+        x = x.reshape(B, T, 1)
+    counts = np.minimum(lens, T)
+    return Batch(x=x, mask=_mask(op, counts, T, padding, dtype), lengths=counts, y=None,
+                 index=np.arange(B, dtype=np.int64), padding=padding)
+
+
 def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, multiple_of, op):
     """Long rows straight from the caller's arrays into the output (one copy, not two).
 
@@ -230,11 +292,10 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
     if B == 0 or lengths.sum() * F * dtype.itemsize < SCATTER_BELOW_BYTES * B:
         values, offsets = _list_to_values(op, None, checked=(arrays, F, lengths))
         return pad_set(SequenceSet(values, offsets), maxlen=maxlen, padding=padding, truncating=truncating,
-                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, op=op)
+                       value=value, dtype=dtype, out=out, multiple_of=multiple_of, _op=op)
     if maxlen is None:
         T = int(lengths.max())
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
     counts = np.minimum(lengths, T)
@@ -248,45 +309,56 @@ def _pad_list(sequences, *, maxlen, padding, truncating, value, dtype, out, mult
                  index=np.arange(B, dtype=np.int64), padding=padding)
 
 
-def pad_set(seqs, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
-            dtype=np.float32, out=None, multiple_of=None, op="pad", spans=None) -> Batch:
+def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre", value=0.0,
+            dtype=np.float32, out=None, multiple_of=None, spans=None, _op="pad") -> Batch:
     """`pad` on a validated SequenceSet, optionally on a subset ``indices`` (no checks).
+
+    ``_op`` is private: the name of the calling operation, used in error messages.
 
     ``spans``: optional ``(first_step, n_steps)`` int arrays, one per selected row:
     only that part of each sequence is used (random crops for augmentation).
     """
+    op = _op
     dt = np.dtype(dtype)
     if indices is None:
-        index = np.arange(len(seqs), dtype=np.int64)
-        starts = seqs.offsets[:-1]
-        lengths = seqs.lengths
+        index = np.arange(len(data), dtype=np.int64)
+        starts = data.offsets[:-1]
+        lengths = data.lengths
     else:
         index = np.asarray(indices, dtype=np.int64)
-        starts = seqs.offsets[index]
-        lengths = seqs.lengths[index]
+        starts = data.offsets[index]
+        lengths = data.lengths[index]
     if spans is not None:
         starts = starts + np.asarray(spans[0], dtype=np.int64)
         lengths = np.asarray(spans[1], dtype=np.int64)
-    B, F = int(index.size), seqs.n_features
+    B, F = int(index.size), data.n_features
     if maxlen is None:
         T = int(lengths.max()) if B else 0
-        if multiple_of:
-            T = -(-T // multiple_of) * multiple_of
+        T = round_up(T, multiple_of)
     else:
         T = maxlen
-    counts = np.minimum(lengths, T)
-    if truncating == "pre":
-        starts = starts + (lengths - counts)
     shape = (B, T, F)
     x = _alloc(op, shape, dt) if out is None else _check_out(op, out, shape, dt)
-    m = _mask(op, counts, T, padding, dt)
-    values = seqs.values if out is None else _unshared(seqs.values, x)
-    fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
+    values = data.values if out is None else _unshared(data.values, x)
+    if spans is None and x.size and _gather_ok(values, dt, x.nbytes):
+        # one compiled pass: gather + copy + padding + mask + lengths, no intermediate arrays
+        m = _alloc(op, (B, T), bool)
+        counts = np.empty(B, dtype=np.int64)
+        gather_rows(values, _contiguous_offsets(data), np.ascontiguousarray(index), x,
+                    post=padding == "post", pre_trunc=truncating == "pre", value=value, mask=m, lengths=counts)
+        if data.step_targets is not None:
+            starts = starts + (lengths - counts) if truncating == "pre" else starts
+    else:
+        counts = np.minimum(lengths, T)
+        if truncating == "pre":
+            starts = starts + (lengths - counts)
+        m = _mask(op, counts, T, padding, dt)
+        fill_padded(values, starts, counts, x, padding=padding, value=value, mask=m)
     y = sample_weight = None
-    if seqs.targets is not None:
-        y = seqs.targets[index] if indices is not None else seqs.targets
-    elif seqs.step_targets is not None:
-        st = seqs.step_targets
+    if data.targets is not None:
+        y = data.targets[index] if indices is not None else data.targets
+    elif data.step_targets is not None:
+        st = data.step_targets
         st2 = st.reshape(st.shape[0], -1)
         ybuf = _alloc(op, (B, T, st2.shape[1]), st.dtype)
         fill_padded(st2, starts, counts, ybuf, padding=padding, value=0, mask=m)
@@ -368,6 +440,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
             argument="value", received=value, fix="set dtype=object for variable-length strings")
     if np_dtype.kind in "biuf":
         x = _pad_sequences_arrays(op, sequences, maxlen, np_dtype, padding, truncating, value)
+        if x is None:
+            x = _pad_sequences_lists(op, sequences, maxlen, np_dtype, padding, truncating, value)
         if x is not None:
             return x
     n = len(sequences)
@@ -466,6 +540,10 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
     n = len(sequences)
     if n == 0:
         return None
+    done = _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value)
+    if done is not None:
+        _warn_value_cast(op, value, dt)
+        return done[0]
     try:
         if set(map(type, sequences)) != {np.ndarray}:
             return None
@@ -496,10 +574,14 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
             return None  # some element needs a cast (possibly lossy): the general path warns about it
         step_shape = values.shape[1:]
     T = int(lens.max()) if maxlen is None else maxlen
+    if values is None and compiled_available(math.prod((n, T) + step_shape) * dt.itemsize):
+        # (this call's bytes counted: the compiled kernels are loaded once a process has padded enough)
+        done = _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value)
+        if done is not None:
+            _warn_value_cast(op, value, dt)
+            return done[0]
     x = _alloc(op, (n, T) + step_shape, dt)
-    if isinstance(value, float) and not float(value).is_integer() and dt.kind in "iub":
-        warn(f"{op}: value={value!r} is cast to dtype {dt} (it becomes "
-             f"{np.asarray(value).astype(dt)!r}); pass an integer value or a float dtype.")
+    _warn_value_cast(op, value, dt)
     if x.size == 0:
         return x
     F = int(np.prod(step_shape)) if step_shape else 1
@@ -514,6 +596,100 @@ def _pad_sequences_arrays(op, sequences, maxlen, dt, padding, truncating, value)
         starts += lens - counts
     fill_padded(values, starts, counts, x.reshape(n, T, F), padding=padding, value=value)
     return x
+
+
+def _pad_sequences_lists(op, sequences, maxlen, dt, padding, truncating, value):
+    """`pad_sequences` on Python lists of numbers (token ids) without a NumPy call per sequence, or None
+    when this path does not apply (then the general path gives the result, warning or error).
+
+    Every element must be a ``list``; all values are converted in one pass
+    (``np.fromiter``), which converts exactly as ``np.asarray(seq, dtype)`` does and
+    raises where it raises (a value the dtype cannot hold, a nested sequence, None):
+    then the general path runs and reports the sequence. The first non-empty
+    sequence is checked for fractional floats as the general path does (same warning).
+    """
+    n = len(sequences)
+    if n == 0 or set(map(type, sequences)) != {list}:
+        return None
+    lens = np.fromiter(map(len, sequences), dtype=np.int64, count=n)
+    if not lens.any():
+        return None  # every sequence empty: the general path keeps Keras' shape rules
+    T = int(lens.max()) if maxlen is None else maxlen
+    if T == 0:
+        return None
+    i = int(np.argmax(lens > 0))
+    first = sequences[i]
+    try:
+        probe = np.asarray(first[-T:] if truncating == "pre" else first[:T])
+    except (TypeError, ValueError):
+        return None
+    if probe.ndim != 1 or probe.dtype.kind not in "biuf":
+        return None  # steps with features, strings, objects: the general path
+    total = int(lens.sum())
+    try:
+        values = np.fromiter(itertools.chain.from_iterable(sequences), dtype=dt, count=total)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    x = _alloc(op, (n, T), dt)
+    _warn_value_cast(op, value, dt)
+    if dt.kind in "iub" and probe.dtype.kind == "f" and np.any(probe != np.trunc(probe)):
+        warn(f"{op}: sequences[{i}] holds non-integer values that dtype={str(dt)!r} "
+             f"truncates (e.g. {probe.flat[int(np.argmax(probe != np.trunc(probe)))]!r}); pass "
+             f"dtype='float32' to keep them.")
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    out = x.reshape(n, T, 1)
+    if compiled_available(x.nbytes):
+        gather_rows(values, offsets, np.arange(n, dtype=np.int64), out, post=padding == "post",
+                    pre_trunc=truncating == "pre", value=value, mask=None, lengths=np.empty(n, dtype=np.int64))
+    else:
+        counts = np.minimum(lens, T)
+        starts = offsets[:-1] + (lens - counts if truncating == "pre" else 0)
+        fill_padded(values.reshape(-1, 1), starts, counts, out, padding=padding, value=value)
+    return x
+
+
+def _padded_from_array_list(op, sequences, maxlen, dt, padding, truncating, value, multiple_of=None):
+    """Compiled: ``(x, lengths)`` padded straight from a list of arrays, or None when that does not
+    apply (an element that is not an exact C-contiguous ndarray of dtype ``dt`` with the first
+    non-empty element's step shape; every element empty; an empty result; no compiled kernels).
+
+    ``x``: ``(B, T) + step_shape``; ``lengths``: int64, before truncation.
+    """
+    if type(sequences) is not list or not compiled_loaded():
+        return None
+    first = None
+    for s in sequences:
+        if type(s) is not np.ndarray:
+            return None
+        if s.ndim and s.shape[0]:
+            first = s
+            break
+    if first is None:
+        return None
+    step_shape = first.shape[1:]
+    found = array_list_lengths(sequences, dt, step_shape)
+    if found is None:
+        return None
+    ids, lens = found
+    if maxlen is None:
+        T = int(lens.max())
+        if multiple_of:
+            T = -(-T // multiple_of) * multiple_of
+    else:
+        T = maxlen
+    shape = (len(sequences), T) + step_shape
+    if math.prod(shape) == 0:
+        return None
+    x = _alloc(op, shape, dt)
+    gather_array_list(sequences, ids, lens, x, post=padding == "post", pre_trunc=truncating == "pre", value=value)
+    return x, lens
+
+
+def _warn_value_cast(op, value, dt):
+    if isinstance(value, float) and not float(value).is_integer() and dt.kind in "iub":
+        warn(f"{op}: value={value!r} is cast to dtype {dt} (it becomes "
+             f"{np.asarray(value).astype(dt)!r}); pass an integer value or a float dtype.")
 
 
 def _copy_rows_list(parts, out, padding, value):

@@ -75,26 +75,26 @@ def _check_lengths(op: str, lengths, B: int, T: int) -> np.ndarray:
     return lengths
 
 
-def _list_arrays(op: str, sequences):
+def _list_arrays(op: str, sequences, name: str = "data"):
     """Validate a list of 1-D/2-D sequences without copying their data.
 
     Returns ``(arrays, F, lengths)``: the caller's arrays (1-D ones when every
     sequence is 1-D, else 2-D ``(T_i, F)`` views), the feature count and int64
-    lengths.
+    lengths. ``name`` is the argument the caller received them as (for errors).
     """
     if isinstance(sequences, np.ndarray) and sequences.dtype == object:
         if sequences.ndim != 1:
             raise ShapeError(f"{op}: an object array of sequences must be 1-D (one sequence per "
                              f"entry). Received shape {shape_str(sequences.shape)}.",
-                             argument="sequences", received=sequences.shape,
+                             argument=name, received=sequences.shape,
                              fix="pass a list of (T_i, F) arrays, or a numeric array")
         sequences = list(sequences)
     if not isinstance(sequences, (list, tuple)):
         try:
             sequences = list(sequences)
         except TypeError:
-            raise ConfigError(f"{op}: `sequences` must be a list of arrays. Received type "
-                              f"{type(sequences).__name__}.", argument="sequences") from None
+            raise ConfigError(f"{op}: `{name}` must be a list of arrays. Received type "
+                              f"{type(sequences).__name__}.", argument=name) from None
     arrs = []
     for i, s in enumerate(sequences):
         if type(s) is np.ndarray:
@@ -102,16 +102,16 @@ def _list_arrays(op: str, sequences):
             continue
         if isinstance(s, (numbers.Number, str, bytes)):
             raise ShapeError(
-                f"{op}: `sequences[{i}]` is a scalar ({s!r}); a list of sequences was expected.",
-                argument="sequences", received=s, index=i,
+                f"{op}: `{name}[{i}]` is a scalar ({s!r}); a list of sequences was expected.",
+                argument=name, received=s, index=i,
                 fix="for one series pass it as one array, e.g. "
                     "`seqfeed.as_lstm_input(np.asarray(series))`, or wrap it: [series]")
         try:
             arrs.append(np.asarray(s))
         except ValueError:
             raise DataError(
-                f"{op}: `sequences[{i}]` has steps with different numbers of features (ragged rows).",
-                argument="sequences", index=i,
+                f"{op}: `{name}[{i}]` has steps with different numbers of features (ragged rows).",
+                argument=name, index=i,
                 fix="every step of a sequence needs the same number of features") from None
     n = len(arrs)
     if n == 0:
@@ -124,13 +124,13 @@ def _list_arrays(op: str, sequences):
                 "drop it with np.squeeze(seq, -1)" if a.ndim == 3 and a.shape[-1] == 1 else
                 "each sequence must be (time_steps,) or (time_steps, features)")
         raise ShapeError(
-            f"{op}: `sequences[{i}]` has shape {shape_str(a.shape)}; each sequence must be 1-D "
-            f"(time_steps,) or 2-D (time_steps, features).", argument="sequences",
+            f"{op}: `{name}[{i}]` has shape {shape_str(a.shape)}; each sequence must be 1-D "
+            f"(time_steps,) or 2-D (time_steps, features).", argument=name,
             received=a.shape, index=i, fix=hint)
     dtypes = set(map(attrgetter("dtype"), arrs))
     if any(d.kind not in "biuf" for d in dtypes):
         i = next(k for k, a in enumerate(arrs) if a.dtype.kind not in "biuf")
-        check_numeric(op, "sequences", arrs[i], index=i)
+        check_numeric(op, name, arrs[i], index=i)
     lengths = np.fromiter(map(len, arrs), dtype=np.int64, count=n)
     if ndims == {1}:
         return arrs, 1, lengths  # 1-D sequences: one feature per step (kept 1-D, no per-array reshape)
@@ -150,19 +150,19 @@ def _list_arrays(op: str, sequences):
             a = a.reshape(-1, 1)
         if f != F:
             raise ShapeError(
-                f"{op}: `sequences[{i}]` has {f} features per step but sequences[{ref_i}] has {F}.",
-                argument="sequences", received=a.shape, index=i,
+                f"{op}: `{name}[{i}]` has {f} features per step but {name}[{ref_i}] has {F}.",
+                argument=name, received=a.shape, index=i,
                 fix="give every sequence the same features (columns) in the same order")
         parts.append(a)
     return parts, F, lengths
 
 
-def _list_to_values(op: str, sequences, *, dtype=None, checked=None):
+def _list_to_values(op: str, sequences, *, dtype=None, checked=None, name: str = "data"):
     """A list of 1-D/2-D sequences -> contiguous values (N, F) and int64 offsets (n + 1,).
 
     ``checked``: the result of :func:`_list_arrays` if the caller has it already.
     """
-    parts, F, lengths = checked if checked is not None else _list_arrays(op, sequences)
+    parts, F, lengths = checked if checked is not None else _list_arrays(op, sequences, name)
     n = len(parts)
     if n == 0:
         return np.zeros((0, 1), dtype=dtype or np.float32), np.zeros(1, dtype=np.int64)

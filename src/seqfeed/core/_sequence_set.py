@@ -7,6 +7,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .._checks import check_indices
 from .._errors import ConfigError, DataError, IndexRangeError, ShapeError, check_choice, shape_str
 from ._ragged import _arrow_to_values, _check_lengths, _lengths_from_mask, _list_to_values, check_numeric, gather_index
 
@@ -148,7 +149,7 @@ class SequenceSet:
         number of features. ``step_targets`` may be a list of per-step arrays (one per
         sequence, same lengths). The values are copied once into a contiguous array.
         """
-        values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype)
+        values, offsets = _list_to_values("SequenceSet.from_sequences", sequences, dtype=dtype, name="sequences")
         if step_targets is not None and not isinstance(step_targets, np.ndarray):
             parts = [np.asarray(t) for t in step_targets]
             for i, t in enumerate(parts):
@@ -163,7 +164,7 @@ class SequenceSet:
                    feature_names=feature_names)
 
     @classmethod
-    def from_padded(cls, x, *, lengths=None, mask=None, padding: str = "post", targets=None,
+    def from_padded(cls, x, *, lengths=None, mask=None, input_padding: str = "post", targets=None,
                     ids=None, feature_names=None) -> "SequenceSet":
         """Build from a dense ``(B, T, F)`` (or ``(B, T)``) array and lengths or a mask.
 
@@ -171,13 +172,14 @@ class SequenceSet:
             x: padded batch; ``(B, T)`` is read as one feature per step.
             lengths: int ``(B,)``, the number of real steps of each row.
             mask: bool ``(B, T)``, True on real steps; it must be one contiguous run
-                at the side given by ``padding`` (a hole in the mask is an error).
-            padding: ``"post"`` (real steps first) or ``"pre"`` (real steps last).
+                at the side given by ``input_padding`` (a hole in the mask is an error).
+            input_padding: the side of the padding in ``x``: ``"post"`` (real steps
+                first) or ``"pre"`` (real steps last).
 
         Without ``lengths`` and ``mask`` every row is taken as full length ``T``.
         """
         op = "SequenceSet.from_padded"
-        check_choice(op, "padding", padding, ("pre", "post"))
+        check_choice(op, "input_padding", input_padding, ("pre", "post"))
         x = np.asarray(x)
         if x.ndim == 2:
             x = x[:, :, None]
@@ -194,14 +196,14 @@ class SequenceSet:
         if lengths is not None and mask is not None:
             raise ConfigError(f"{op}: pass `lengths` or `mask`, not both.", argument="mask")
         if mask is not None:
-            lengths = _lengths_from_mask(op, mask, (B, T), padding)
+            lengths = _lengths_from_mask(op, mask, (B, T), input_padding)
         elif lengths is not None:
             lengths = _check_lengths(op, lengths, B, T)
         else:
             lengths = np.full(B, T, dtype=np.int64)
         offsets = np.zeros(B + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        if padding == "post":
+        if input_padding == "post":
             keep = np.arange(T) < lengths[:, None]
         else:
             keep = np.arange(T) >= (T - lengths)[:, None]
@@ -307,28 +309,7 @@ class SequenceSet:
         A contiguous increasing range shares ``values`` with this set; any other
         selection copies the selected steps.
         """
-        n = len(self)
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            if idx.shape != (n,):
-                raise ShapeError(
-                    f"SequenceSet.take: a boolean mask must have shape ({n},). "
-                    f"Received shape {shape_str(idx.shape)}.", argument="indices", received=idx.shape)
-            idx = np.flatnonzero(idx)
-        if idx.size == 0:
-            idx = idx.astype(np.int64)
-        if idx.dtype.kind not in "iu" or idx.ndim != 1:
-            raise ConfigError(
-                f"SequenceSet.take: `indices` must be a 1-D array of ints or a bool mask. "
-                f"Received dtype {idx.dtype}, shape {shape_str(idx.shape)}.", argument="indices")
-        idx = idx.astype(np.int64, copy=False)
-        if idx.size and (idx.min() < -n or idx.max() >= n):
-            bad = int(np.flatnonzero((idx < -n) | (idx >= n))[0])
-            raise IndexRangeError(
-                f"SequenceSet.take: indices[{bad}]={int(idx[bad])} is out of range for {n} sequences.",
-                argument="indices", received=int(idx[bad]), index=bad,
-                fix=f"use indices in -{n}..{n - 1}")
-        idx = np.where(idx < 0, idx + n, idx)
+        idx = check_indices("SequenceSet.take", indices, len(self))
         lengths = self._lengths[idx]
         offsets = np.zeros(idx.size + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
@@ -353,18 +334,20 @@ class SequenceSet:
         return SequenceSet(values, self.offsets, targets=self.targets, step_targets=self.step_targets,
                            ids=self.ids, feature_names=feature_names)
 
-    def select_features(self, names, *, op: str = "SequenceSet.select_features",
-                        error: type = ShapeError, fix: str | None = None) -> "SequenceSet":
+    def select_features(self, names, *, _op: str = "SequenceSet.select_features",
+                        _error: type = ShapeError, _fix: str | None = None) -> "SequenceSet":
         """The features called ``names``, in that order (matching by name, whatever the column order).
 
         A set without feature names, or whose names already equal ``names``, is returned as it is.
-        A name the set does not have raises ``error`` (a :class:`ShapeError` by default) naming
-        every missing feature, the expected names and the set's own.
+        A name the set does not have raises a :class:`ShapeError` naming every missing feature,
+        the expected names and the set's own. (``_op``, ``_error`` and ``_fix`` are private: the
+        calling operation's name, error class and hint.)
 
         >>> s = SequenceSet(np.arange(6.0).reshape(3, 2), [0, 3], feature_names=["b", "a"])
         >>> s.select_features(["a", "b"]).values[:, 0]
         array([1., 3., 5.])
         """
+        op, error, fix = _op, _error, _fix
         want, have = [str(n) for n in names], self.feature_names
         if not want or not have or list(have) == want:
             return self

@@ -4,6 +4,6 @@ Sources and licences are listed in ``data/SOURCES.md`` next to the files; the lo
 ``seqfeed.sources`` (whose ``read`` also resolves these names).
 """
 
-from ..sources._bundled import Series, japanese_vowels, load, names, sunspots, write_long_csv
+from ..sources._bundled import Series, export_csv, japanese_vowels, load, names, sunspots
 
-__all__ = ["Series", "japanese_vowels", "load", "names", "sunspots", "write_long_csv"]
+__all__ = ["Series", "export_csv", "japanese_vowels", "load", "names", "sunspots"]

@@ -17,8 +17,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, SeqfeedError
 from ..core import SequenceSet
-
-BUNDLED = ("japanese_vowels", "sunspots")
+from ..sources._files import describe_sources, resolve_source
 
 
 @dataclass
@@ -58,7 +57,8 @@ def data_options(args) -> dict:
 
 
 def is_bundled(spec: str) -> bool:
-    return spec.split(":")[0] in BUNDLED and not Path(spec).exists()
+    found = resolve_source(spec)
+    return found is not None and found.kind == "bundled"
 
 
 # ----------------------------------------------------------------------------------- reading guard
@@ -198,39 +198,39 @@ def load(spec: str, *, task: str | None = None, options: dict | None = None) -> 
     data's columns are then matched by name (any order), and a missing one is an error.
     """
     options = dict(options or {})
-    if is_bundled(spec):
+    found = resolve_source(spec)
+    kind = found.kind if found is not None else None
+    if kind == "bundled":
         return match_model_features(_load_bundled(spec, task), spec, options)
     path = Path(spec)
     if not path.exists():
         raise FileNotFoundError(2, "No such file or dataset", spec)
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory, not a data file", spec)
-    name = path.name.lower()
     with reading(spec):
-        if name.endswith((".ts", ".ts.gz")):
+        if kind == "ts":
             from ..sources import read_ts
 
             check_memory(spec, path.stat().st_size)
             return match_model_features(Loaded(read_ts(path), spec, {"format": "ts"}), spec, options)
-        if name.endswith(".npz"):
+        if kind == "npz":
             from ..sources import read_npz
 
             check_magic(path, spec, "npz")
             check_memory(spec, _npz_bytes(path))
             return match_model_features(Loaded(read_npz(path), spec, {"format": "npz"}), spec, options)
-        if name.endswith(".npy"):
+        if kind == "npy":
             check_magic(path, spec, "npy")
             check_memory(spec, path.stat().st_size)
             arr = load_npy(path, spec)
             from ..core import as_sequence_set
 
-            return match_model_features(Loaded(as_sequence_set(arr, op="seqfeed"), spec, {"format": "npy"}),
+            return match_model_features(Loaded(as_sequence_set(arr, _op="seqfeed"), spec, {"format": "npy"}),
                                          spec, options)
-        if name.endswith((".csv", ".csv.gz", ".parquet", ".pq", ".tsv")):
+        if kind in ("csv", "parquet"):
             return _load_table(path, spec, task, options)
     raise ConfigError(f"seqfeed: cannot tell the format of {spec!r} from its name.", argument="data",
-                      received=spec, fix="use a .csv, .csv.gz, .parquet, .npz, .npy or .ts file, or a bundled "
-                                         f"dataset ({', '.join(BUNDLED)})")
+                      received=spec, fix=f"use a .npy file, or one of these. {describe_sources()}")
 
 
 def load_npy(path: Path, spec: str) -> np.ndarray:
@@ -416,19 +416,8 @@ def _drop_blank_labels(seqs, spec, target, o):
 
 def match_model_features(loaded: Loaded, spec: str, o: dict) -> Loaded:
     """Non-table data: reorder the features by the names a model expects, when both have names."""
-    loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], op=f"seqfeed: {spec}",
-                                              error=DataError)
-    return loaded
-    names = list(s.feature_names)
-    missing = [f for f in expected if f not in names]
-    if missing:
-        raise DataError(f"seqfeed: {spec} has no feature {', '.join(map(repr, missing))}; the model was "
-                        f"trained on {', '.join(map(repr, expected))} (matched by name). Features in the "
-                        f"data: {names}.", argument="data", received=missing,
-                        fix="give the new data the feature names the model was trained on")
-    idx = [names.index(f) for f in expected]
-    loaded.seqs = SequenceSet(s.values[:, idx], s.offsets, targets=s.targets, step_targets=s.step_targets,
-                              ids=s.ids, feature_names=list(expected))
+    loaded.seqs = loaded.seqs.select_features(o.get("model_features") or [], _op=f"seqfeed: {spec}",
+                                              _error=DataError)
     return loaded
 
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from .._checks import check_float
 from ._lazy import keras
 from .._errors import ConfigError, check_choice, check_int
 
 TASKS = ("classify", "regress", "tag", "forecast")
 CELLS = ("lstm", "gru")
-
-
-def _check_float(op, name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value < hi:
-        raise ConfigError(f"{op}: `{name}` must be a number in [{lo}, {hi}). Received: {name}={value!r}.",
-                          argument=name, received=value)
-    return float(value)
 
 
 def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int = 1, units: int = 64,
@@ -76,7 +70,7 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     msconv_filters = check_int(op, "msconv_filters", msconv_filters, minimum=0)
     msconv_stride = check_int(op, "msconv_stride", msconv_stride, minimum=1)
     dense_units = check_int(op, "dense_units", dense_units, minimum=0)
-    dropout = _check_float(op, "dropout", dropout, 0.0, 1.0)
+    dropout = check_float(op, "dropout", dropout, low=0, high=1, high_open=True)
     if task in ("classify", "tag") and n_outputs < 2:
         raise ConfigError(f"{op}: task={task!r} needs n_outputs >= 2 classes. Received: n_outputs={n_outputs}.",
                           argument="n_outputs", received=n_outputs)

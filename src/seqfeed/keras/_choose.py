@@ -165,7 +165,7 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
     from ._model import SequenceModel
 
     task = args.task
-    sm = SequenceModel.for_data(task, plan.train_for_model(scaler), units=args.units, layers=args.layers,
+    sm = SequenceModel.for_data(plan.train_for_model(scaler), task, units=args.units, layers=args.layers,
                                 bidirectional=model["bidirectional"], dropout=model["dropout"],
                                 cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
                                 learning_rate=args.lr, seed=args.seed, restructure=r)

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_int
+from .._fs import atomic_file
 
 __all__ = ["train_distributed", "run_local_workers", "tf_config", "free_ports"]
 
@@ -168,7 +169,7 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     from ._model import SequenceModel
 
     with strategy.scope():
-        sm = SequenceModel.for_data(task, shards, seed=seed, **model_options)
+        sm = SequenceModel.for_data(shards, task, seed=seed, **model_options)
     probe = ShardDataset(shards, index, len(workers), batch_size=None if max_tokens else batch_size,
                          max_tokens=max_tokens, seed=seed, shuffle_buffer=shuffle_buffer)
     sm.scaler = probe.manifest_scaler()
@@ -196,10 +197,8 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
                   "rows": {str(k): v for k, v in sorted(recorder.epochs.items())},
                   "history": {k: [float(x) for x in v] for k, v in history.history.items()},
                   "weights_sha256": digest, "fit_seconds": round(seconds, 2)}
-        tmp = f"{log}.tmp"
-        with open(tmp, "w") as fh:
+        with atomic_file(log) as tmp, open(tmp, "w") as fh:
             json.dump(record, fh)
-        os.replace(tmp, log)
     return sm
 
 

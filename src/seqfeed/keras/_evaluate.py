@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._choose import LONG, msconv_size
-from ._tasks import naive_forecast, unscale_targets
+from ._tasks import last_value_forecast, unscale_targets
 
 
 def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> dict:
@@ -26,7 +26,7 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
     if sm.task == "forecast":
         pred = unscale_targets(scaler, np.asarray(sm.predict_raw(plan.test_for_model(scaler))), plan)
         y = plan.test_targets
-        naive = naive_forecast(plan.test_windows, plan)
+        naive = last_value_forecast(plan.test_windows, plan)
         out = {"n_test": int(len(y)), "mae": M.mae(y, pred), "rmse": M.rmse(y, pred),
                "naive_mae": M.mae(y, naive), "naive_rmse": M.rmse(y, naive)}
         out["mae_vs_naive"] = out["mae"] / out["naive_mae"] if out["naive_mae"] else None

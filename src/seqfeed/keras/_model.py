@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .. import metrics as M
-from .._fs import is_seqfeed_dir, recover_dir, replace_dir
+from .._fs import atomic_dir, is_seqfeed_dir, recover_dir
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int
 from ..batching import AdaptiveSampler, BatchLoader, BucketSampler, FixedSampler, TokenBudgetSampler
 from ..core import Batch, SequenceSet, as_sequence_set
@@ -58,13 +56,17 @@ class SequenceModel:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def for_data(cls, task: str, train, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
+    def for_data(cls, data, task: str, *, units: int = 64, layers: int = 1, bidirectional: bool = False,
                  dropout: float = 0.0, cell: str = "lstm", conv_filters: int = 0, conv_kernel: int = 3,
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
                  restructure: dict | None = None) -> "SequenceModel":
-        """Build and compile a model shaped for ``train`` (features, classes, horizon).
+        """Build and compile a model shaped for the training data ``data`` (features, classes, horizon).
+
+        ``data`` is a :class:`SequenceSet` (or anything :func:`seqfeed.as_sequence_set`
+        accepts, or a shards directory); ``task`` is one of ``"classify"``, ``"regress"``,
+        ``"tag"``, ``"forecast"``.
 
         ``restructure`` (see :func:`seqfeed.transforms.parse_restructure`) is applied
         to every input after scaling; ``{"kind": "conv", "size": s}`` adds a strided
@@ -73,17 +75,17 @@ class SequenceModel:
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         from ._shards_fit import is_shards_input, shards_summary
 
-        if is_shards_input(train):  # shards: features, names and classes, without reading the values
-            train = shards_summary(train, task)
-        train = as_sequence_set(train, op="SequenceModel.for_data")
+        if is_shards_input(data):  # shards: features, names and classes, without reading the values
+            data = shards_summary(data, task)
+        train = as_sequence_set(data, _op="SequenceModel.for_data")
         classes, n_out, horizon = None, 1, 1
         if task in ("classify", "regress", "forecast") and train.targets is None:
             raise DataError(f"SequenceModel.for_data: task={task!r} needs per-sequence targets; the "
-                            f"training set has none.", argument="train",
+                            f"training set has none.", argument="data",
                             fix="build the set with targets=... (or --target in the CLI)")
         if task == "tag" and train.step_targets is None:
             raise DataError("SequenceModel.for_data: task='tag' needs per-step targets (step_targets).",
-                            argument="train")
+                            argument="data")
         if task == "classify":
             classes = np.unique(train.targets)
             n_out = int(classes.size)
@@ -125,9 +127,13 @@ class SequenceModel:
                    horizon=horizon, info=info, restructure=restructure)
 
     # ------------------------------------------------------------------ data preparation
-    def prepare(self, data, *, with_targets: bool = True, op: str = "SequenceModel") -> SequenceSet:
-        """Scale features and encode targets of ``data`` the way this model expects."""
-        seqs = self._match_features(as_sequence_set(data, op=op), op)
+    def prepare(self, data, *, with_targets: bool = True, _op: str = "SequenceModel") -> SequenceSet:
+        """Scale features and encode targets of ``data`` the way this model expects.
+
+        ``_op`` is private: the name of the calling operation, used in error messages.
+        """
+        op = _op
+        seqs = self._match_features(as_sequence_set(data, _op=op), op)
         if seqs.n_features != self.n_features:
             raise ShapeError(f"{op}: the data has {seqs.n_features} features per step; this model was "
                              f"trained on {self.n_features}"
@@ -165,7 +171,7 @@ class SequenceModel:
         Data without feature names is taken in its column order. Named data must hold every
         feature the model was trained on; a missing or renamed one is a ShapeError naming it.
         """
-        return seqs.select_features(self.feature_names or [], op=op)
+        return seqs.select_features(self.feature_names or [], _op=op)
 
     def encode_labels(self, labels, op: str = "SequenceModel.encode_labels") -> np.ndarray:
         """Class labels -> int32 positions in ``classes`` (classification and tagging models).
@@ -183,21 +189,23 @@ class SequenceModel:
                             f"{', '.join(map(str, self.classes[:20]))}.", argument="targets", index=i)
         return pos_c.astype(np.int32)
 
-    def loader(self, seqs: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
+    def loader(self, data: SequenceSet, *, batching: str = "bucket", batch_size: int = 32,
                max_tokens: int | None = None, shuffle: bool = True, seed: int = 0,
                crop: float | None = None, balance: bool = False) -> BatchLoader:
+        """A :class:`BatchLoader` over ``data`` (already :meth:`prepare`-d) with one of the samplers
+        ``batching`` names (``"bucket"``, ``"adaptive"``, ``"token_budget"``, ``"fixed"``)."""
         check_choice("SequenceModel", "batching", batching, BATCHING)
         if batching == "bucket":
-            sampler = BucketSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+            sampler = BucketSampler(data.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
         elif batching == "adaptive":
-            sampler = AdaptiveSampler(seqs.lengths, max_batch_size=batch_size, seed=seed, shuffle=shuffle)
+            sampler = AdaptiveSampler(data.lengths, max_batch_size=batch_size, seed=seed, shuffle=shuffle)
         elif batching == "token_budget":
-            budget = max_tokens or batch_size * int(np.percentile(seqs.lengths, 90) if len(seqs) else 1)
-            sampler = TokenBudgetSampler(seqs.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
+            budget = max_tokens or batch_size * int(np.percentile(data.lengths, 90) if len(data) else 1)
+            sampler = TokenBudgetSampler(data.lengths, max_tokens=budget, max_batch_size=4 * batch_size,
                                          seed=seed, shuffle=shuffle)
         else:
-            sampler = FixedSampler(seqs.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
-        return BatchLoader(seqs, sampler, padding=self.padding, crop=crop, balance=balance)
+            sampler = FixedSampler(data.lengths, batch_size=batch_size, seed=seed, shuffle=shuffle)
+        return BatchLoader(data, sampler, padding=self.padding, crop=crop, balance=balance)
 
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
@@ -239,12 +247,12 @@ class SequenceModel:
                                     argument="validation", fix="pass a validation batch with targets")
                 val = batch_to_keras(validation)
             elif validation is not None:
-                va = self.prepare(validation, op="SequenceModel.fit")
+                va = self.prepare(validation, _op="SequenceModel.fit")
                 val = to_tf_dataset(self.loader(va, batching="bucket", batch_size=max(batch_size, 64),
                                                 shuffle=False))
             return self.model.fit(*batch_to_keras(train), validation_data=val, epochs=epochs, verbose=verbose,
                                   callbacks=list(callbacks), shuffle=False, initial_epoch=initial_epoch)
-        tr = self.prepare(train, op="SequenceModel.fit")
+        tr = self.prepare(train, _op="SequenceModel.fit")
         if crop is not None and self.task not in ("classify", "regress"):
             raise ConfigError("SequenceModel.fit: `crop` is for sequence-level tasks (classify, regress).",
                               argument="crop")
@@ -252,7 +260,7 @@ class SequenceModel:
                              crop=crop)
         va = None
         if validation is not None and not isinstance(validation, Batch):
-            va = self.prepare(validation, op="SequenceModel.fit")
+            va = self.prepare(validation, _op="SequenceModel.fit")
         from ._xla import choose_compilation  # XLA on a few fixed batch shapes when it pays off
 
         # decided on the run's full epoch count, so that a resumed run (initial_epoch > 0) makes the same
@@ -280,7 +288,7 @@ class SequenceModel:
             if self.task == "tag":
                 return [o[m] for o, m in zip(out, data.mask)]
             return out
-        seqs = self.prepare(data, with_targets=False, op="SequenceModel.predict")
+        seqs = self.prepare(data, with_targets=False, _op="SequenceModel.predict")
         if not len(seqs):
             raise DataError("SequenceModel.predict: no sequences to predict.", argument="data")
         loader = self.loader(seqs, batching="bucket", batch_size=batch_size, shuffle=False)
@@ -329,7 +337,7 @@ class SequenceModel:
         """
         if isinstance(data, Batch):
             return self._evaluate_batch(data)
-        seqs = as_sequence_set(data, op="SequenceModel.evaluate")
+        seqs = as_sequence_set(data, _op="SequenceModel.evaluate")
         if self.task == "classify":
             raw = np.asarray(self.predict_raw(seqs, batch_size=batch_size), dtype=np.float64)
             y = self.encode_labels(seqs.targets, "SequenceModel.evaluate")
@@ -400,15 +408,9 @@ class SequenceModel:
             raise ConfigError(f"SequenceModel.save: {path} exists and is not a seqfeed model directory; it is "
                               f"left alone.", argument="path", received=str(path),
                               fix="save to a new path, or to a directory written by save()")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_dir(path) as tmp:
             self.model.save(tmp / "model.keras")
             (tmp / "seqfeed.json").write_text(json.dumps(self.metadata(), indent=2, default=_json))
-            replace_dir(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     @classmethod

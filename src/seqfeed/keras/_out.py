@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 from .._errors import ConfigError
-from .._fs import DirLock, discard_dir, is_seqfeed_dir, recover_dir
+from .._fs import DirLock, atomic_dir, discard_dir, is_seqfeed_dir, recover_dir
 
 OP = "seqfeed.keras.train"
 
@@ -112,12 +111,8 @@ def _prepare_work(out: Path, given: str, *, force: bool, resume: bool, record: d
                               fix="pass resume=True to continue it (same command), or force=True to discard it "
                                   "and start over")
         discard_dir(work)
-    tmp = work.with_name(f".{work.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    (tmp / "args.json").write_text(json.dumps(record, indent=2))
-    os.replace(tmp, work)  # the work directory appears with its args.json, so it is always recognisable
+    with atomic_dir(work) as tmp:  # the work directory appears with its args.json, so it is always recognisable
+        (tmp / "args.json").write_text(json.dumps(record, indent=2))
     return work
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
+
+from .._fs import atomic_file
 
 
 def _plt():
@@ -18,12 +19,11 @@ def _plt():
 
 
 def _save(plt, fig, path: Path) -> str:
-    """Lay out, write through a temporary file, close; returns the file name."""
+    """Lay out, write (atomically), close; returns the file name."""
     fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
     return path.name
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ConfigError, SeqfeedError
-from .._fs import discard_dir, fault_point, replace_dir
+from .._fs import atomic_file, discard_dir, fault_point, replace_dir
 from ..sources._shards import json_default
 from ._evaluate import baseline_headline, evaluate_plan
 from ._options import resolve_options, run_record
@@ -279,10 +279,9 @@ def _choose_or_reuse_setup(plan, o, work, say):
             f"(as chosen by the interrupted run)")
         return {"scaler": scaler, "restructure": saved["restructure"], "report": rep, "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
-    tmp = work / ".setup.json.tmp"
-    tmp.write_text(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
-                              default=json_default))
-    os.replace(tmp, f)
+    with atomic_file(f) as tmp, open(tmp, "w") as fh:
+        fh.write(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
+                            default=json_default))
     return setup
 
 
@@ -296,7 +295,7 @@ def _build_model(o, loaded, plan, setup):
             "choice": setup["report"], "plan": plan.record()}
     keras.utils.set_random_seed(o.seed)  # the model's initial state does not depend on the search
     m = setup["model"]
-    sm = SequenceModel.for_data(o.task, plan.train_for_model(setup["scaler"]), units=o.units, layers=o.layers,
+    sm = SequenceModel.for_data(plan.train_for_model(setup["scaler"]), o.task, units=o.units, layers=o.layers,
                                 bidirectional=m["bidirectional"], dropout=m["dropout"], cell=o.cell,
                                 pooling=m["pooling"] if o.task != "forecast" else "last",
                                 scaler=None, learning_rate=o.lr, seed=o.seed, info=info,

@@ -65,7 +65,7 @@ def shard_dataset(sm, data, *, split: str = "train", batch_size: int = 32, max_t
     """A ShardDataset that serves ``data`` prepared for ``sm`` (scaled, targets encoded)."""
 
     def prepare(seqs):
-        return sm.prepare(seqs, op=op)
+        return sm.prepare(seqs, _op=op)
 
     if isinstance(data, ShardDataset):
         if data.transform is not None or data.scaler is not None:
@@ -97,7 +97,7 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
         else:
             from ._data import to_tf_dataset
 
-            va = sm.prepare(validation, op=op)
+            va = sm.prepare(validation, _op=op)
             val = to_tf_dataset(sm.loader(va, batching="bucket", batch_size=max(batch_size, 64), shuffle=False))
     return sm.model.fit(ds.to_tf_dataset(repeat=True), steps_per_epoch=len(ds), validation_data=val,
                         epochs=epochs, verbose=verbose, callbacks=list(callbacks), shuffle=False,

@@ -64,7 +64,7 @@ def train_shards(spec: str, o, out: str, say):
     else:
         from ._model import SequenceModel
 
-        sm = SequenceModel.for_data(o.task, spec, seed=o.seed, **_model_options(o))
+        sm = SequenceModel.for_data(spec, o.task, seed=o.seed, **_model_options(o))
         validation = spec if "validation" in counts else None
         say(f"streaming {counts.get('train', counts.get('all', {})).get('sequences', '?')} training "
             f"sequences from {spec} for {epochs} epochs")

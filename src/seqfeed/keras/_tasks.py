@@ -81,7 +81,7 @@ class SequencePlan:
             classes, counts = np.unique(self.train.targets, return_counts=True)
             majority = classes[np.argmax(counts)]
             out = {"baseline_majority_accuracy": M.accuracy(self.test.targets, majority)}
-            a, b = summary_features(self.train), summary_features(self.test)
+            a, b = mean_std_min_max_last(self.train), mean_std_min_max_last(self.test)
             mu, sd = a.mean(0), a.std(0) + 1e-9
             a, b = (a - mu) / sd, (b - mu) / sd
             d = (b * b).sum(1)[:, None] - 2 * b @ a.T + (a * a).sum(1)[None, :]
@@ -163,7 +163,7 @@ def run_baseline(train, test, task: str, budget_seconds: float, *, horizon: int 
     return rec
 
 
-def summary_features(s: SequenceSet) -> np.ndarray:
+def mean_std_min_max_last(s: SequenceSet) -> np.ndarray:
     """Per sequence: mean, std, min, max and last value of every feature."""
     v = np.asarray(s.values, dtype=np.float64)
     starts = s.offsets[:-1]
@@ -246,7 +246,7 @@ def unscale_targets(scaler, pred, plan_or_rec):
     return scaler.inverse_transform_values(pred, feature=j)
 
 
-def naive_forecast(X: SequenceSet, plan) -> np.ndarray:
+def last_value_forecast(X: SequenceSet, plan) -> np.ndarray:
     """The last observed value of the target, repeated over the horizon."""
     last = np.asarray(X.values[X.offsets[1:] - 1, plan.target_index], dtype=np.float64)
     return np.repeat(last[:, None], plan.horizon, axis=1)

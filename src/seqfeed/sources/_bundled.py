@@ -15,12 +15,13 @@ import numpy as np
 
 from .._errors import ConfigError, check_choice
 from ..core import SequenceSet
+from ._files import BUNDLED
 from ._ts import read_ts
 from ._write import write_long_csv as _write_csv
 
-__all__ = ["Series", "japanese_vowels", "sunspots", "load", "names", "write_long_csv"]
+__all__ = ["Series", "export_csv", "japanese_vowels", "sunspots", "load", "names"]
 
-_NAMES = ("japanese_vowels", "sunspots")
+_NAMES = BUNDLED  # the one list of bundled datasets, shared with the readers and the CLI
 _SPLITS = ("train", "test")
 
 
@@ -111,28 +112,29 @@ def load(name: str, **options):
     return sunspots()
 
 
-def write_long_csv(name: str, directory) -> list[str]:
-    """Write a bundled dataset as long-format CSV file(s) into ``directory``; return their paths.
+def export_csv(name: str, out) -> list[str]:
+    """Write a bundled dataset as long-format CSV file(s) into the directory ``out``; return their paths.
 
     * ``"japanese_vowels"``: ``japanese_vowels_train.csv`` and ``japanese_vowels_test.csv``,
       columns ``id, time, lpc_1 ... lpc_12, speaker`` (time = frame index).
     * ``"sunspots"``: ``sunspots.csv``, columns ``id, time, sunactivity`` (one id,
       ``"sunspots"``; time = year).
 
-    The directory is created if needed; files are written atomically.
+    ``out`` is created if needed; files are written atomically (with
+    :func:`seqfeed.sources.write_long_csv`).
     """
-    _check_name("write_long_csv", name)
-    os.makedirs(directory, exist_ok=True)
+    _check_name("export_csv", name)
+    os.makedirs(out, exist_ok=True)
     paths = []
     if name == "japanese_vowels":
         for split in _SPLITS:
-            path = os.path.join(os.fspath(directory), f"japanese_vowels_{split}.csv")
+            path = os.path.join(os.fspath(out), f"japanese_vowels_{split}.csv")
             _write_csv(_vowels(split), path, target="speaker")
             paths.append(path)
         return paths
     s = sunspots()
     seq = SequenceSet(s.values.reshape(-1, 1), np.array([0, len(s)]), ids=np.array(["sunspots"]),
                       feature_names=[s.name])
-    path = os.path.join(os.fspath(directory), "sunspots.csv")
+    path = os.path.join(os.fspath(out), "sunspots.csv")
     _write_csv(seq, path, times=s.time)
     return [path]

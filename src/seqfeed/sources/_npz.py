@@ -7,8 +7,8 @@ import os
 import numpy as np
 
 from .._errors import ConfigError, DataError
+from .._fs import atomic_file
 from ..core import SequenceSet
-from ._files import atomic_path
 
 __all__ = ["read_npz", "write_npz"]
 
@@ -28,7 +28,7 @@ def _plain(name: str, a: np.ndarray) -> np.ndarray:
                     fix=f"convert `{name}` to numbers or strings first")
 
 
-def write_npz(seqset, path, *, compress: bool = False) -> None:
+def write_npz(data, path, *, compress: bool = False) -> None:
     """Write a ``SequenceSet`` to ``path`` as an ``.npz`` archive, atomically.
 
     Stores ``values``, ``offsets`` and, when present, ``targets``, ``step_targets``,
@@ -36,38 +36,38 @@ def write_npz(seqset, path, *, compress: bool = False) -> None:
     set back. ``path`` is used as given (no suffix is added). The file appears only
     once complete. ``compress=True`` uses ``np.savez_compressed``.
     """
-    if not isinstance(seqset, SequenceSet):
-        raise ConfigError(f"write_npz: `seqset` must be a SequenceSet. Received type "
-                          f"{type(seqset).__name__}.", argument="seqset",
-                          received=type(seqset).__name__,
+    if not isinstance(data, SequenceSet):
+        raise ConfigError(f"write_npz: `data` must be a SequenceSet. Received type "
+                          f"{type(data).__name__}.", argument="data",
+                          received=type(data).__name__,
                           fix="build one first, e.g. seqfeed.as_sequence_set(data)")
-    arrays = {FORMAT_KEY: np.array(1), "values": np.asarray(seqset.values),
-              "offsets": np.asarray(seqset.offsets)}
+    arrays = {FORMAT_KEY: np.array(1), "values": np.asarray(data.values),
+              "offsets": np.asarray(data.offsets)}
     for key in _OPTIONAL:
-        v = getattr(seqset, key)
+        v = getattr(data, key)
         if v is not None:
             arrays[key] = _plain(key, np.asarray(v, dtype=str) if key == "feature_names" else v)
     save = np.savez_compressed if compress else np.savez
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         with open(tmp, "wb") as f:
             save(f, **arrays)
 
 
-def read_npz(path) -> SequenceSet:
+def read_npz(source) -> SequenceSet:
     """Read a ``SequenceSet`` written by :func:`write_npz` (loaded without pickle)."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise ConfigError(f"read_npz: `path` must be a file path. Received type {type(path).__name__}.",
-                          argument="path", received=type(path).__name__)
-    name = os.path.basename(os.fspath(path))
+    if not isinstance(source, (str, os.PathLike)):
+        raise ConfigError(f"read_npz: `source` must be a file path. Received type {type(source).__name__}.",
+                          argument="source", received=type(source).__name__)
+    name = os.path.basename(os.fspath(source))
 
     def damaged(e):
         return DataError(f"read_npz: {name} is not a readable .npz archive ({type(e).__name__}: {e}).",
-                         argument="path", received=name,
+                         argument="source", received=name,
                          fix="write the file with seqfeed's write_npz (or numpy.savez); it may be "
                              "truncated or damaged")
 
     try:
-        z = np.load(path, allow_pickle=False)  # never unpickle: a file must not run code
+        z = np.load(source, allow_pickle=False)  # never unpickle: a file must not run code
     except (FileNotFoundError, MemoryError):
         raise
     except Exception as e:  # noqa: BLE001 - a damaged archive can fail in many ways inside zipfile
@@ -75,7 +75,7 @@ def read_npz(path) -> SequenceSet:
     if not isinstance(z, np.lib.npyio.NpzFile):
         raise DataError(f"read_npz: {name} holds a single array (a .npy file, shape "
                         f"{tuple(np.shape(z))}), not an .npz archive of values and offsets.",
-                        argument="path", received=name,
+                        argument="source", received=name,
                         fix="write the set with seqfeed's write_npz, or build it with "
                             "SequenceSet(values, offsets)")
     with z:
@@ -83,7 +83,7 @@ def read_npz(path) -> SequenceSet:
         missing = [k for k in ("values", "offsets") if k not in keys]
         if missing:
             raise DataError(f"read_npz: {name} has no {missing} array(s); it holds {sorted(keys)}.",
-                            argument="path", received=sorted(keys),
+                            argument="source", received=sorted(keys),
                             fix="write the file with seqfeed's write_npz, or build the set with "
                                 "SequenceSet(values, offsets)")
         parts = {}

@@ -456,7 +456,7 @@ def _chunks_arrow(inputs, schema, id, chunk_rows, tmp, progress):
 
 
 # --------------------------------------------------------------------------- pack
-def pack(data, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
+def pack(source, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
          out, memory="1GiB", split=None, nan: str = "error", duplicates: str = "error",
          level: str = "sequence", dtype="float32", engine: str = "auto", force: bool = False,
          progress: bool = True, threads: int | None = None, file_bytes: int | None = None,
@@ -471,7 +471,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     (format: ``seqfeed.sources._shards``).
 
     Args:
-        data: a file (``.csv``, ``.csv.gz``, ``.parquet``, ``.pq``), a directory (every
+        source: a file (``.csv``, ``.csv.gz``, ``.parquet``, ``.pq``), a directory (every
             such file below it, in name order), a glob (``"data/*.parquet"``) or a list
             of those. Files are read in name order; that order is the "input order"
             used by ``duplicates="first"/"last"``.
@@ -528,7 +528,7 @@ def pack(data, *, id: str = "id", time: str | None = "time", features=None, targ
     out = check_out(OP, out, force)
     if engine == "auto":  # measured faster and smaller (benchmarks/bench_pack.py)
         engine = "arrow"
-    files = list_inputs(data)
+    files = list_inputs(source)
     batch_rows = 1 << 16
     inputs = _Inputs(files, batch_rows)
     try:

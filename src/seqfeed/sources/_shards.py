@@ -66,31 +66,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 
 import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
+from .._fs import replace_dir, temp_dir
 from ..core import SequenceSet
+from ._files import MANIFEST, is_shards
 
 __all__ = ["read_shards", "write_shards", "is_shards", "load_manifest", "ShardWriter",
            "sequence_table", "merge_moments", "FORMAT", "FORMAT_VERSION", "SPLITS"]
 
 FORMAT = "seqfeed-shards"
 FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
 MIXED = "mixed"  # a file entry whose rows may belong to several splits
 _SPLIT_ORDER = {"train": 0, "validation": 1, "test": 2, None: 3}
 FILE_BYTES = 64 << 20  # default size of the values of one part file
-
-
-def is_shards(path) -> bool:
-    """True if ``path`` is a directory holding a shards ``manifest.json``."""
-    try:
-        return os.path.isdir(path) and os.path.isfile(os.path.join(path, MANIFEST))
-    except TypeError:
-        return False
 
 
 # --------------------------------------------------------------------------- moments
@@ -224,10 +216,7 @@ class ShardWriter:
                  rows_per_file: int | None = None, compression: str = "lz4"):
         out = os.fspath(out)
         self.out = out
-        parent = os.path.dirname(os.path.abspath(out)) or "."
-        os.makedirs(parent, exist_ok=True)
-        self.tmp = tempfile.mkdtemp(prefix="." + os.path.basename(os.path.abspath(out)) + ".",
-                                    suffix=".tmp", dir=parent)
+        self.tmp = os.fspath(temp_dir(os.path.abspath(out)))
         self.features = list(feature_names)
         self.values_dtype = str(np.dtype(values_dtype))
         self.file_bytes = int(file_bytes)
@@ -348,28 +337,16 @@ class ShardWriter:
         with open(os.path.join(self.tmp, MANIFEST), "w") as fh:
             json.dump(m, fh, indent=1, default=json_default)
             fh.write("\n")
-        os.chmod(self.tmp, 0o777 & ~_umask())
-        if os.path.exists(self.out):
-            if not force:
-                self.abort()
-                raise ConfigError(f"write_shards: {self.out!r} already exists.", argument="out",
-                                  received=self.out, fix="choose a new output directory, or pass "
-                                                         "force=True (--force) to replace it")
-            from .._fs import replace_dir
-
-            replace_dir(self.tmp, self.out)
-        else:
-            os.replace(self.tmp, self.out)
+        if os.path.exists(self.out) and not force:
+            self.abort()
+            raise ConfigError(f"write_shards: {self.out!r} already exists.", argument="out",
+                              received=self.out, fix="choose a new output directory, or pass "
+                                                     "force=True (--force) to replace it")
+        replace_dir(self.tmp, self.out)
         return m
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def json_default(o):
@@ -421,12 +398,12 @@ def check_out(op: str, out, force: bool) -> str:
     return out
 
 
-def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, split=None,
+def write_shards(data: SequenceSet, out, *, rows_per_file: int | None = None, split=None,
                  force: bool = False, compression: str = "lz4") -> dict:
     """Write an in-memory :class:`~seqfeed.SequenceSet` as a shards directory.
 
     Args:
-        seqs: the sequences (values are stored as their dtype, float32 or float64).
+        data: the sequences (values are stored as their dtype, float32 or float64).
         out: the new directory; it appears whole or not at all.
         rows_per_file: sequences per part file (default: files of about 64 MiB of values).
         split: None (no split), one of ``"train"``, ``"validation"``, ``"test"`` for
@@ -449,9 +426,9 @@ def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, sp
         (['a', 'b'], [0, 2, 3], [1.0, 2.0, 3.0])
     """
     op = "write_shards"
-    if not isinstance(seqs, SequenceSet):
-        raise ConfigError(f"{op}: `seqs` must be a SequenceSet. Received {type(seqs).__name__}.",
-                          argument="seqs", received=type(seqs).__name__,
+    if not isinstance(data, SequenceSet):
+        raise ConfigError(f"{op}: `data` must be a SequenceSet. Received {type(data).__name__}.",
+                          argument="data", received=type(data).__name__,
                           fix="build one with seqfeed.sources.read_table or SequenceSet(...)")
     check_int(op, "rows_per_file", rows_per_file, minimum=1, allow_none=True)
     out = check_out(op, out, force)
@@ -460,8 +437,8 @@ def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, sp
             check_choice(op, "split", split, SPLITS)
         else:
             split = list(split)
-            if len(split) != len(seqs):
-                raise ConfigError(f"{op}: `split` has {len(split)} entries for {len(seqs)} sequences.",
+            if len(split) != len(data):
+                raise ConfigError(f"{op}: `split` has {len(split)} entries for {len(data)} sequences.",
                                   argument="split", received=len(split))
             bad = [i for i, s in enumerate(split) if s is not None and s not in SPLITS]
             if bad:
@@ -469,20 +446,20 @@ def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, sp
                                   f"{list(SPLITS)} or None.", argument="split", index=bad[0],
                                   received=split[bad[0]])
     check_choice(op, "compression", compression, ("zstd", "lz4", "snappy", "gzip", "none"))
-    if seqs.values.dtype.kind != "f":
-        seqs = seqs.with_values(seqs.values.astype(np.float32))
-    names = list(seqs.feature_names) if seqs.feature_names else \
-        [f"x{j}" for j in range(seqs.n_features)]
-    w = ShardWriter(out, feature_names=names, values_dtype=seqs.values.dtype,
+    if data.values.dtype.kind != "f":
+        data = data.with_values(data.values.astype(np.float32))
+    names = list(data.feature_names) if data.feature_names else \
+        [f"x{j}" for j in range(data.n_features)]
+    w = ShardWriter(out, feature_names=names, values_dtype=data.values.dtype,
                     rows_per_file=rows_per_file, compression=compression)
     try:
-        w.add(sequence_table(seqs, split))
+        w.add(sequence_table(data, split))
         target = None
-        if seqs.targets is not None:
-            target = {"name": "target", "level": "sequence", "type": str(np.asarray(seqs.targets).dtype)}
-        elif seqs.step_targets is not None:
+        if data.targets is not None:
+            target = {"name": "target", "level": "sequence", "type": str(np.asarray(data.targets).dtype)}
+        elif data.step_targets is not None:
             target = {"name": "target", "level": "step",
-                      "type": str(np.asarray(seqs.step_targets).dtype)}
+                      "type": str(np.asarray(data.step_targets).dtype)}
         level = target["level"] if target else None
         manifest = {
             "created_by": {"function": "seqfeed.sources.write_shards",
@@ -491,10 +468,10 @@ def write_shards(seqs: SequenceSet, out, *, rows_per_file: int | None = None, sp
                                          else "per sequence"},
                            "command": None},
             "columns": {"id": None, "time": None, "target": None},
-            "id_type": str(np.asarray(seqs.ids).dtype) if seqs.ids is not None else "int64",
-            "features": [{"name": f, "dtype": str(seqs.values.dtype)} for f in names],
+            "id_type": str(np.asarray(data.ids).dtype) if data.ids is not None else "int64",
+            "features": [{"name": f, "dtype": str(data.values.dtype)} for f in names],
             "target": target,
-            "task_hint": task_hint(seqs.targets if level == "sequence" else None, level),
+            "task_hint": task_hint(data.targets if level == "sequence" else None, level),
             "split": None if split is None else {"method": "given"},
         }
         return w.finish(manifest, force=force)
@@ -557,11 +534,11 @@ def column_to_numpy(col) -> np.ndarray:
     return col.to_numpy(zero_copy_only=False)
 
 
-def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
+def read_shards(source, *, split: str | None = None, columns=None) -> SequenceSet:
     """Read a shards directory (or the part files of one split) into a ``SequenceSet``.
 
     Args:
-        path: a shards directory (``manifest.json`` + ``part-*.parquet``).
+        source: a shards directory (``manifest.json`` + ``part-*.parquet``).
         split: None (every sequence, files in manifest order: train, validation, test,
             unsplit), or ``"train"``, ``"validation"``, ``"test"``.
         columns: feature names to keep, in this order (default: every feature). A
@@ -581,7 +558,7 @@ def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
     import pyarrow.parquet as pq
 
     op = "read_shards"
-    m = load_manifest(path, op)
+    m = load_manifest(source, op)
     if split is not None:
         check_choice(op, "split", split, SPLITS)
     names = [f["name"] for f in m["features"]]
@@ -595,15 +572,15 @@ def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
             raise ConfigError(f"{op}: feature(s) {absent} are not in the shards. Features: {names}.",
                               argument="columns", received=absent)
         sel = [names.index(c) for c in columns]
-    files = shard_files(path, m, split)
+    files = shard_files(source, m, split)
     cols = None  # every column
     tables = []
     for f in files:
-        p = os.path.join(os.fspath(path), f["name"])
+        p = os.path.join(os.fspath(source), f["name"])
         try:
             t = pq.read_table(p, memory_map=True, columns=cols)
         except (OSError, pa.ArrowInvalid) as e:
-            raise DataError(f"{op}: cannot read part file {f['name']!r} ({e}).", argument="path",
+            raise DataError(f"{op}: cannot read part file {f['name']!r} ({e}).", argument="source",
                             received=p, fix="the shards are incomplete or damaged; pack them again") from None
         if split is not None and f.get("split", MIXED) == MIXED:
             import pyarrow.compute as pc
@@ -630,7 +607,7 @@ def read_shards(path, *, split: str | None = None, columns=None) -> SequenceSet:
             r0 += t.num_rows
     if values.ndim == 2 and values.shape[1] != F and values.shape[0]:
         raise DataError(f"{op}: the part files hold {values.shape[1]} features, the manifest names {F}.",
-                        argument="path", received=values.shape[1])
+                        argument="source", received=values.shape[1])
     values = values.reshape(-1, F)
 
     def column(name):

@@ -28,7 +28,7 @@ NAN_FIX = ("pass nan='drop' to remove such rows, nan='ffill' to carry the last f
 def read_table(source, *, id: str = "id", time: str | None = "time", target: str | None = None,
                features=None, level: str = "sequence", nan: str = "error",
                duplicates: str = "error", sort: bool = True, id_order: str | None = None,
-               dtype="float32", batch_size: int = 1 << 18) -> SequenceSet:
+               dtype="float32", chunk_rows: int = 1 << 18) -> SequenceSet:
     """Read a long table -- one row per time step -- into a :class:`~seqfeed.SequenceSet`.
 
     The table has an id column (which sequence a row belongs to), a time column (the
@@ -75,9 +75,9 @@ def read_table(source, *, id: str = "id", time: str | None = "time", target: str
             input) or ``"appearance"`` (order of first appearance; the only choice,
             and the default, with ``sort=False``).
         dtype: float dtype of the values, ``"float32"`` (default) or ``"float64"``.
-        batch_size: rows read at a time (Parquet/tables; for CSV it sets the block
-            size from the file's average row length). Larger batches cost memory,
-            smaller ones per-batch overhead.
+        chunk_rows: rows read at a time (Parquet/tables; for CSV it sets the block
+            size from the file's average row length). Larger chunks cost memory,
+            smaller ones per-chunk overhead.
 
     Returns:
         A ``SequenceSet``: ``values`` ``(N_steps, F)`` in ``dtype``, sequences in
@@ -100,7 +100,7 @@ def read_table(source, *, id: str = "id", time: str | None = "time", target: str
         (['a', 'b'], [0, 2, 4], [2.0, 1.0, 3.0, 4.0], [0, 1])
     """
     opts = check_options(id, time, target, features, level, nan, duplicates, sort, id_order,
-                          dtype, batch_size)
+                         dtype, chunk_rows)
     size = {}
     try:
         return _read_table(source, id, time, target, level, nan, duplicates, sort, opts, size)
@@ -130,7 +130,7 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
     from ._arrow_source import open_source
     from ._keys import read_keys
 
-    src = open_source(OP, source, opts["batch_size"])
+    src = open_source(OP, source, opts["chunk_rows"])
     if isinstance(source, (str, os.PathLike)):
         size["file_bytes"] = os.path.getsize(source)
     try:
@@ -169,7 +169,7 @@ def _read_table(source, id, time, target, level, nan, duplicates, sort, opts, si
 
 # --------------------------------------------------------------------------- options
 def check_options(id, time, target, features, level, nan, duplicates, sort, id_order, dtype,
-                  batch_size):
+                  chunk_rows):
     """`read_table`'s options checked before any data is read (also used by the packers)."""
     for name, value, optional in (("id", id, False), ("time", time, True),
                                   ("target", target, True)):
@@ -220,7 +220,7 @@ def check_options(id, time, target, features, level, nan, duplicates, sort, id_o
             fix="pass sort=True, or leave id_order unset")
     dt = check_float_dtype(OP, dtype)
     return {"features": features, "id_order": id_order or ("sorted" if sort else "appearance"),
-            "dtype": dt, "batch_size": check_int(OP, "batch_size", batch_size, minimum=1)}
+            "dtype": dt, "chunk_rows": check_int(OP, "chunk_rows", chunk_rows, minimum=1)}
 
 
 def _resolve_columns(schema, id, time, target, features, src=None) -> list[str]:

@@ -26,7 +26,7 @@ _BOOL = {"true": True, "false": False}
 _TUPLE = re.compile(r"\(([^()]*)\)")
 
 
-def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
+def read_ts(source, *, dtype="float32") -> SequenceSet:
     """Read a ``.ts`` file (or ``.ts.gz``, or an open text/binary file) into a ``SequenceSet``.
 
     Every case becomes one sequence of shape ``(T_i, D)``: its ``D`` dimensions are
@@ -36,7 +36,7 @@ def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
     ``(timestamp,value)`` pairs in file order; the timestamps are not kept.
 
     Args:
-        path_or_file: a path (gzip is detected from the content) or a file object.
+        source: a path (gzip is detected from the content) or a file object.
         dtype: float dtype of the values (default ``"float32"``).
 
     Returns:
@@ -56,7 +56,7 @@ def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
         ([3, 2], ['a', 'b'], [[7.0, 8.0], [nan, 9.0]])
     """
     dt = check_float_dtype(OP, dtype)
-    text, name = _read_text(path_or_file)
+    text, name = _read_text(source)
     try:
         lines = text.splitlines()
         header, first = _parse_header(lines, name)
@@ -67,7 +67,7 @@ def read_ts(path_or_file, *, dtype="float32") -> SequenceSet:
         need = len(text) * 8
         raise DataError(f"{OP}: {name} does not fit in memory: its {len(text):,} characters need "
                         f"about {need:,} bytes ({need / 2**30:,.2f} GiB) while parsing.",
-                        argument="path_or_file", received=len(text),
+                        argument="source", received=len(text),
                         fix="split the file into parts, or use a machine with more memory") from None
 
 

@@ -7,17 +7,17 @@ import os
 import numpy as np
 
 from .._errors import ConfigError, ShapeError
+from .._fs import atomic_file
 from ..core import SequenceSet
-from ._files import atomic_path
 
 __all__ = ["write_long_csv"]
 
 OP = "write_long_csv"
 
 
-def write_long_csv(seqset, path, *, id: str = "id", time: str = "time", target: str = "target",
+def write_long_csv(data, path, *, id: str = "id", time: str = "time", target: str = "target",
                    step_target: str = "step_target", times=None) -> None:
-    """Write ``seqset`` as a long CSV table (``.csv``, or gzip-compressed ``.csv.gz``).
+    """Write ``data`` as a long CSV table (``.csv``, or gzip-compressed ``.csv.gz``).
 
     Columns: ``id`` (the set's ids, or 0..n-1), ``time`` (``times`` if given, else the
     step index 0..T_i-1 within each sequence), one column per feature (the set's
@@ -30,21 +30,21 @@ def write_long_csv(seqset, path, *, id: str = "id", time: str = "time", target: 
     place, so a reader never sees a partial file.
 
     Args:
-        seqset: a ``SequenceSet``.
+        data: a ``SequenceSet``.
         path: destination; a name ending in ``.gz`` is gzip-compressed.
         times: optional ``(N_steps,)`` array of times (e.g. years or timestamps), in
-            the order of ``seqset.values``.
+            the order of ``data.values``.
     """
-    if not isinstance(seqset, SequenceSet):
-        raise ConfigError(f"{OP}: `seqset` must be a SequenceSet. Received type "
-                          f"{type(seqset).__name__}.", argument="seqset",
-                          received=type(seqset).__name__)
-    names = list(seqset.feature_names) if seqset.feature_names is not None else [
-        f"feature_{j}" for j in range(seqset.n_features)]
+    if not isinstance(data, SequenceSet):
+        raise ConfigError(f"{OP}: `data` must be a SequenceSet. Received type "
+                          f"{type(data).__name__}.", argument="data",
+                          received=type(data).__name__)
+    names = list(data.feature_names) if data.feature_names is not None else [
+        f"feature_{j}" for j in range(data.n_features)]
     columns = [id, time, *names]
-    if seqset.targets is not None:
+    if data.targets is not None:
         columns.append(target)
-    if seqset.step_targets is not None:
+    if data.step_targets is not None:
         columns.append(step_target)
     clash = sorted({c for c in columns if columns.count(c) > 1})
     if clash:
@@ -54,26 +54,26 @@ def write_long_csv(seqset, path, *, id: str = "id", time: str = "time", target: 
     import pyarrow as pa
     from pyarrow import csv
 
-    lengths = seqset.lengths
-    N = seqset.n_steps
+    lengths = data.lengths
+    N = data.n_steps
     if times is None:
-        step_time = np.arange(N, dtype=np.int64) - np.repeat(seqset.offsets[:-1], lengths)
+        step_time = np.arange(N, dtype=np.int64) - np.repeat(data.offsets[:-1], lengths)
     else:
         step_time = np.asarray(times)
         if step_time.shape != (N,):
             raise ShapeError(f"{OP}: `times` must have one entry per step, shape ({N},). Received "
                              f"shape {step_time.shape}.", argument="times", received=step_time.shape)
-    ids = seqset.ids if seqset.ids is not None else np.arange(len(seqset))
-    data = {id: pa.array(np.repeat(np.asarray(ids), lengths)), time: pa.array(step_time)}
+    ids = data.ids if data.ids is not None else np.arange(len(data))
+    cols = {id: pa.array(np.repeat(np.asarray(ids), lengths)), time: pa.array(step_time)}
     for j, name in enumerate(names):
-        data[name] = pa.array(np.ascontiguousarray(seqset.values[:, j]))
-    if seqset.targets is not None:
-        data[target] = pa.array(np.repeat(np.asarray(seqset.targets), lengths))
-    if seqset.step_targets is not None:
-        data[step_target] = pa.array(np.asarray(seqset.step_targets))
-    table = pa.table(data)
+        cols[name] = pa.array(np.ascontiguousarray(data.values[:, j]))
+    if data.targets is not None:
+        cols[target] = pa.array(np.repeat(np.asarray(data.targets), lengths))
+    if data.step_targets is not None:
+        cols[step_target] = pa.array(np.asarray(data.step_targets))
+    table = pa.table(cols)
     gz = os.fspath(path).lower().endswith(".gz")
-    with atomic_path(path) as tmp:
+    with atomic_file(path) as tmp:
         try:  # plain values; quotes only if a value holds a comma, quote or line break
             _write(table, tmp, gz, "none")
         except pa.ArrowInvalid:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
-import uuid
 
 import numpy as np
 
 from .._errors import ConfigError, DataError
+from .._fs import replace_dir, temp_dir
 
 __all__ = ["pack", "write_shards"]
 
@@ -41,13 +40,13 @@ def _numeric(dt, T) -> bool:
                            T.DecimalType, T.BooleanType))
 
 
-def pack(df, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
+def pack(source, *, id: str = "id", time: str | None = "time", features=None, target: str | None = None,
          split=None, level: str = "sequence", nan: str = "error", duplicates: str = "error",
          dtype="float32"):
     """A Spark DataFrame of sequences (the shards schema) from a long DataFrame.
 
     Args:
-        df: a ``pyspark.sql.DataFrame`` with one row per time step.
+        source: a ``pyspark.sql.DataFrame`` with one row per time step.
         id, time, features, target, split, level, nan, duplicates, dtype: as in
             :func:`seqfeed.sources.pack` (``features`` default: every other numeric column).
 
@@ -56,7 +55,7 @@ def pack(df, *, id: str = "id", time: str | None = "time", features=None, target
         (``array<array<float>>``, or ``double`` with ``dtype="float64"``), ``length``
         (long), ``target`` or ``targets`` (per step) when a target is given, and
         ``split`` (string, null without a split); one row per sequence, computed by
-        ``df.groupBy(id).applyInArrow`` with the per-entity kernel of ``seqfeed pack``.
+        ``source.groupBy(id).applyInArrow`` with the per-entity kernel of ``seqfeed pack``.
     """
     T = _pyspark()
     from ..sources._entity_kernel import parse_split
@@ -64,7 +63,7 @@ def pack(df, *, id: str = "id", time: str | None = "time", features=None, target
 
     opts = check_options(id, time, target, features, level, nan, duplicates, True, None, dtype, 1 << 16)
     sp = parse_split(split, OP)
-    fields = {f.name: f.dataType for f in df.schema.fields}
+    fields = {f.name: f.dataType for f in source.schema.fields}
     for role, col in (("id", id), ("time", time), ("target", target)):
         if col is not None and col not in fields:
             raise ConfigError(f"{OP}: the {role} column {col!r} is not in the DataFrame (columns: "
@@ -99,7 +98,7 @@ def pack(df, *, id: str = "id", time: str | None = "time", features=None, target
         return run(table)
 
     cols = [c for c in dict.fromkeys([id, time, target, *features]) if c is not None]
-    sdf = df.select(*cols).groupBy(id).applyInArrow(kernel, schema)
+    sdf = source.select(*cols).groupBy(id).applyInArrow(kernel, schema)
     from pyspark.sql.pandas.types import to_arrow_type
 
     arrow = {c: to_arrow_type(fields[c]) for c in cols}
@@ -262,7 +261,7 @@ def _to_shards_table(t, F: int, vt):
     return pa.table(cols)
 
 
-def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compression: str = "lz4",
+def write_shards(data, out, *, features=None, rows_per_file: int = 100_000, compression: str = "lz4",
                  force: bool = False, manifest: dict | None = None) -> dict:
     """Write the output of :func:`pack` as a shards directory (part files + ``manifest.json``).
 
@@ -274,9 +273,9 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
     exactly (Chan et al.) on the driver; the directory is then renamed into place.
 
     Args:
-        sdf: a DataFrame from :func:`pack`.
+        data: a DataFrame from :func:`pack`.
         out: the new shards directory (appears whole or not at all).
-        features: the feature names (default: ``pack``'s, recorded on ``sdf``).
+        features: the feature names (default: ``pack``'s, recorded on ``data``).
         rows_per_file: sequences per part file at most.
         compression: Parquet compression of the part files.
         force: replace an existing shards directory.
@@ -291,7 +290,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
     from ..sources._shards import FORMAT, FORMAT_VERSION, MANIFEST, SPLITS, json_default, moments_json, \
         installed_version, check_out, empty_moments, merge_moments
 
-    info = dict(getattr(sdf, "_seqfeed", {}) or {})
+    info = dict(getattr(data, "_seqfeed", {}) or {})
     features = list(features or info.get("features") or [])
     if not features:
         raise ConfigError("seqfeed.spark.write_shards: the feature names are unknown.", argument="features",
@@ -300,16 +299,13 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
         raise ConfigError(f"seqfeed.spark.write_shards: `rows_per_file` must be an integer >= 1. Received: "
                           f"rows_per_file={rows_per_file!r}.", argument="rows_per_file", received=rows_per_file)
     out = check_out("seqfeed.spark.write_shards", out, force)
-    vtype = sdf.schema["values"].dataType.elementType.elementType.typeName()
+    vtype = data.schema["values"].dataType.elementType.elementType.typeName()
     dtype = "float32" if vtype == "float" else "float64"
-    parent = os.path.dirname(os.path.abspath(out)) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(os.path.abspath(out))}.spark-{uuid.uuid4().hex[:8]}.",
-                           dir=parent)
+    tmp = os.fspath(temp_dir(os.path.abspath(out)))
     try:
         rank = Fn.when(Fn.col("split") == "train", 0).when(Fn.col("split") == "validation", 1) \
             .when(Fn.col("split") == "test", 2).otherwise(3)
-        ordered = sdf.withColumn("_rank", rank).orderBy("_rank", "id").drop("_rank")
+        ordered = data.withColumn("_rank", rank).orderBy("_rank", "id").drop("_rank")
         writer = _PartWriter(tmp, len(features), dtype, rows_per_file, compression)
         from pyspark.sql import types as T
 
@@ -335,7 +331,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
                  for key, v in json.loads(r["moments"]).items()}
             moments[r["split"]] = merge_moments(moments.get(r["split"], empty_moments(len(features))), m)
         if not rows:
-            raise DataError("seqfeed.spark.write_shards: the DataFrame holds no sequence.", argument="sdf",
+            raise DataError("seqfeed.spark.write_shards: the DataFrame holds no sequence.", argument="data",
                             fix="check the input rows and the NaN policy")
         splits = [s for s in (*SPLITS, None) if s in counts]
         unsplit = splits == [None]
@@ -357,13 +353,7 @@ def write_shards(sdf, out, *, features=None, rows_per_file: int = 100_000, compr
         with open(os.path.join(tmp, MANIFEST), "w") as fh:
             json.dump(m, fh, indent=1, default=json_default)
             fh.write("\n")
-        os.chmod(tmp, 0o755)
-        if os.path.exists(out):
-            from .._fs import replace_dir
-
-            replace_dir(tmp, out)
-        else:
-            os.replace(tmp, out)
+        replace_dir(tmp, out)
         return m
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -68,7 +68,7 @@ def frame(seqs, size: int, *, hop: int | None = None) -> SequenceSet:
     """
     size = check_int("frame", "size", size, minimum=1)
     hop = check_int("frame", "hop", hop if hop is not None else size, minimum=1)
-    s = as_sequence_set(seqs, op="frame")
+    s = as_sequence_set(seqs, _op="frame")
     starts, ends, first, _ = _frame_starts(s, hop)
     F = s.n_features
     pos = starts[:, None] + np.arange(size)[None, :]
@@ -110,7 +110,7 @@ def pool(seqs, factor: int, *, how: str = "mean") -> SequenceSet:
     """
     factor = check_int("pool", "factor", factor, minimum=1)
     check_choice("pool", "how", how, ("mean", "max"))
-    s = as_sequence_set(seqs, op="pool")
+    s = as_sequence_set(seqs, _op="pool")
     r, _, first, _ = _reduce(s, factor, how)
     return _new_set(s, r.astype(_out_dtype(s)), first, s.feature_names)
 
@@ -125,7 +125,7 @@ def frame_summary(seqs, size: int, *, stats=SUMMARY_STATS) -> SequenceSet:
     size = check_int("frame_summary", "size", size, minimum=1)
     for st in stats:
         check_choice("frame_summary", "stats", st, SUMMARY_STATS)
-    s = as_sequence_set(seqs, op="frame_summary")
+    s = as_sequence_set(seqs, _op="frame_summary")
     mean, counts, first, starts = _reduce(s, size, "mean")
     out = []
     v = s.values.astype(np.float64, copy=False)
@@ -207,7 +207,7 @@ def apply_restructure(seqs, spec: dict) -> SequenceSet:
     """Apply a parsed spec to the data (``conv`` and ``msconv`` are applied by the model: data unchanged)."""
     k = spec.get("kind", "none")
     if k in ("none", "conv", "msconv"):
-        return as_sequence_set(seqs, op="apply_restructure")
+        return as_sequence_set(seqs, _op="apply_restructure")
     if k == "frame":
         return frame(seqs, spec["size"], hop=spec.get("hop"))
     if k == "pool":

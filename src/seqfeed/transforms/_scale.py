@@ -6,11 +6,11 @@ import json
 import math
 import numbers
 import os
-import tempfile
 
 import numpy as np
 
 from .._errors import ConfigError, DataError, ShapeError, check_choice, check_int, shape_str, warn
+from .._fs import atomic_file
 from ..core import Batch, SequenceSet, check_numeric
 from ._common import as_series_or_set, check_finite
 
@@ -564,21 +564,8 @@ class Standardizer:
     def save(self, path) -> None:
         """Write :meth:`to_dict` as JSON, atomically (a temporary file renamed over ``path``)."""
         text = json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".standardizer-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        with atomic_file(path, fsync=True) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
     @classmethod
     def load(cls, path) -> "Standardizer":

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._checks import check_float
 from .._errors import ConfigError, DataError, ShapeError, check_int, shape_str
 from ..core import SequenceSet
 from ._common import as_series_or_set, readonly, step_positions
@@ -17,7 +18,7 @@ __all__ = ["split_by_entity", "split_by_time", "split_windows_by_time"]
 # ---------------------------------------------------------------------------------------------
 # By entity
 # ---------------------------------------------------------------------------------------------
-def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_indices=False):
+def split_by_entity(data, *, test_fraction=0.2, stratify=None, seed=0, return_indices=False):
     """Split the sequences of a set into train and test, keeping each entity on one side.
 
     An entity is one sequence, or, when the set has ``ids``, every sequence sharing an
@@ -25,7 +26,7 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
     is a seeded permutation of the entities: the same ``seed`` gives the same split.
 
     Args:
-        seqs: a :class:`SequenceSet`.
+        data: a :class:`SequenceSet`.
         test_fraction: share of the entities in the test side, ``0 < f < 1``; the test
             side gets ``round(f * n_entities)`` entities, at least 1 and at most
             ``n_entities - 1``.
@@ -40,7 +41,7 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
         return_indices: return sorted int64 sequence indices instead of sets.
 
     Returns:
-        ``(train, test)``: two :class:`SequenceSet` (``seqs.take`` of sorted indices, so
+        ``(train, test)``: two :class:`SequenceSet` (``data.take`` of sorted indices, so
         the original order is kept), or two index arrays.
 
     Example:
@@ -56,18 +57,18 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
         raise ConfigError(f"{op}: `stratify` must be None, 'targets' or an array of labels. Received: "
                           f"stratify={stratify!r}.", argument="stratify", received=stratify)
     seed = check_int(op, "seed", seed, minimum=0)
-    if not isinstance(seqs, SequenceSet):
-        raise ConfigError(f"{op}: `seqs` must be a SequenceSet. Received type {type(seqs).__name__}.",
-                          argument="seqs", received=type(seqs).__name__,
+    if not isinstance(data, SequenceSet):
+        raise ConfigError(f"{op}: `data` must be a SequenceSet. Received type {type(data).__name__}.",
+                          argument="data", received=type(data).__name__,
                           fix="build one with `seqfeed.as_sequence_set(...)`")
-    n = len(seqs)
+    n = len(data)
     labels = None
     if isinstance(stratify, str):
-        if seqs.targets is None:
+        if data.targets is None:
             raise ConfigError(f"{op}: stratify='targets' needs a set with `targets`. Received a set "
                               f"without targets.", argument="stratify",
                               fix="pass the labels as stratify=array, or build the set with targets=")
-        labels = seqs.targets
+        labels = data.targets
     elif stratify is not None:
         labels = np.asarray(stratify)
     if labels is not None and (labels.ndim != 1 or labels.shape[0] != n):
@@ -76,15 +77,15 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
                          fix="pass one class label per sequence (e.g. argmax of one-hot targets)")
 
     # entities: unique ids (first-seen order does not matter: they are permuted)
-    if seqs.ids is not None:
-        _, group = np.unique(seqs.ids, return_inverse=True)
+    if data.ids is not None:
+        _, group = np.unique(data.ids, return_inverse=True)
         group = group.reshape(-1)
     else:
         group = np.arange(n)
     G = int(group.max()) + 1 if n else 0
     if G < 2:
         raise DataError(f"{op}: at least 2 entities are needed to split. Received {G}.",
-                        argument="seqs", received=G)
+                        argument="data", received=G)
     rng = np.random.default_rng(seed)
     n_test = min(max(int(round(f * G)), 1), G - 1)
     if labels is None:
@@ -99,7 +100,7 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
         bad = np.flatnonzero(glab[group] != lab)
         if bad.size:
             i = int(bad[0])
-            eid = seqs.ids[i]
+            eid = data.ids[i]
             eid = eid.item() if isinstance(eid, np.generic) else eid
             raise DataError(f"{op}: sequence {i} has a different label from other sequences of its "
                             f"entity (id {eid!r}); an entity cannot be split by class.",
@@ -111,14 +112,11 @@ def split_by_entity(seqs, *, test_fraction=0.2, stratify=None, seed=0, return_in
     test_idx = np.flatnonzero(test_mask)
     if return_indices:
         return train_idx, test_idx
-    return seqs.take(train_idx), seqs.take(test_idx)
+    return data.take(train_idx), data.take(test_idx)
 
 
 def _check_fraction(op, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 < float(value) < 1.0:
-        raise ConfigError(f"{op}: `test_fraction` must be a number with 0 < test_fraction < 1. Received: "
-                          f"test_fraction={value!r}.", argument="test_fraction", received=value)
-    return float(value)
+    return check_float(op, "test_fraction", value, low=0, high=1, low_open=True, high_open=True)
 
 
 def _stratified(labels: np.ndarray, f: float, n_test: int, rng) -> np.ndarray:

@@ -20,7 +20,9 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/seqfeed demo
 
-# two test processes (pytest-xdist), one per core: most TensorFlow tests run single-threaded steps
+# two test processes (pytest-xdist), one per core: most TensorFlow tests run single-threaded steps.
+# tests/conftest.py starts the longest tests (marked slow) first and keeps each module that shares a
+# trained model on one worker; `slow` tests are part of `make test`.
 TEST_WORKERS ?= 2
 
 test: install

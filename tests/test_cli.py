@@ -1,22 +1,19 @@
-"""The seqfeed command driven as a user would: subprocesses on a long-format CSV."""
+"""The seqfeed command driven as a user would, on a long-format CSV.
+
+The commands run in this process (exit code, stdout and stderr captured as a subprocess gives
+them) so that TensorFlow starts once; tests/test_cli_predict.py runs one real process to check
+that TensorFlow's own log lines never reach stderr.
+"""
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from cli_run import seqfeed_in_process as seqfeed
 
-pytestmark = pytest.mark.tf
-
-
-def seqfeed(*args, env=None, check=True):
-    e = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # TF logging at its defaults
-    e.update(env or {})
-    res = subprocess.run([sys.executable, "-m", "seqfeed.cli", *args], capture_output=True, text=True, env=e)
-    if check and res.returncode != 0:
-        raise AssertionError(f"exit {res.returncode}\nstdout:\n{res.stdout}\nstderr:\n{res.stderr}")
-    return res
+# one trained model shared by the module: kept on one test worker
+pytestmark = [pytest.mark.tf, pytest.mark.slow(seconds=60), pytest.mark.xdist_group("cli_trained")]
 
 
 def write_long_csv(path, n_ids=90, seed=0):

@@ -74,6 +74,7 @@ def test_forecast_baseline_sets_cover_exactly_the_model_test_windows():
 
 # ------------------------------------------------------------------ whole runs (TensorFlow)
 @pytest.mark.tf
+@pytest.mark.slow(seconds=20)
 def test_baseline_that_beats_an_undertrained_lstm_is_said_first(tmp_path, capsys):
     rng = np.random.default_rng(0)
     train, test = _shapes(rng, 15), _shapes(rng, 8)

@@ -23,10 +23,31 @@ def _args(**kw):
 def test_small_data_gets_small_batches_enough_steps_and_a_refit():
     t = choose_training(_plan(80, 20), _args())
     assert t["batch"] == 16 and t["refit"] is True
-    per_epoch = -(-100 // 16)
-    assert t["epochs"] == min(150, max(60, -(-MIN_STEPS // per_epoch)))
-    assert t["average_from"] == t["epochs"] - t["epochs"] // 3
+    # the refit trains on all 100 sequences: 7 batches of (at most) 16 per epoch, so the fewest epochs
+    # giving MIN_STEPS (1,000) optimiser steps are 143 (1,001 steps; 142 epochs give 994)
+    assert t["epochs"] == 143 and 143 * 7 >= MIN_STEPS > 142 * 7
+    # weights averaged over the last third of the epochs: 47 of 143
+    assert t["average_from"] == 96
     assert "too small to pick an epoch" in t["refit_why"]
+
+
+@pytest.mark.parametrize("n_all", [2, 10, 40, 100, 160, 300, 500, 999])
+def test_small_data_epochs_are_the_fewest_that_give_min_steps_within_60_to_150(n_all):
+    t = choose_training(_plan(n_all - n_all // 5, n_all // 5), _args())
+    batches = -(-n_all // t["batch"])  # refit: one epoch is every training and validation sequence once
+    assert 60 <= t["epochs"] <= 150
+    if t["epochs"] * batches < MIN_STEPS:  # too few steps only at the ceiling
+        assert t["epochs"] == 150
+    elif t["epochs"] > 60:  # above the floor, one epoch fewer would not give MIN_STEPS
+        assert (t["epochs"] - 1) * batches < MIN_STEPS
+    averaged = t["epochs"] - t["average_from"]
+    assert averaged >= 1 and abs(averaged - t["epochs"] / 3) < 1
+
+
+def test_smaller_data_never_gets_fewer_epochs():
+    epochs = [choose_training(_plan(n - n // 5, n // 5), _args())["epochs"] for n in range(5, SMALL, 37)]
+    assert epochs == sorted(epochs, reverse=True)
+    assert epochs[0] == 150 and epochs[-1] == 60  # both bounds are reached
 
 
 def test_large_data_keeps_early_stopping_and_default_sizes():

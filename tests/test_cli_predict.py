@@ -11,7 +11,8 @@ import pytest
 
 from seqfeed.cli import main
 
-pytestmark = pytest.mark.tf
+# one trained model shared by the module: kept on one test worker
+pytestmark = [pytest.mark.tf, pytest.mark.slow(seconds=20), pytest.mark.xdist_group("cli_predict_trained")]
 
 
 def write_csv(path, n_ids, seed):

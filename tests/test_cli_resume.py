@@ -308,7 +308,7 @@ KILLS = [  # (fault point, what must be on disk right after the kill)
 
 
 @pytest.mark.tf
-@pytest.mark.slow
+@pytest.mark.slow(seconds=90)
 def test_kill_9_at_five_moments_then_resume_gives_the_uninterrupted_run(tmp_path):
     write_csv(tmp_path / "train.csv", 48, seed=0)
     write_csv(tmp_path / "test.csv", 16, seed=1)

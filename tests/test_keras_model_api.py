@@ -7,7 +7,8 @@ import pytest
 import seqfeed
 from seqfeed import ConfigError, SequenceSet, ShapeError
 
-pytestmark = pytest.mark.tf
+# one trained model shared by the module: kept on one test worker
+pytestmark = [pytest.mark.tf, pytest.mark.xdist_group("model_api_trained")]
 
 
 def _data(n=48, seed=0):

@@ -73,6 +73,7 @@ def test_output_independent_of_padding(cfg):
         assert _max_diff(model, cfg["task"], seqs, padding, cfg["value"]) < TOL
 
 
+@pytest.mark.slow(seconds=15)
 def test_output_independent_of_padding_after_training():
     from seqfeed.keras import SequenceModel
 

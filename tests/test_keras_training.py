@@ -79,40 +79,68 @@ def test_batch_passed_directly_to_fit_predict_evaluate():
     assert out.shape == (64, 2)
     np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(sm.predict_raw(train), out, atol=1e-5)  # same result, other batching
+    res = sm.evaluate(batch)
+    assert res["n"] == 64
+    # the metrics are those of the predictions above, against the batch's own targets
+    assert res["accuracy"] == pytest.approx(np.mean(out.argmax(axis=1) == batch.y))
+    p_true = out[np.arange(64), batch.y.astype(int)]
+    assert res["log_loss"] == pytest.approx(-np.mean(np.log(np.clip(p_true.astype(np.float64), 1e-12, 1.0))), rel=1e-4)
+    by_set = sm.evaluate(train)  # and equal those of the unpadded set
+    assert res["accuracy"] == by_set["accuracy"]
+    assert res["log_loss"] == pytest.approx(by_set["log_loss"], rel=1e-4)
 
 
-@pytest.mark.parametrize("task", ["classify", "regress", "tag", "forecast"])
-def test_save_load_reproduces_predictions_in_fresh_process(task, tmp_path):
+TASKS = ["classify", "regress", "tag", "forecast"]
+
+
+@pytest.fixture(scope="module")
+def reloaded_in_fresh_process(tmp_path_factory):
+    """One saved model per task, and what ONE fresh process (TensorFlow started once) predicts
+    after loading each: ``{task: (predictions before saving, after loading, model directory)}``."""
     from seqfeed.keras import SequenceModel
 
-    rng = np.random.default_rng(0)
-    seqs = [rng.normal(size=(n, 3)).astype("float32") for n in rng.integers(2, 15, 40)]
-    if task == "classify":
-        data = seqfeed.SequenceSet.from_sequences(seqs, targets=np.array(["a", "b", "c", "d"] * 10))
-    elif task == "regress":
-        data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=40))
-    elif task == "forecast":
-        data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=(40, 4)))
-    else:
-        data = seqfeed.SequenceSet.from_sequences(seqs, step_targets=[rng.integers(0, 3, len(s)) for s in seqs])
-    sm = SequenceModel.for_data(data, task, units=5, bidirectional=True, seed=0)
-    sm.fit(data, epochs=1, verbose=0)
-    before = sm.predict_raw(data)
-    out = sm.save(tmp_path / "model")
-    np.savez(tmp_path / "data.npz", values=data.values, offsets=data.offsets)
+    d = tmp_path_factory.mktemp("reload")
+    runs = {}
+    for task in TASKS:
+        rng = np.random.default_rng(0)
+        seqs = [rng.normal(size=(n, 3)).astype("float32") for n in rng.integers(2, 15, 40)]
+        if task == "classify":
+            data = seqfeed.SequenceSet.from_sequences(seqs, targets=np.array(["a", "b", "c", "d"] * 10))
+        elif task == "regress":
+            data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=40))
+        elif task == "forecast":
+            data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=(40, 4)))
+        else:
+            data = seqfeed.SequenceSet.from_sequences(seqs,
+                                                      step_targets=[rng.integers(0, 3, len(s)) for s in seqs])
+        sm = SequenceModel.for_data(data, task, units=5, bidirectional=True, seed=0)
+        sm.fit(data, epochs=1, verbose=0)
+        out = sm.save(d / task)
+        np.savez(d / f"{task}.npz", values=data.values, offsets=data.offsets)
+        runs[task] = (sm.predict_raw(data), out)
     code = f"""
-import json, numpy as np, seqfeed
+import json, sys, numpy as np, seqfeed
 from seqfeed.keras import SequenceModel
-d = np.load({str(tmp_path / 'data.npz')!r})
-s = seqfeed.SequenceSet(d['values'], d['offsets'])
-m = SequenceModel.load({str(out)!r})
-r = m.predict_raw(s)
-r = [a.tolist() for a in r] if isinstance(r, list) else r.tolist()
-print(json.dumps(r))
+after = {{}}
+for task in {TASKS!r}:
+    d = np.load({str(d)!r} + f"/{{task}}.npz")
+    s = seqfeed.SequenceSet(d['values'], d['offsets'])
+    r = SequenceModel.load({str(d)!r} + f"/{{task}}").predict_raw(s)
+    after[task] = [a.tolist() for a in r] if isinstance(r, list) else r.tolist()
+print(json.dumps(after))
 """
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     after = json.loads(res.stdout.strip().splitlines()[-1])
+    return {task: (before, after[task], out) for task, (before, out) in runs.items()}
+
+
+@pytest.mark.slow(seconds=30)
+@pytest.mark.xdist_group("reload_in_fresh_process")
+@pytest.mark.parametrize("task", TASKS)
+def test_save_load_reproduces_predictions_in_fresh_process(task, reloaded_in_fresh_process):
+    before, after, out = reloaded_in_fresh_process[task]
     if task == "tag":
+        assert len(after) == len(before)
         for a, b in zip(after, before):
             np.testing.assert_array_equal(np.asarray(a, np.float32), b)
     else:

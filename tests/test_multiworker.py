@@ -21,6 +21,7 @@ def problem(n, seed):
     return SequenceSet.from_sequences(seqs, targets=np.array(y))
 
 
+@pytest.mark.slow(seconds=30)
 def test_two_workers_use_every_sequence_once_per_epoch_and_end_with_identical_weights(tmp_path):
     from seqfeed.keras import run_local_workers
 

@@ -18,7 +18,9 @@ import pyarrow.parquet as pq  # noqa: E402
 from seqfeed import ConfigError  # noqa: E402
 from seqfeed.sources import pack, read_shards  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+# one Spark session (a JVM start) shared by the module: kept on one test worker, started early
+pytestmark = [pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+              pytest.mark.slow(seconds=50), pytest.mark.xdist_group("spark_session")]
 
 
 @pytest.fixture(scope="module")

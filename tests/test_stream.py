@@ -262,6 +262,7 @@ def last_step_problem(n, seed):
 
 
 @pytest.mark.tf
+@pytest.mark.slow(seconds=20)
 def test_training_from_shards_equals_in_memory_training(tmp_path):
     from seqfeed.keras import SequenceModel
 

@@ -8,10 +8,10 @@ from ..core import SequenceSet
 class _RowReader:
     """Sequential reader of one part file from a given row on (record batches, streamed)."""
 
-    def __init__(self, path: str, columns: list[str], start: int):
+    def __init__(self, path: str, columns: list[str], start: int, batch_rows: int = 2048):
         import pyarrow.parquet as pq
 
-        self._it = pq.ParquetFile(path, memory_map=True).iter_batches(batch_size=2048, columns=columns)
+        self._it = pq.ParquetFile(path, memory_map=True).iter_batches(batch_size=batch_rows, columns=columns)
         self._pending: list = []
         self._pos = 0  # file row of the first pending row
         self._skip(start)

@@ -25,6 +25,7 @@ __all__ = ["ShardDataset"]
 
 OP = "ShardDataset"
 BUFFER_BYTES = 256 << 20  # default shuffle window: about this many bytes of values
+READ_BYTES = 4 << 20  # values decoded at a time from one part file
 
 
 class ShardDataset:
@@ -160,9 +161,12 @@ class ShardDataset:
         self.transform = transform
         self._lengths_cache: OrderedDict = OrderedDict()
         self._survey()
+        steps = max(1.0, self.manifest.get("n_steps", 1) / max(1, self.manifest.get("n_sequences", 1)))
+        per_seq = steps * self.n_features * self.dtype.itemsize
+        # part files are decoded in record batches of about READ_BYTES of values: a whole row group
+        # at once would hold one decoded file per interleaved reader
+        self._read_rows = int(min(65536, max(16, READ_BYTES // max(per_seq, 1))))
         if shuffle_buffer is None:
-            steps = max(1.0, self.manifest.get("n_steps", 1) / max(1, self.manifest.get("n_sequences", 1)))
-            per_seq = steps * self.n_features * self.dtype.itemsize
             floor = 8 * int(self.batch_sizes.max())
             shuffle_buffer = int(min(65536, max(floor, BUFFER_BYTES // max(per_seq, 1))))
         self.shuffle_buffer = shuffle_buffer
@@ -320,13 +324,19 @@ class ShardDataset:
                 served += len(batches)
                 store = None
                 continue
-            new = self._read_window(win, readers)
+            # the carried sequences are taken out and the previous window released before the next
+            # one is read, so memory holds one window (plus the carried rows), not two
+            old = None
             if carried.size:
                 old = self._take(store, store_refs, carried) if store is not None else self._fetch(carried)
+            store = None
+            new = self._read_window(win, readers)
+            if old is not None:
                 store = SequenceSet.concat([old, new])
                 store_refs = np.concatenate([carried, refs])
             else:
                 store, store_refs = new, refs
+            del old, new
             sorter = np.argsort(store_refs)
             for b in batches:
                 served += 1
@@ -364,7 +374,7 @@ class ShardDataset:
             f, start, stop = self.pieces[p]
             r = readers.get(p)
             if r is None:
-                r = readers[p] = _RowReader(self._file_path(f), self._columns(), start + a)
+                r = readers[p] = _RowReader(self._file_path(f), self._columns(), start + a, self._read_rows)
             t = r.read(start + a, start + b)
             if t is None or t.num_rows != b - a:
                 raise DataError(f"{OP}: part file {self.files[f]['name']!r} ended before row {start + b}.",

@@ -81,3 +81,41 @@ def _table_to_set(table) -> SequenceSet:
         col = table.column("targets").combine_chunks()
         step_targets = column_to_numpy(col.flatten())
     return SequenceSet(base.values, base.offsets, targets=targets, step_targets=step_targets)
+
+
+class _WindowBuilder:
+    """Rows of part files copied, table by table, into one preallocated ``(steps, F)`` array."""
+
+    def __init__(self, n_steps: int, n_features: int, dtype):
+        import numpy as np
+
+        self.values = np.empty((n_steps, n_features), dtype=dtype)
+        self.lengths: list = []
+        self.targets: list = []
+        self.step_targets: list = []
+        self.pos = 0
+
+    def add(self, table) -> None:
+        part = _table_to_set(table)
+        n = part.values.shape[0]
+        self.values[self.pos:self.pos + n] = part.values
+        self.pos += n
+        self.lengths.append(part.lengths)
+        if part.targets is not None:
+            self.targets.append(part.targets)
+        if part.step_targets is not None:
+            self.step_targets.append(part.step_targets)
+
+    def finish(self) -> SequenceSet:
+        import numpy as np
+
+        if self.pos != self.values.shape[0]:  # the lengths column disagrees with the values
+            from .._errors import DataError
+
+            raise DataError(f"ShardDataset: a window holds {self.pos} steps where the length column says "
+                            f"{self.values.shape[0]}.", argument="shards", received=self.pos,
+                            fix="the shards are inconsistent; pack them again")
+        lengths = np.concatenate(self.lengths) if self.lengths else np.zeros(0, dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
+        return SequenceSet(self.values, offsets, targets=np.concatenate(self.targets) if self.targets else None,
+                           step_targets=np.concatenate(self.step_targets) if self.step_targets else None)

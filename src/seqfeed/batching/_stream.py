@@ -17,7 +17,7 @@ import numpy as np
 
 from .._errors import ConfigError, DataError, check_choice, check_int
 from ..core import Batch, SequenceSet, check_dtype, pad_set
-from ._shard_read import _RowReader, _table_to_set
+from ._shard_read import _RowReader, _table_to_set, _WindowBuilder
 from ._stream_plan import (WindowPlanner, assign_pieces, bucket_batch_sizes, bucket_boundaries,
                            windows)
 
@@ -330,7 +330,7 @@ class ShardDataset:
             if carried.size:
                 old = self._take(store, store_refs, carried) if store is not None else self._fetch(carried)
             store = None
-            new = self._read_window(win, readers)
+            new = self._read_window(win, readers, int(lens.sum()))
             if old is not None:
                 store = SequenceSet.concat([old, new])
                 store_refs = np.concatenate([carried, refs])
@@ -366,10 +366,10 @@ class ShardDataset:
             seqs = self.transform(seqs)
         return seqs
 
-    def _read_window(self, win, readers) -> SequenceSet:
-        import pyarrow as pa
-
-        parts = []
+    def _read_window(self, win, readers, n_steps: int) -> SequenceSet:
+        """The window's rows, each part copied into one values array as soon as it is read (so the
+        decoded parts are never all held beside their contiguous copy)."""
+        window = _WindowBuilder(n_steps, self.n_features, self.dtype)
         for p, a, b in win:
             f, start, stop = self.pieces[p]
             r = readers.get(p)
@@ -379,10 +379,11 @@ class ShardDataset:
             if t is None or t.num_rows != b - a:
                 raise DataError(f"{OP}: part file {self.files[f]['name']!r} ended before row {start + b}.",
                                 argument="shards", fix="the shards are incomplete; pack them again")
-            parts.append(t)
+            window.add(t)
+            del t
             if start + b >= stop:
                 readers.pop(p).close()
-        return self._prepare(_table_to_set(pa.concat_tables(parts)))
+        return self._prepare(window.finish())
 
     def _fetch(self, refs) -> SequenceSet:
         """Rows by global position, read from their files (only when resuming mid-epoch)."""

@@ -96,15 +96,19 @@ class _WindowBuilder:
         self.pos = 0
 
     def add(self, table) -> None:
-        part = _table_to_set(table)
-        n = part.values.shape[0]
-        self.values[self.pos:self.pos + n] = part.values
-        self.pos += n
-        self.lengths.append(part.lengths)
-        if part.targets is not None:
-            self.targets.append(part.targets)
-        if part.step_targets is not None:
-            self.step_targets.append(part.step_targets)
+        """Copy the rows of ``table`` in, record batch by record batch (each one read without a copy)."""
+        from ..sources._shards import column_to_numpy
+
+        for chunk in table.column("values").chunks:
+            part = SequenceSet.from_arrow(chunk)
+            n = part.values.shape[0]
+            self.values[self.pos:self.pos + n] = part.values
+            self.pos += n
+            self.lengths.append(part.lengths)
+        if "target" in table.column_names:
+            self.targets.append(column_to_numpy(table.column("target")))
+        elif "targets" in table.column_names:
+            self.step_targets.append(column_to_numpy(table.column("targets").combine_chunks().flatten()))
 
     def finish(self) -> SequenceSet:
         import numpy as np

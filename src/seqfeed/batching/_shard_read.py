@@ -84,12 +84,17 @@ def _table_to_set(table) -> SequenceSet:
 
 
 class _WindowBuilder:
-    """Rows of part files copied, table by table, into one preallocated ``(steps, F)`` array."""
+    """Rows of part files copied, table by table, into one preallocated ``(steps + spare, F)`` array.
 
-    def __init__(self, n_steps: int, n_features: int, dtype):
+    ``spare`` rows at the end are left for the caller (the sequences a window carries over from
+    the previous one), so a window and its carried rows are never concatenated into a new array.
+    """
+
+    def __init__(self, n_steps: int, n_features: int, dtype, spare: int = 0):
         import numpy as np
 
-        self.values = np.empty((n_steps, n_features), dtype=dtype)
+        self.array = np.empty((n_steps + spare, n_features), dtype=dtype)
+        self.values = self.array[:n_steps]
         self.lengths: list = []
         self.targets: list = []
         self.step_targets: list = []

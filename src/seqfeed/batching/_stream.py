@@ -28,6 +28,18 @@ BUFFER_BYTES = 256 << 20  # default shuffle window: about this many bytes of val
 READ_BYTES = 4 << 20  # values decoded at a time from one part file
 
 
+def _kept(new: SequenceSet, values: np.ndarray, old: SequenceSet) -> bool:
+    """Whether the prepared window ``new`` still holds the window array ``values`` itself (the scaler
+    and the transform worked in place or left the values alone) and ``old`` fits behind it."""
+    a, b = new.values, values
+    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and old.values.dtype == b.dtype and old.values.shape[1] == b.shape[1]
+            and new.ids is None and old.ids is None
+            and (new.targets is None) == (old.targets is None)
+            and (new.step_targets is None) == (old.step_targets is None))
+
+
 class ShardDataset:
     """Stream a shards directory into padded, length-bucketed :class:`~seqfeed.Batch` es.
 
@@ -330,13 +342,8 @@ class ShardDataset:
             if carried.size:
                 old = self._take(store, store_refs, carried) if store is not None else self._fetch(carried)
             store = None
-            new = self._read_window(win, readers, int(lens.sum()))
-            if old is not None:
-                store = SequenceSet.concat([old, new])
-                store_refs = np.concatenate([carried, refs])
-            else:
-                store, store_refs = new, refs
-            del old, new
+            store, store_refs = self._read_window(win, readers, int(lens.sum()), refs, old, carried)
+            del old
             sorter = np.argsort(store_refs)
             for b in batches:
                 served += 1
@@ -357,19 +364,29 @@ class ShardDataset:
             cols.append("targets")
         return cols
 
-    def _prepare(self, seqs: SequenceSet) -> SequenceSet:
+    def _prepare(self, seqs: SequenceSet, owned: np.ndarray | None = None) -> SequenceSet:
+        """Scale and transform rows as read. ``owned``: the writable array behind ``seqs.values`` when
+        this dataset allocated it (a window): it is scaled where it is instead of into a copy."""
         seqs = SequenceSet(seqs.values, seqs.offsets, targets=seqs.targets, step_targets=seqs.step_targets,
                            feature_names=self.feature_names)
         if self.scaler is not None:
-            seqs = self.scaler.transform(seqs)
+            in_place = getattr(self.scaler, "_transform_in_place", None)
+            if owned is None or in_place is None or \
+                    not in_place(owned, offsets=seqs.offsets, feature_names=self.feature_names):
+                seqs = self.scaler.transform(seqs)
         if self.transform is not None:
             seqs = self.transform(seqs)
         return seqs
 
-    def _read_window(self, win, readers, n_steps: int) -> SequenceSet:
-        """The window's rows, each part copied into one values array as soon as it is read (so the
-        decoded parts are never all held beside their contiguous copy)."""
-        window = _WindowBuilder(n_steps, self.n_features, self.dtype)
+    def _read_window(self, win, readers, n_steps: int, refs, old=None, old_refs=None):
+        """The window's rows prepared, with the carried rows ``old`` (already prepared), and their refs.
+
+        Each part is copied into one values array as soon as it is read (so the decoded parts are
+        never all held beside their contiguous copy); the array has room for the carried rows
+        behind the window's own, and is scaled in place, so a window costs one array of values.
+        """
+        spare = 0 if old is None else int(old.values.shape[0])
+        window = _WindowBuilder(n_steps, self.n_features, self.dtype, spare=spare)
         for p, a, b in win:
             f, start, stop = self.pieces[p]
             r = readers.get(p)
@@ -383,7 +400,23 @@ class ShardDataset:
             del t
             if start + b >= stop:
                 readers.pop(p).close()
-        return self._prepare(window.finish())
+        new = self._prepare(window.finish(), owned=window.values)
+        if old is None:
+            return new, refs
+        if _kept(new, window.values, old):  # the carried rows go into the spare rows behind the window's
+            window.array[n_steps:] = old.values
+            lengths = np.concatenate([new.lengths, old.lengths])
+            offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+
+            def cat(a, b):
+                return None if a is None else np.concatenate([a, b])
+
+            store = SequenceSet(window.array, offsets, targets=cat(new.targets, old.targets),
+                                step_targets=cat(new.step_targets, old.step_targets),
+                                feature_names=new.feature_names)
+            return store, np.concatenate([refs, old_refs])
+        return SequenceSet.concat([old, new]), np.concatenate([old_refs, refs])
 
     def _fetch(self, refs) -> SequenceSet:
         """Rows by global position, read from their files (only when resuming mid-epoch)."""

@@ -5,13 +5,22 @@ from __future__ import annotations
 from ..core import SequenceSet
 
 
+STREAM_BUFFER = 1 << 20  # bytes of a part file read at a time
+
+
 class _RowReader:
-    """Sequential reader of one part file from a given row on (record batches, streamed)."""
+    """Sequential reader of one part file from a given row on (record batches, streamed).
+
+    The file is read through a buffered stream of ``STREAM_BUFFER`` bytes, page by page:
+    neither memory-mapped (the mapped pages of every file being read would count as
+    resident memory) nor with a whole column chunk (a row group's ~80 MiB) read at once.
+    """
 
     def __init__(self, path: str, columns: list[str], start: int, batch_rows: int = 2048):
         import pyarrow.parquet as pq
 
-        self._it = pq.ParquetFile(path, memory_map=True).iter_batches(batch_size=batch_rows, columns=columns)
+        f = pq.ParquetFile(path, memory_map=False, buffer_size=STREAM_BUFFER, pre_buffer=False)
+        self._it = f.iter_batches(batch_size=batch_rows, columns=columns)
         self._pending: list = []
         self._pos = 0  # file row of the first pending row
         self._skip(start)

@@ -229,8 +229,19 @@ def file_bytes(path):
 
 
 @pytest.mark.parametrize("buffer", [30, 1000])
-def test_windows_scaled_in_place_equal_the_scaler_and_change_nothing_shared(shards, buffer):
+def test_windows_scaled_in_place_equal_the_scaler_and_change_nothing_shared(shards, buffer, monkeypatch):
     s, _, many = shards
+    from seqfeed.batching import _shard_read
+
+    joined = []
+    original = _shard_read._WindowBuilder.with_carried
+
+    def spy(self, new, old):
+        out = original(self, new, old)
+        joined.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_shard_read._WindowBuilder, "with_carried", spy)
     before_values, before_files = s.values.copy(), file_bytes(many)
     scaler = seqfeed.Standardizer().fit(s)
     mean, std = scaler.mean_.copy(), scaler.std_.copy()
@@ -247,6 +258,7 @@ def test_windows_scaled_in_place_equal_the_scaler_and_change_nothing_shared(shar
     np.testing.assert_array_equal(scaler.mean_, mean)
     np.testing.assert_array_equal(scaler.std_, std)
     assert file_bytes(many) == before_files
+    assert all(joined) and (len(joined) > 0) == (buffer < len(s))  # carried rows joined without a concat
 
 
 def test_resumed_scaled_epoch_gives_the_same_values(shards):

@@ -137,3 +137,32 @@ class _WindowBuilder:
         offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         return SequenceSet(self.values, offsets, targets=np.concatenate(self.targets) if self.targets else None,
                            step_targets=np.concatenate(self.step_targets) if self.step_targets else None)
+
+    def with_carried(self, new: SequenceSet, old: SequenceSet) -> SequenceSet | None:
+        """The prepared window ``new`` followed by the carried rows ``old``, in this array.
+
+        ``old`` is copied into the spare rows when ``new`` still holds this builder's values
+        (scaled in place, the transform left them where they were); otherwise None (the
+        caller concatenates).
+        """
+        import numpy as np
+
+        a, b = new.values, self.values
+        kept = (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and old.values.dtype == b.dtype and old.values.shape == (self.array.shape[0] - b.shape[0], b.shape[1])
+                and new.ids is None and old.ids is None
+                and (new.targets is None) == (old.targets is None)
+                and (new.step_targets is None) == (old.step_targets is None))
+        if not kept:
+            return None
+        self.array[b.shape[0]:] = old.values
+        lengths = np.concatenate([new.lengths, old.lengths])
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+
+        def cat(x, y):
+            return None if x is None else np.concatenate([x, y])
+
+        return SequenceSet(self.array, offsets, targets=cat(new.targets, old.targets),
+                           step_targets=cat(new.step_targets, old.step_targets), feature_names=new.feature_names)

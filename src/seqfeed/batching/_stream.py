@@ -1,8 +1,9 @@
 """`ShardDataset`: stream sequence shards into length-bucketed, padded batches.
 
-Memory holds one shuffle window (``shuffle_buffer`` sequences), the incomplete
-batches carried between windows and the reading position of ``interleave`` part
-files, whatever the size of the shards. How an epoch is cut into batches is planned
+Memory holds one shuffle window (``shuffle_buffer`` sequences, one array of
+values: scaled in place, with the incomplete batches carried from the previous
+window in spare rows behind it) and the reading position of ``interleave`` part
+files (each read through a small buffered stream), whatever the size of the shards. How an epoch is cut into batches is planned
 from the ``length`` column alone (``_stream_plan``), so the number of batches is
 known before reading any values, several workers can agree on it, and an
 interrupted epoch resumes by replaying lengths instead of values.
@@ -26,18 +27,6 @@ __all__ = ["ShardDataset"]
 OP = "ShardDataset"
 BUFFER_BYTES = 256 << 20  # default shuffle window: about this many bytes of values
 READ_BYTES = 4 << 20  # values decoded at a time from one part file
-
-
-def _kept(new: SequenceSet, values: np.ndarray, old: SequenceSet) -> bool:
-    """Whether the prepared window ``new`` still holds the window array ``values`` itself (the scaler
-    and the transform worked in place or left the values alone) and ``old`` fits behind it."""
-    a, b = new.values, values
-    return (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
-            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            and old.values.dtype == b.dtype and old.values.shape[1] == b.shape[1]
-            and new.ids is None and old.ids is None
-            and (new.targets is None) == (old.targets is None)
-            and (new.step_targets is None) == (old.step_targets is None))
 
 
 class ShardDataset:
@@ -80,7 +69,9 @@ class ShardDataset:
             ``num_shards > 1``. Every batch then has a ``sample_weight``.
         padding, dtype: as in :func:`seqfeed.pad` (post padding, float32).
         scaler: None, a fitted Standardizer, or ``"manifest"``: standardise with the
-            manifest's moments (:meth:`manifest_scaler`).
+            manifest's moments (:meth:`manifest_scaler`). Each window is an array this
+            dataset allocates, so it is scaled in place (no scaled copy beside it); the
+            scaler itself is only read.
         transform: optional ``f(SequenceSet) -> SequenceSet`` applied to the rows as
             they are read (after the scaler), e.g. a model's ``prepare``.
 
@@ -403,18 +394,8 @@ class ShardDataset:
         new = self._prepare(window.finish(), owned=window.values)
         if old is None:
             return new, refs
-        if _kept(new, window.values, old):  # the carried rows go into the spare rows behind the window's
-            window.array[n_steps:] = old.values
-            lengths = np.concatenate([new.lengths, old.lengths])
-            offsets = np.zeros(lengths.size + 1, dtype=np.int64)
-            np.cumsum(lengths, out=offsets[1:])
-
-            def cat(a, b):
-                return None if a is None else np.concatenate([a, b])
-
-            store = SequenceSet(window.array, offsets, targets=cat(new.targets, old.targets),
-                                step_targets=cat(new.step_targets, old.step_targets),
-                                feature_names=new.feature_names)
+        store = window.with_carried(new, old)
+        if store is not None:  # the carried rows went into the spare rows behind the window's
             return store, np.concatenate([refs, old_refs])
         return SequenceSet.concat([old, new]), np.concatenate([old_refs, refs])
 

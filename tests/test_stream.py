@@ -261,6 +261,27 @@ def test_windows_scaled_in_place_equal_the_scaler_and_change_nothing_shared(shar
     assert all(joined) and (len(joined) > 0) == (buffer < len(s))  # carried rows joined without a concat
 
 
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 60), rows_per_file=st.integers(1, 25), buffer=st.integers(1, 40),
+       interleave=st.integers(1, 3), batch=st.integers(1, 6), log=st.booleans(), seed=st.integers(0, 100))
+def test_scaled_batches_equal_the_scaler_on_the_set_for_any_layout(n, rows_per_file, buffer, interleave, batch,
+                                                                    log, seed):
+    s = make_set(n, seed, max_len=12)
+    scaler = seqfeed.Standardizer(transform="signed_log1p" if log else None).fit(s)
+    ref = scaler.transform(s)
+    with tempfile.TemporaryDirectory() as d:
+        write_shards(s, os.path.join(d, "s"), rows_per_file=rows_per_file)
+        ds = ShardDataset(os.path.join(d, "s"), batch_size=batch, shuffle_buffer=buffer, interleave=interleave,
+                          n_buckets=3, scaler=scaler, seed=seed)
+        batches = list(ds)
+    seen = []
+    for b in batches:
+        for k, i in enumerate(b.index.tolist()):
+            np.testing.assert_array_equal(b.x[k, :b.lengths[k]], ref[i])
+            seen.append(i)
+    assert sorted(seen) == list(range(n))
+
+
 def test_resumed_scaled_epoch_gives_the_same_values(shards):
     _, _, many = shards
     opts = dict(batch_size=8, shuffle_buffer=30, n_buckets=4, scaler="manifest", seed=1)

@@ -3,10 +3,11 @@
 Memory holds one shuffle window (``shuffle_buffer`` sequences, one array of
 values: scaled in place, with the incomplete batches carried from the previous
 window in spare rows behind it) and the reading position of ``interleave`` part
-files (each read through a small buffered stream), whatever the size of the shards. How an epoch is cut into batches is planned
-from the ``length`` column alone (``_stream_plan``), so the number of batches is
-known before reading any values, several workers can agree on it, and an
-interrupted epoch resumes by replaying lengths instead of values.
+files (each read through a small buffered stream), whatever the size of the
+shards. How an epoch is cut into batches is planned from the ``length`` column
+alone (``_stream_plan``), so the number of batches is known before reading any
+values, several workers can agree on it, and an interrupted epoch resumes by
+replaying lengths instead of values.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ Usage::
 
     python benchmarks/bench_padding.py            # full run, 5 repeats
     python benchmarks/bench_padding.py --quick    # smaller data, 3 repeats, < 60 s
+    python benchmarks/bench_padding.py --per-batch-only --repeats 5   # case 3 alone (written under quick/)
 
 Writes every figure and some machine facts to ``benchmarks/results/padding.json``
 (``--out`` to change).
@@ -485,12 +486,16 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=SEED, help=f"NumPy seed (default {SEED})")
     p.add_argument("--no-per-batch", action="store_true",
                    help="skip case 3 (one epoch of per-batch assembly)")
+    p.add_argument("--per-batch-only", action="store_true",
+                   help="only case 3 (a partial run: written under results/quick/ unless --out is given)")
     p.add_argument("--kernels", action="store_true",
                    help="also time seqfeed's two copy kernels across row lengths (the crossover)")
     args = p.parse_args(argv)
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
     if repeats < 1:
         p.error("--repeats must be >= 1")
+    if args.per_batch_only and args.no_per_batch:
+        p.error("--per-batch-only and --no-per-batch exclude each other")
 
     t_start = time.perf_counter()
     pad_sequences, keras_note = _load_keras()
@@ -509,7 +514,7 @@ def main(argv=None) -> int:
 
     cases = {}
     try:
-        for key, case in CASES.items():
+        for key, case in ({} if args.per_batch_only else CASES).items():
             cases[key] = run_case(key, case, quick=args.quick, repeats=repeats, seed=args.seed,
                                   pad_sequences=pad_sequences, tf=tf)
     except Mismatch as e:
@@ -525,7 +530,7 @@ def main(argv=None) -> int:
     info["load_average_at_end"] = list(os.getloadavg())
     doc = {
         "benchmark": "padding",
-        "mode": "quick" if args.quick else "full",
+        "mode": ("quick" if args.quick else "full") + (", case 3 only" if args.per_batch_only else ""),
         "repeats": repeats,
         "seed": args.seed,
         "protocol": ("1 untimed warm-up call per method (its output checked with np.array_equal "
@@ -542,7 +547,7 @@ def main(argv=None) -> int:
         "kernels": kernels,
         "command": command_line("bench_padding.py", argv),
     }
-    out = results_path("padding.json", quick=args.quick, out=args.out)
+    out = results_path("padding.json", quick=args.quick or args.per_batch_only, out=args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\ntotal {total_s:.1f} s, peak RSS {info['peak_rss_gb']} GB; results written to "

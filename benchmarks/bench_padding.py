@@ -342,7 +342,9 @@ def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> d
     interleaved within each repeat (one epoch each, in turn) so that load from other
     processes hits them alike; each epoch is timed whole (including building the
     per-batch list that the list-based methods need). ``ratio_to_keras`` = Keras
-    median / method median; ``ratio_to_numpy`` likewise against the NumPy loop.
+    median / method median; ``ratio_to_numpy`` likewise against the NumPy loop. The last
+    row is not a method but the memory floor: the same number of bytes per batch copied
+    with one sequential ``memcpy`` (no gather, padding or mask) into a reused buffer.
     """
     n = 10_000 if quick else 50_000
     F = 8
@@ -380,11 +382,28 @@ def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> d
         for b in plan:
             seqfeed.pad([seqs[i] for i in b])
 
+    # the memory floor: one sequential copy per batch of as many bytes as the padded batch, from a copy of
+    # the set's steps of its own (so that no method reads data another one has just brought into cache)
+    # into one reused, touched buffer; no gather, no padding, no mask
+    floor_src = np.array(sset.values).reshape(-1)
+    per_batch = [int(lengths[b].max()) * int(b.size) * F for b in plan]
+    floor_buf = np.empty(max(per_batch), dtype=np.float32)
+    floor_buf.fill(0)
+
+    def memcpy_floor():
+        a = 0
+        for k in per_batch:
+            if a + k > floor_src.size:
+                a = 0
+            floor_buf[:k] = floor_src[a:a + k]
+            a += k
+
     methods = [("keras_per_batch", "keras.utils.pad_sequences per batch", keras_epoch),
                ("numpy_loop_per_batch", "NumPy zeros + row copies per batch", numpy_epoch),
                ("seqfeed_batchloader", "seqfeed.BatchLoader epoch (reused buffers)", loader_epoch),
                ("seqfeed_pad_sequences_per_batch", "seqfeed.pad_sequences per batch", drop_in_epoch),
-               ("seqfeed_pad_list_per_batch", "seqfeed.pad(list) per batch", pad_list_epoch)]
+               ("seqfeed_pad_list_per_batch", "seqfeed.pad(list) per batch", pad_list_epoch),
+               ("memcpy_floor", "(floor) one sequential memcpy per batch", memcpy_floor)]
     if pad_sequences is None:
         methods = methods[1:]
     # correctness: the first batches of every method equal the NumPy reference

@@ -54,7 +54,7 @@ def configs(draw):
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(configs())
 def test_output_independent_of_padding(cfg):
     from seqfeed.keras import build_lstm

@@ -35,7 +35,9 @@ def _count_traces(model):
     return count
 
 
-@pytest.mark.parametrize("padding", ["post", "pre"])
+# post: the last real step sits at a different position in every row, so only the length mask finds
+# it (pre-padded training: tests/test_keras_proof.py::test_output_independent_of_padding_after_training)
+@pytest.mark.parametrize("padding", ["post"])
 def test_classifier_on_last_step_problem_reaches_095(padding):
     from seqfeed.keras import SequenceModel
 
@@ -113,8 +115,9 @@ def reloaded_in_fresh_process(tmp_path_factory):
         else:
             data = seqfeed.SequenceSet.from_sequences(seqs,
                                                       step_targets=[rng.integers(0, 3, len(s)) for s in seqs])
+        # weights as initialised (seeded, all non-zero): what a reload must give back is every
+        # weight and the preprocessing, not a trained model
         sm = SequenceModel.for_data(data, task, units=5, bidirectional=True, seed=0)
-        sm.fit(data, epochs=1, verbose=0)
         out = sm.save(d / task)
         np.savez(d / f"{task}.npz", values=data.values, offsets=data.offsets)
         runs[task] = (sm.predict_raw(data), out)

@@ -43,6 +43,7 @@ Usage::
 
     python benchmarks/bench_padding.py            # full run, 5 repeats
     python benchmarks/bench_padding.py --quick    # smaller data, 3 repeats, < 60 s
+    python benchmarks/bench_padding.py --per-batch-only --repeats 5   # case 3 alone (written under quick/)
 
 Writes every figure and some machine facts to ``benchmarks/results/padding.json``
 (``--out`` to change).
@@ -341,7 +342,9 @@ def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> d
     interleaved within each repeat (one epoch each, in turn) so that load from other
     processes hits them alike; each epoch is timed whole (including building the
     per-batch list that the list-based methods need). ``ratio_to_keras`` = Keras
-    median / method median; ``ratio_to_numpy`` likewise against the NumPy loop.
+    median / method median; ``ratio_to_numpy`` likewise against the NumPy loop. The last
+    row is not a method but the memory floor: the same number of bytes per batch copied
+    with one sequential ``memcpy`` (no gather, padding or mask) into a reused buffer.
     """
     n = 10_000 if quick else 50_000
     F = 8
@@ -379,11 +382,28 @@ def per_batch_epoch(*, quick: bool, repeats: int, seed: int, pad_sequences) -> d
         for b in plan:
             seqfeed.pad([seqs[i] for i in b])
 
+    # the memory floor: one sequential copy per batch of as many bytes as the padded batch, from a copy of
+    # the set's steps of its own (so that no method reads data another one has just brought into cache)
+    # into one reused, touched buffer; no gather, no padding, no mask
+    floor_src = np.array(sset.values).reshape(-1)
+    per_batch = [int(lengths[b].max()) * int(b.size) * F for b in plan]
+    floor_buf = np.empty(max(per_batch), dtype=np.float32)
+    floor_buf.fill(0)
+
+    def memcpy_floor():
+        a = 0
+        for k in per_batch:
+            if a + k > floor_src.size:
+                a = 0
+            floor_buf[:k] = floor_src[a:a + k]
+            a += k
+
     methods = [("keras_per_batch", "keras.utils.pad_sequences per batch", keras_epoch),
                ("numpy_loop_per_batch", "NumPy zeros + row copies per batch", numpy_epoch),
                ("seqfeed_batchloader", "seqfeed.BatchLoader epoch (reused buffers)", loader_epoch),
                ("seqfeed_pad_sequences_per_batch", "seqfeed.pad_sequences per batch", drop_in_epoch),
-               ("seqfeed_pad_list_per_batch", "seqfeed.pad(list) per batch", pad_list_epoch)]
+               ("seqfeed_pad_list_per_batch", "seqfeed.pad(list) per batch", pad_list_epoch),
+               ("memcpy_floor", "(floor) one sequential memcpy per batch", memcpy_floor)]
     if pad_sequences is None:
         methods = methods[1:]
     # correctness: the first batches of every method equal the NumPy reference
@@ -485,12 +505,16 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=SEED, help=f"NumPy seed (default {SEED})")
     p.add_argument("--no-per-batch", action="store_true",
                    help="skip case 3 (one epoch of per-batch assembly)")
+    p.add_argument("--per-batch-only", action="store_true",
+                   help="only case 3 (a partial run: written under results/quick/ unless --out is given)")
     p.add_argument("--kernels", action="store_true",
                    help="also time seqfeed's two copy kernels across row lengths (the crossover)")
     args = p.parse_args(argv)
     repeats = args.repeats if args.repeats is not None else (3 if args.quick else 5)
     if repeats < 1:
         p.error("--repeats must be >= 1")
+    if args.per_batch_only and args.no_per_batch:
+        p.error("--per-batch-only and --no-per-batch exclude each other")
 
     t_start = time.perf_counter()
     pad_sequences, keras_note = _load_keras()
@@ -509,7 +533,7 @@ def main(argv=None) -> int:
 
     cases = {}
     try:
-        for key, case in CASES.items():
+        for key, case in ({} if args.per_batch_only else CASES).items():
             cases[key] = run_case(key, case, quick=args.quick, repeats=repeats, seed=args.seed,
                                   pad_sequences=pad_sequences, tf=tf)
     except Mismatch as e:
@@ -525,7 +549,7 @@ def main(argv=None) -> int:
     info["load_average_at_end"] = list(os.getloadavg())
     doc = {
         "benchmark": "padding",
-        "mode": "quick" if args.quick else "full",
+        "mode": ("quick" if args.quick else "full") + (", case 3 only" if args.per_batch_only else ""),
         "repeats": repeats,
         "seed": args.seed,
         "protocol": ("1 untimed warm-up call per method (its output checked with np.array_equal "
@@ -542,7 +566,7 @@ def main(argv=None) -> int:
         "kernels": kernels,
         "command": command_line("bench_padding.py", argv),
     }
-    out = results_path("padding.json", quick=args.quick, out=args.out)
+    out = results_path("padding.json", quick=args.quick or args.per_batch_only, out=args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"\ntotal {total_s:.1f} s, peak RSS {info['peak_rss_gb']} GB; results written to "

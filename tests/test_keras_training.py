@@ -35,7 +35,9 @@ def _count_traces(model):
     return count
 
 
-@pytest.mark.parametrize("padding", ["post", "pre"])
+# post: the last real step sits at a different position in every row, so only the length mask finds
+# it (pre-padded training: tests/test_keras_proof.py::test_output_independent_of_padding_after_training)
+@pytest.mark.parametrize("padding", ["post"])
 def test_classifier_on_last_step_problem_reaches_095(padding):
     from seqfeed.keras import SequenceModel
 

@@ -235,3 +235,46 @@ def test_numba_is_not_needed_for_the_same_padding():
     assert a.x.tobytes() == b.x.tobytes() and np.array_equal(a.mask, b.mask)
     assert np.array_equal(a.lengths, b.lengths)
     assert k.tobytes() == seqfeed.pad_sequences(seqs, dtype="float32", maxlen=20, truncating="post").tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(ragged_sets())
+def test_longest_kernel_equals_numpy_max(case):
+    _need_compiled()
+    _, offsets, idx, *_ = case
+    longest = _kernels._compiled()["longest"]
+    assert longest(offsets, idx) == int(np.diff(offsets)[idx].max())
+    assert longest(offsets, idx[:0]) == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(ragged_sets(), st.booleans())
+def test_set_padder_equals_pad_set(case, post):
+    _need_compiled()
+    from seqfeed.core import SetPadder
+    from seqfeed.core._pad import pad_set
+
+    values, offsets, idx, T, _, _, value, dtype = case
+    s = seqfeed.SequenceSet(values, offsets)
+    padder = SetPadder(s, dtype=dtype, value=value, padding="post" if post else "pre")
+    if not padder.usable:
+        return  # a set without steps: the loader pads it with pad_set
+    T = padder.longest(idx)
+    assert T == int(s.lengths[idx].max())
+    if T == 0 or not padder.ready(1):
+        return
+    buf = np.full(idx.size * T * s.n_features + 3, 9, dtype=dtype)
+    x, mask, lengths = padder.pad(idx, T, buf)
+    ref = pad_set(s, indices=idx, padding="post" if post else "pre", value=value, dtype=dtype)
+    assert x.shape == ref.x.shape and x.tobytes() == ref.x.tobytes()
+    assert np.array_equal(mask, ref.mask) and np.array_equal(lengths, ref.lengths)
+    assert np.shares_memory(x, buf) and not np.shares_memory(mask, buf)
+
+
+def test_unchecked_batch_equals_a_checked_one():
+    x, mask, lengths = np.zeros((2, 3, 1), "float32"), np.ones((2, 3), bool), np.array([3, 3])
+    a = seqfeed.Batch(x=x, mask=mask, lengths=lengths, index=np.arange(2), padding="pre")
+    b = seqfeed.Batch._unchecked(x, mask, lengths, None, np.arange(2), "pre")
+    assert vars(a).keys() == vars(b).keys()
+    assert all(np.array_equal(vars(a)[k], vars(b)[k]) if isinstance(vars(a)[k], np.ndarray) else vars(a)[k] == vars(b)[k]
+               for k in vars(a))

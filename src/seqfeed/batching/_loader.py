@@ -70,10 +70,11 @@ class BatchLoader:
         # a shape-bounded sampler (ShapeBucketSampler) fixes the (rows, time_steps) of each batch
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
+        self._buffer_bytes: list[np.ndarray | None] = [None] * self.n_buffers  # their uint8 views
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
         # Everything a batch needs that does not depend on the batch is prepared here, once: the
-        # per-batch path is then one length lookup, two small allocations and one compiled call.
+        # per-batch path is then two compiled calls (longest member, then gather) and two small allocations.
         self._padder = None
         if self.crop is None and self.seqs.step_targets is None:
             padder = SetPadder(self.seqs, dtype=self.dtype, value=self.value, padding=padding)
@@ -128,28 +129,35 @@ class BatchLoader:
         if buf is None or buf.size < need:
             buf = np.empty(max(need, 1), dtype=self.dtype)
             self._buffers[k] = buf
+            self._buffer_bytes[k] = buf.view(np.uint8)
         self._turn += 1
         return buf
 
     def _batch_compiled(self, indices: np.ndarray):
-        """The whole batch in one compiled call (None when the compiled kernels are not in use)."""
+        """The whole batch in two compiled calls (None when the compiled kernels are not in use).
+
+        The per-batch path of training: no check that the loader already made once, no Python
+        step per row, and the batch built without re-checking the shapes it was given."""
         padder = self._padder
         B = indices.size
-        shape = self._shape_of(indices) if self._shape_of is not None else None
-        if shape is not None:
+        shape_of = self._shape_of
+        if shape_of is not None:
+            shape = shape_of(indices)
             T, rows = int(shape[1]), max(int(shape[0]), B)
         else:
-            T = int(padder.lengths[indices].max())
+            shape = None
+            T = padder.longest(indices)
             if self.multiple_of:
                 T = -(-T // self.multiple_of) * self.multiple_of
             rows = B
         if T == 0 or not padder.ready(B * T):
             return None
         buf = self._buffer(rows * T * padder.n_features)
-        x, mask, lengths = padder.pad(indices, T, buf)
+        x, mask, lengths = padder.pad(indices, T, buf, self._buffer_bytes[(self._turn - 1) % self.n_buffers]
+                                      if self.n_buffers else None)
         targets = self.seqs.targets
-        batch = Batch(x=x, mask=mask, lengths=lengths, y=None if targets is None else targets[indices],
-                      index=indices, padding=self.padding)
+        batch = Batch._unchecked(x, mask, lengths, None if targets is None else targets[indices], indices,
+                                 self.padding)
         if shape is not None:
             batch = _add_filler_rows(batch, shape[0], self.value, buf)
         if self.balance:
@@ -184,7 +192,7 @@ class BatchLoader:
 
     def __iter__(self):
         for idx in self.sampler:
-            yield self._batch(np.asarray(idx, dtype=np.int64))  # the sampler's own indices: no re-check
+            yield self._batch(np.ascontiguousarray(idx, dtype=np.int64))  # the sampler's own indices: no re-check
 
 
 def _add_filler_rows(batch, rows: int, value, out) -> "Batch":  # noqa: F821

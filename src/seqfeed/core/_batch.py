@@ -71,6 +71,15 @@ class Batch:
                              fix="pass the real steps of each row")
         check_choice(op, "padding", self.padding, ("pre", "post"))
 
+    @classmethod
+    def _unchecked(cls, x, mask, lengths, y=None, index=None, padding="post", sample_weight=None) -> "Batch":
+        """A Batch from arrays its caller built with the right shapes (a loader's per-batch path): the
+        shape checks of ``__post_init__`` are skipped, nothing else differs."""
+        b = object.__new__(cls)
+        b.__dict__.update(x=x, mask=mask, lengths=lengths, y=y, index=index, padding=padding,
+                          sample_weight=sample_weight)
+        return b
+
     batch_size = property(lambda self: int(self.x.shape[0]), doc="``B``: rows (sequences) in the batch.")
     time_steps = property(lambda self: int(self.x.shape[1]), doc="``T``: time steps after padding.")
     n_features = property(lambda self: int(self.x.shape[2]), doc="``F``: features per step.")

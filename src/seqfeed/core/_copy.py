@@ -167,11 +167,12 @@ class SetPadder:
 
     Everything that does not depend on the batch is prepared once here: the set's
     steps as bytes, its offsets and lengths, one row of padding bytes. A batch is
-    then one length lookup, two small allocations and :func:`~seqfeed.core._kernels.gather_rows`'
-    kernel: gather, copy, padding, mask and lengths in one pass.
+    then two compiled calls (:meth:`longest`, then :meth:`pad`: gather, copy, padding,
+    mask and lengths in one pass) and two small allocations, with no Python step per
+    row and no check repeated per batch.
 
     ``usable`` is False when the set cannot be read in place (its steps are not
-    C-contiguous ``dtype``, or it has no steps); :meth:`pad` returns None whenever
+    C-contiguous ``dtype``, or it has no steps); :meth:`ready` is False whenever
     the compiled kernels are not (yet) in use, and the caller then pads with
     :func:`~seqfeed.core.pad_set` (the same bytes, tested).
     """
@@ -187,8 +188,9 @@ class SetPadder:
         self._values = values.reshape(-1).view(np.uint8) if self.usable else None
         self._step = self.n_features * self.dtype.itemsize
         self._post = padding == "post"
-        self._pattern = None
+        self._pattern = _pattern(self.dtype, value, 1)
         self._kernel = None
+        self._longest = None
 
     def ready(self, n_steps: int) -> bool:
         """Whether :meth:`pad` can pad a batch of ``n_steps`` padded steps (the compiled kernels are in
@@ -196,24 +198,34 @@ class SetPadder:
         if self._kernel is None:
             if not self.usable or not compiled_available(n_steps * self._step):
                 return False
-            self._kernel = _compiled()["gather"]
+            kernels = _compiled()
+            self._kernel, self._longest = kernels["gather"], kernels["longest"]
         return True
 
-    def pad(self, indices: np.ndarray, T: int, out: np.ndarray):
+    def longest(self, indices: np.ndarray) -> int:
+        """The most steps among the sequences ``indices`` (int64, C-contiguous, in range, not checked)."""
+        if self._longest is not None:
+            return self._longest(self._offsets, indices)
+        return int(self.lengths[indices].max()) if indices.size else 0
+
+    def pad(self, indices: np.ndarray, T: int, out: np.ndarray, out_bytes: np.ndarray | None = None):
         """Rows ``indices`` (int64, in range, not checked) padded to ``T`` steps (longer rows keep their
         last ``T``) into the start of ``out`` (a 1-D C-contiguous buffer of ``dtype`` with at least
-        ``len(indices) * T * n_features`` elements): ``(x, mask, lengths)``, ``x`` a view of ``out``.
+        ``len(indices) * T * n_features`` elements; ``out_bytes``: its uint8 view, if the caller keeps
+        one): ``(x, mask, lengths)``, ``x`` a view of ``out``, ``mask`` and ``lengths`` new arrays.
         Needs :meth:`ready`, ``len(indices) > 0`` and ``T > 0``."""
         B = indices.size
+        n = B * T
         kernel = self._kernel
-        if kernel is None or B == 0 or T == 0 or out.size < B * T * self.n_features:
+        if kernel is None or n == 0 or out.size < n * self.n_features:
             raise ValueError("SetPadder.pad: call ready() first; needs rows, T > 0 and a large enough buffer")
-        if self._pattern is None or self._pattern.size < T * self._step:
-            self._pattern = _pattern(self.dtype, self.value, T * self.n_features)
-        mask = np.empty(B * T, dtype=np.uint8)
+        pattern = self._pattern
+        if pattern.size < T * self._step:
+            pattern = self._pattern = _pattern(self.dtype, self.value, T * self.n_features)
+        mask = np.empty(n, dtype=np.uint8)
         lengths = np.empty(B, dtype=np.int64)
         if not indices.flags.c_contiguous:
             indices = np.ascontiguousarray(indices)
-        kernel(self._values, self._offsets, indices, self._step, T, True, self._post, self._pattern,
-               out.view(np.uint8), mask, lengths)
-        return out[:B * T * self.n_features].reshape(B, T, self.n_features), mask.view(bool).reshape(B, T), lengths
+        kernel(self._values, self._offsets, indices, self._step, T, True, self._post, pattern,
+               out.view(np.uint8) if out_bytes is None else out_bytes, mask, lengths)
+        return out[:n * self.n_features].reshape(B, T, self.n_features), mask.view(bool).reshape(B, T), lengths

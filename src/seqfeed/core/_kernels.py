@@ -38,7 +38,8 @@ def _build():
     """Load (or compile, once, into the on-disk cache) the kernels; raises if numba cannot."""
     from . import _kernels_numba as k
 
-    kernels = {"rows": k.rows, "gather": k.gather, "list_lengths": k.list_lengths, "gather_list": k.gather_list}
+    kernels = {"rows": k.rows, "gather": k.gather, "longest": k.longest, "list_lengths": k.list_lengths,
+               "gather_list": k.gather_list}
     _self_test(kernels)
     try:
         kernels["layout"] = _array_header_layout(k)
@@ -134,6 +135,8 @@ def _self_test(kernels) -> None:
                           out.reshape(-1).view(np.uint8), mask.reshape(-1).view(np.uint8), lengths)
         if out.tobytes() != ref.tobytes() or lengths.tolist() != [3, 2] or mask.sum() != 5:
             raise RuntimeError("compiled gather kernel disagrees with NumPy")
+        if kernels["longest"](offsets, idx) != 4 or kernels["longest"](offsets, idx[:0]) != 0:
+            raise RuntimeError("compiled longest-sequence kernel disagrees with NumPy")
         out.fill(0)
         kernels["rows"](src.reshape(-1).view(np.uint8), np.array([12, 0], dtype=np.int64),
                         np.array([12, 8], dtype=np.int64), out.reshape(-1).view(np.uint8), 12, pattern, post)

@@ -12,7 +12,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 from llvmlite import ir
 
-__all__ = ["gather", "gather_list", "header_fields", "list_lengths", "peek", "rows"]
+__all__ = ["gather", "gather_list", "header_fields", "list_lengths", "longest", "peek", "rows"]
 
 
 @numba.njit(inline="always", nogil=True, boundscheck=False)
@@ -68,6 +68,18 @@ def gather(src, offsets, idx, step, T, pre_trunc, post, pattern, dst, mask, leng
             else:
                 _set(mask, m, 0, T - c)
                 _set(mask, m + T - c, 1, c)
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def longest(offsets, idx):  # pragma: no cover - compiled
+    """The most steps of the sequences ``idx`` of a ragged set (its ``offsets``); 0 for no sequence."""
+    T = 0
+    for i in range(idx.shape[0]):
+        k = idx[i]
+        c = offsets[k + 1] - offsets[k]
+        if c > T:
+            T = c
+    return T
 
 
 # --------------------------------------------------------------------------------------------

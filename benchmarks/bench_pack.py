@@ -256,7 +256,7 @@ def child_train(shards: str, batches: int, seconds: float, batch_size: int, buff
     from seqfeed.keras import SequenceModel
 
     t0 = time.perf_counter()
-    sm = SequenceModel.for_data("classify", shards, units=16, seed=0)
+    sm = SequenceModel.for_data(shards, "classify", units=16, seed=0)
     build_s = time.perf_counter() - t0
 
     class Budget(keras.callbacks.Callback):
@@ -321,7 +321,7 @@ def measure_training(args) -> None:
                       "bytes": sum(f["bytes"] for f in m["files"]),
                       "values_bytes_in_memory": m["n_steps"] * len(m["features"]) * 4},
            "shuffle_buffer": args.train_buffer or "default (about 256 MiB of values)",
-           "what": "SequenceModel.for_data('classify', SHARDS, units=16).fit(" + (
+           "what": "SequenceModel.for_data(SHARDS, 'classify', units=16).fit(" + (
                f"ShardDataset(SHARDS, shuffle_buffer={args.train_buffer})" if args.train_buffer else "SHARDS")
                    + ", epochs=1, batch_size="
                    f"{args.train_batch_size}) stopped by a callback after {args.train_batches} batches or "

@@ -210,21 +210,114 @@ def test_split_selects_files_and_index_follows_read_shards():
 
 def test_window_memory_is_bounded_by_the_buffer(shards, monkeypatch):
     _, _, many = shards
-    from seqfeed.batching import _stream
-
     sizes = []
-    original = _stream.SequenceSet.concat
+    original = ShardDataset._batch
 
-    def spy(sets):
-        out = original(sets)
-        sizes.append(len(out))
-        return out
+    def spy(self, store, pos, refs):
+        sizes.append(len(store))
+        return original(self, store, pos, refs)
 
-    monkeypatch.setattr(_stream.SequenceSet, "concat", staticmethod(spy))
+    monkeypatch.setattr(ShardDataset, "_batch", spy)
     ds = ShardDataset(many, batch_size=8, shuffle_buffer=30, n_buckets=4)
     for _ in ds:
         pass
     assert sizes and max(sizes) <= 30 + 4 * 7  # window + carried incomplete batches
+
+
+def file_bytes(path):
+    return {f: open(os.path.join(path, f), "rb").read() for f in sorted(os.listdir(path))}
+
+
+@pytest.mark.parametrize("buffer", [30, 1000])
+def test_windows_scaled_in_place_equal_the_scaler_and_change_nothing_shared(shards, buffer, monkeypatch):
+    s, _, many = shards
+    from seqfeed.batching import _shard_read
+
+    joined = []
+    original = _shard_read._WindowBuilder.with_carried
+
+    def spy(self, new, old):
+        out = original(self, new, old)
+        joined.append(out is not None)
+        return out
+
+    monkeypatch.setattr(_shard_read._WindowBuilder, "with_carried", spy)
+    before_values, before_files = s.values.copy(), file_bytes(many)
+    scaler = seqfeed.Standardizer().fit(s)
+    mean, std = scaler.mean_.copy(), scaler.std_.copy()
+    ref = scaler.transform(s)
+    ds = ShardDataset(many, batch_size=8, shuffle_buffer=buffer, n_buckets=4, scaler=scaler, seed=3)
+    batches = [b for _ in range(2) for b in ds]  # two epochs, several windows with carried rows
+    # checked after both epochs: a later window scaled in place never reaches a batch served before
+    for b in batches:
+        for k, i in enumerate(b.index.tolist()):
+            np.testing.assert_array_equal(b.x[k, :b.lengths[k]], ref[i])
+            assert b.y[k] == s.targets[i]
+    assert sorted(i for b in batches for i in b.index.tolist()) == sorted(list(range(len(s))) * 2)
+    np.testing.assert_array_equal(s.values, before_values)
+    np.testing.assert_array_equal(scaler.mean_, mean)
+    np.testing.assert_array_equal(scaler.std_, std)
+    assert file_bytes(many) == before_files
+    assert all(joined) and (len(joined) > 0) == (buffer < len(s))  # carried rows joined without a concat
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(1, 60), rows_per_file=st.integers(1, 25), buffer=st.integers(1, 40),
+       interleave=st.integers(1, 3), batch=st.integers(1, 6), log=st.booleans(), seed=st.integers(0, 100))
+def test_scaled_batches_equal_the_scaler_on_the_set_for_any_layout(n, rows_per_file, buffer, interleave, batch,
+                                                                    log, seed):
+    s = make_set(n, seed, max_len=12)
+    scaler = seqfeed.Standardizer(transform="signed_log1p" if log else None).fit(s)
+    ref = scaler.transform(s)
+    with tempfile.TemporaryDirectory() as d:
+        write_shards(s, os.path.join(d, "s"), rows_per_file=rows_per_file)
+        ds = ShardDataset(os.path.join(d, "s"), batch_size=batch, shuffle_buffer=buffer, interleave=interleave,
+                          n_buckets=3, scaler=scaler, seed=seed)
+        batches = list(ds)
+    seen = []
+    for b in batches:
+        for k, i in enumerate(b.index.tolist()):
+            np.testing.assert_array_equal(b.x[k, :b.lengths[k]], ref[i])
+            seen.append(i)
+    assert sorted(seen) == list(range(n))
+
+
+def test_resumed_scaled_epoch_gives_the_same_values(shards):
+    _, _, many = shards
+    opts = dict(batch_size=8, shuffle_buffer=30, n_buckets=4, scaler="manifest", seed=1)
+    ds = ShardDataset(many, **opts)
+    want = [(b.index.copy(), b.x.copy()) for b in ds]
+    again = ShardDataset(many, **opts)
+    it = iter(again)
+    for _ in range(5):
+        next(it)
+    state = again.state_dict()
+    resumed = ShardDataset(many, **opts)
+    resumed.load_state_dict(state)
+    got = [(b.index, b.x) for b in resumed]
+    assert len(got) == len(want) - 5
+    for (gi, gx), (wi, wx) in zip(got, want[5:]):
+        np.testing.assert_array_equal(gi, wi)
+        np.testing.assert_array_equal(gx, wx)
+
+
+def test_in_place_scaling_matches_transform_and_leaves_other_arrays_alone():
+    s = make_set(40, 4)
+    st = seqfeed.Standardizer(transform="signed_log1p").fit(s)
+    own = s.values.copy()
+    assert st._transform_in_place(own, offsets=s.offsets)
+    np.testing.assert_array_equal(own, st.transform(s).values)
+    frozen = s.values  # a set's values are read-only views: refused, untouched
+    assert not st._transform_in_place(frozen, offsets=s.offsets)
+    assert not seqfeed.Standardizer(method="per_sequence").fit(s)._transform_in_place(s.values.copy(),
+                                                                                        offsets=s.offsets)
+    bad = s.values.copy()
+    bad[50, 1] = np.nan
+    with pytest.raises(DataError) as e_copy:
+        st.transform(SequenceSet(bad, s.offsets))
+    with pytest.raises(DataError) as e_own:
+        st._transform_in_place(bad.copy(), offsets=s.offsets)
+    assert str(e_own.value) == str(e_copy.value) and "NaN" in str(e_own.value)
 
 
 @pytest.mark.parametrize("kwargs, match", [

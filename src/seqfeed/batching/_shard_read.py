@@ -5,13 +5,22 @@ from __future__ import annotations
 from ..core import SequenceSet
 
 
+STREAM_BUFFER = 1 << 20  # bytes of a part file read at a time
+
+
 class _RowReader:
-    """Sequential reader of one part file from a given row on (record batches, streamed)."""
+    """Sequential reader of one part file from a given row on (record batches, streamed).
+
+    The file is read through a buffered stream of ``STREAM_BUFFER`` bytes, page by page:
+    neither memory-mapped (the mapped pages of every file being read would count as
+    resident memory) nor with a whole column chunk (a row group's ~80 MiB) read at once.
+    """
 
     def __init__(self, path: str, columns: list[str], start: int, batch_rows: int = 2048):
         import pyarrow.parquet as pq
 
-        self._it = pq.ParquetFile(path, memory_map=True).iter_batches(batch_size=batch_rows, columns=columns)
+        f = pq.ParquetFile(path, memory_map=False, buffer_size=STREAM_BUFFER, pre_buffer=False)
+        self._it = f.iter_batches(batch_size=batch_rows, columns=columns)
         self._pending: list = []
         self._pos = 0  # file row of the first pending row
         self._skip(start)
@@ -84,12 +93,17 @@ def _table_to_set(table) -> SequenceSet:
 
 
 class _WindowBuilder:
-    """Rows of part files copied, table by table, into one preallocated ``(steps, F)`` array."""
+    """Rows of part files copied, table by table, into one preallocated ``(steps + spare, F)`` array.
 
-    def __init__(self, n_steps: int, n_features: int, dtype):
+    ``spare`` rows at the end are left for the caller (the sequences a window carries over from
+    the previous one), so a window and its carried rows are never concatenated into a new array.
+    """
+
+    def __init__(self, n_steps: int, n_features: int, dtype, spare: int = 0):
         import numpy as np
 
-        self.values = np.empty((n_steps, n_features), dtype=dtype)
+        self.array = np.empty((n_steps + spare, n_features), dtype=dtype)
+        self.values = self.array[:n_steps]
         self.lengths: list = []
         self.targets: list = []
         self.step_targets: list = []
@@ -123,3 +137,32 @@ class _WindowBuilder:
         offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
         return SequenceSet(self.values, offsets, targets=np.concatenate(self.targets) if self.targets else None,
                            step_targets=np.concatenate(self.step_targets) if self.step_targets else None)
+
+    def with_carried(self, new: SequenceSet, old: SequenceSet) -> SequenceSet | None:
+        """The prepared window ``new`` followed by the carried rows ``old``, in this array.
+
+        ``old`` is copied into the spare rows when ``new`` still holds this builder's values
+        (scaled in place, the transform left them where they were); otherwise None (the
+        caller concatenates).
+        """
+        import numpy as np
+
+        a, b = new.values, self.values
+        kept = (a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype
+                and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and old.values.dtype == b.dtype and old.values.shape == (self.array.shape[0] - b.shape[0], b.shape[1])
+                and new.ids is None and old.ids is None
+                and (new.targets is None) == (old.targets is None)
+                and (new.step_targets is None) == (old.step_targets is None))
+        if not kept:
+            return None
+        self.array[b.shape[0]:] = old.values
+        lengths = np.concatenate([new.lengths, old.lengths])
+        offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+
+        def cat(x, y):
+            return None if x is None else np.concatenate([x, y])
+
+        return SequenceSet(self.array, offsets, targets=cat(new.targets, old.targets),
+                           step_targets=cat(new.step_targets, old.step_targets), feature_names=new.feature_names)

@@ -1,11 +1,13 @@
 """`ShardDataset`: stream sequence shards into length-bucketed, padded batches.
 
-Memory holds one shuffle window (``shuffle_buffer`` sequences), the incomplete
-batches carried between windows and the reading position of ``interleave`` part
-files, whatever the size of the shards. How an epoch is cut into batches is planned
-from the ``length`` column alone (``_stream_plan``), so the number of batches is
-known before reading any values, several workers can agree on it, and an
-interrupted epoch resumes by replaying lengths instead of values.
+Memory holds one shuffle window (``shuffle_buffer`` sequences, one array of
+values: scaled in place, with the incomplete batches carried from the previous
+window in spare rows behind it) and the reading position of ``interleave`` part
+files (each read through a small buffered stream), whatever the size of the
+shards. How an epoch is cut into batches is planned from the ``length`` column
+alone (``_stream_plan``), so the number of batches is known before reading any
+values, several workers can agree on it, and an interrupted epoch resumes by
+replaying lengths instead of values.
 """
 
 from __future__ import annotations
@@ -68,7 +70,9 @@ class ShardDataset:
             ``num_shards > 1``. Every batch then has a ``sample_weight``.
         padding, dtype: as in :func:`seqfeed.pad` (post padding, float32).
         scaler: None, a fitted Standardizer, or ``"manifest"``: standardise with the
-            manifest's moments (:meth:`manifest_scaler`).
+            manifest's moments (:meth:`manifest_scaler`). Each window is an array this
+            dataset allocates, so it is scaled in place (no scaled copy beside it); the
+            scaler itself is only read.
         transform: optional ``f(SequenceSet) -> SequenceSet`` applied to the rows as
             they are read (after the scaler), e.g. a model's ``prepare``.
 
@@ -330,13 +334,8 @@ class ShardDataset:
             if carried.size:
                 old = self._take(store, store_refs, carried) if store is not None else self._fetch(carried)
             store = None
-            new = self._read_window(win, readers, int(lens.sum()))
-            if old is not None:
-                store = SequenceSet.concat([old, new])
-                store_refs = np.concatenate([carried, refs])
-            else:
-                store, store_refs = new, refs
-            del old, new
+            store, store_refs = self._read_window(win, readers, int(lens.sum()), refs, old, carried)
+            del old
             sorter = np.argsort(store_refs)
             for b in batches:
                 served += 1
@@ -357,19 +356,29 @@ class ShardDataset:
             cols.append("targets")
         return cols
 
-    def _prepare(self, seqs: SequenceSet) -> SequenceSet:
+    def _prepare(self, seqs: SequenceSet, owned: np.ndarray | None = None) -> SequenceSet:
+        """Scale and transform rows as read. ``owned``: the writable array behind ``seqs.values`` when
+        this dataset allocated it (a window): it is scaled where it is instead of into a copy."""
         seqs = SequenceSet(seqs.values, seqs.offsets, targets=seqs.targets, step_targets=seqs.step_targets,
                            feature_names=self.feature_names)
         if self.scaler is not None:
-            seqs = self.scaler.transform(seqs)
+            in_place = getattr(self.scaler, "_transform_in_place", None)
+            if owned is None or in_place is None or \
+                    not in_place(owned, offsets=seqs.offsets, feature_names=self.feature_names):
+                seqs = self.scaler.transform(seqs)
         if self.transform is not None:
             seqs = self.transform(seqs)
         return seqs
 
-    def _read_window(self, win, readers, n_steps: int) -> SequenceSet:
-        """The window's rows, each part copied into one values array as soon as it is read (so the
-        decoded parts are never all held beside their contiguous copy)."""
-        window = _WindowBuilder(n_steps, self.n_features, self.dtype)
+    def _read_window(self, win, readers, n_steps: int, refs, old=None, old_refs=None):
+        """The window's rows prepared, with the carried rows ``old`` (already prepared), and their refs.
+
+        Each part is copied into one values array as soon as it is read (so the decoded parts are
+        never all held beside their contiguous copy); the array has room for the carried rows
+        behind the window's own, and is scaled in place, so a window costs one array of values.
+        """
+        spare = 0 if old is None else int(old.values.shape[0])
+        window = _WindowBuilder(n_steps, self.n_features, self.dtype, spare=spare)
         for p, a, b in win:
             f, start, stop = self.pieces[p]
             r = readers.get(p)
@@ -383,7 +392,13 @@ class ShardDataset:
             del t
             if start + b >= stop:
                 readers.pop(p).close()
-        return self._prepare(window.finish())
+        new = self._prepare(window.finish(), owned=window.values)
+        if old is None:
+            return new, refs
+        store = window.with_carried(new, old)
+        if store is not None:  # the carried rows went into the spare rows behind the window's
+            return store, np.concatenate([refs, old_refs])
+        return SequenceSet.concat([old, new]), np.concatenate([old_refs, refs])
 
     def _fetch(self, refs) -> SequenceSet:
         """Rows by global position, read from their files (only when resuming mid-epoch)."""

@@ -129,10 +129,13 @@ class SequenceModel:
                    horizon=horizon, info=info, restructure=restructure)
 
     # ------------------------------------------------------------------ data preparation
-    def prepare(self, data, *, with_targets: bool = True, _op: str = "SequenceModel") -> SequenceSet:
+    def prepare(self, data, *, with_targets: bool = True, _op: str = "SequenceModel",
+                _scaled: bool = False) -> SequenceSet:
         """Scale features and encode targets of ``data`` the way this model expects.
 
         ``_op`` is private: the name of the calling operation, used in error messages.
+        ``_scaled`` is private: the values were already scaled with this model's scaler (a
+        streaming window scaled in place by its reader).
         """
         op = _op
         seqs = self._match_features(as_sequence_set(data, _op=op), op)
@@ -142,7 +145,7 @@ class SequenceModel:
                              + (f" ({', '.join(self.feature_names)})" if self.feature_names else "") + ".",
                              argument="data", received=seqs.n_features,
                              fix="pass the same feature columns, in the same order, as in training")
-        if self.scaler is not None:
+        if self.scaler is not None and not _scaled:
             seqs = self.scaler.transform(seqs)
         if self.restructure.kind != "none" and not self.restructure.in_model:
             if self.task == "tag":

@@ -61,21 +61,36 @@ def shards_summary(train, task: str, op: str = "SequenceModel.for_data") -> Sequ
 
 
 def shard_dataset(sm, data, *, split: str = "train", batch_size: int = 32, max_tokens: int | None = None,
-                  seed: int = 0, shuffle: bool = True, op: str = "SequenceModel.fit") -> ShardDataset:
-    """A ShardDataset that serves ``data`` prepared for ``sm`` (scaled, targets encoded)."""
+                  seed: int = 0, shuffle: bool = True, op: str = "SequenceModel.fit",
+                  manifest_scaler: bool = False) -> ShardDataset:
+    """A ShardDataset that serves ``data`` prepared for ``sm`` (scaled, targets encoded).
 
-    def prepare(seqs):
-        return sm.prepare(seqs, _op=op)
-
+    ``manifest_scaler``: a model without a scaler takes the one of the shards' manifest.
+    The model's scaler is handed to the dataset, which scales each window it reads in place
+    (one array of values per window, not a scaled copy beside it) where the rows reach the
+    model with its features in its order; otherwise ``sm.prepare`` scales a copy.
+    """
     if isinstance(data, ShardDataset):
         if data.transform is not None or data.scaler is not None:
             raise ConfigError(f"{op}: the ShardDataset already scales or transforms its rows; the model "
                               f"prepares them itself.", argument="train",
                               fix="build the ShardDataset without scaler= and transform=")
-        data.transform = prepare
-        return data
-    return ShardDataset(data, split=split, batch_size=None if max_tokens else batch_size, max_tokens=max_tokens,
-                        seed=seed, shuffle=shuffle, transform=prepare)
+        ds = data
+    else:
+        ds = ShardDataset(data, split=split, batch_size=None if max_tokens else batch_size,
+                          max_tokens=max_tokens, seed=seed, shuffle=shuffle)
+    if manifest_scaler and sm.scaler is None:
+        sm.scaler = ds.manifest_scaler()
+    names = list(sm.feature_names or [])
+    in_place = sm.scaler is not None and ds.n_features == sm.n_features \
+        and (not names or names == list(ds.feature_names))
+
+    def prepare(seqs):
+        return sm.prepare(seqs, _op=op, _scaled=in_place)
+
+    ds.scaler = sm.scaler if in_place else None
+    ds.transform = prepare
+    return ds
 
 
 def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_tokens, seed: int, callbacks,
@@ -83,9 +98,8 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
     """``SequenceModel.fit`` on shards: the scaler comes from the manifest's moments when the model
     has none; the shards stream through a bounded shuffle window."""
     op = "SequenceModel.fit"
-    ds = shard_dataset(sm, train, batch_size=batch_size, max_tokens=max_tokens, seed=seed, op=op)
-    if sm.scaler is None:
-        sm.scaler = ds.manifest_scaler()
+    ds = shard_dataset(sm, train, batch_size=batch_size, max_tokens=max_tokens, seed=seed, op=op,
+                       manifest_scaler=True)
     sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
     from ._stream_data import shard_tf_dataset
 

@@ -16,6 +16,7 @@ from .._errors import ConfigError, ShapeError, check_choice, shape_str, warn
 from .._checks import check_features, check_float
 from .._fs import atomic_file
 from ..core import check_numeric
+from ._common import check_finite
 from ._per_sequence import normalise_per_sequence, per_sequence_stats
 from ._real_steps import RealSteps, blocks, check_out, check_stats
 from ._scale_state import FORMAT, VERSION, checked_moments, checked_state
@@ -193,6 +194,27 @@ class Standardizer:
             z = normalise_per_sequence(r, self._forward(r.real()), self.eps).astype(r.out_dtype, copy=False)
             check_out(op, z, 0)
         return r.rebuild(z)
+
+    def _transform_in_place(self, values: np.ndarray, *, offsets, feature_names=None) -> bool:
+        """Standardise the ragged ``values`` ``(N_steps, F)`` of a set into themselves.
+
+        Private, for arrays the caller allocated and owns (a streaming window), never for an
+        array a user passed in: the same arithmetic, checks and errors as :meth:`transform` on
+        ``SequenceSet(values, offsets)``, without a second array of the input's size. Returns
+        False, with nothing done, where only :meth:`transform` applies (``method="per_sequence"``,
+        not fitted, another number of features, a non-float or read-only array).
+        """
+        if self.method != "global" or self.mean_ is None or not isinstance(values, np.ndarray) \
+                or values.ndim != 2 or values.dtype.kind != "f" or not values.flags.writeable \
+                or values.shape[1] != self.n_features_:
+            return False
+        op = "Standardizer.transform"
+        check_finite(op, "data", values, offsets=offsets, feature_names=feature_names)
+        for sl in blocks(values.shape[0], values.shape[1]):
+            with np.errstate(over="ignore", invalid="ignore"):
+                values[sl] = (self._forward(values[sl].astype(np.float64)) - self.mean_) / self.std_
+            check_out(op, values[sl], sl.start)
+        return True
 
     def fit_transform(self, data):
         """``fit(data)`` then ``transform(data)``."""

@@ -37,7 +37,7 @@ def test_xla_under_op_determinism_is_used_and_reproducible():
 
     from seqfeed.keras import SequenceModel
 
-    _, train = _problem(48, 0)
+    _, train = _problem(32, 0)
     runs = []
     config.enable_op_determinism()
     try:

@@ -72,6 +72,32 @@ def test_forecast_baseline_sets_cover_exactly_the_model_test_windows():
     assert rec["method"] in ("naive_forecast", "seasonal_naive_forecast") and rec["n_test"] == 2
 
 
+def test_tips_name_options_as_the_caller_spells_them():
+    """``seqfeed train`` is told to try flags; ``seqfeed.keras.train`` keywords (no TensorFlow: the
+    model and plan are stand-ins with what the tips read)."""
+    import types
+
+    from seqfeed.keras._evaluate import _add_baseline
+    from seqfeed.keras._options import option_label
+
+    plan = types.SimpleNamespace(train=types.SimpleNamespace(lengths=np.full(10, 1460)), window=24,
+                                 baseline=lambda budget: {"name": "1-NN DTW", "method": "nn_dtw", "accuracy": 0.9})
+    sm = types.SimpleNamespace(task="classify", restructure=None,
+                               model=types.SimpleNamespace(layers=[types.SimpleNamespace(name="lstm")]))
+    tries = {}
+    for caller, command in (("cli", "seqfeed train d.csv"), ("python", None)):
+        o = types.SimpleNamespace(command=command)
+        res = {"accuracy": 0.5}
+        _add_baseline(res, sm, plan, 1.0, lambda name: option_label(o, name))
+        tries[caller] = res["baseline"]["try"]
+        m = {"accuracy": 0.5, "epochs_run": 60, "baseline": res["baseline"]}
+        assert _baseline_headline(m).endswith(", or use the baseline (seqfeed.baselines.nn_dtw).")
+    assert tries["cli"][:2] == ["--frame msconv:23", "more --epochs"]
+    assert tries["python"][:2] == ["frame='msconv:23'", "more epochs="]
+    m = {"accuracy": 0.5, "epochs_run": 60, "baseline": {**res["baseline"]}}
+    assert "Try: frame='msconv:23', more epochs= (this run: 60), or use" in _baseline_headline(m)
+
+
 # ------------------------------------------------------------------ whole runs (TensorFlow)
 @pytest.mark.tf
 @pytest.mark.slow(seconds=20)

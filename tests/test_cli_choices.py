@@ -57,10 +57,14 @@ def test_large_data_keeps_early_stopping_and_default_sizes():
 
 
 def test_flags_win_over_the_automatic_choice():
-    t = choose_training(_plan(80, 20), _args(batch=8, epochs=7, refit="no"))
+    t = choose_training(_plan(80, 20), _args(batch=8, epochs=7, refit="no", command="seqfeed train d.csv"))
     assert (t["batch"], t["epochs"], t["refit"]) == (8, 7, False)
     assert [t["batch_why"], t["epochs_why"], t["refit_why"]] == [
         "forced by --batch", "forced by --epochs", "forced by --refit"]
+    # from Python (seqfeed.keras.train), the same choice names the keywords
+    t = choose_training(_plan(80, 20), _args(batch=8, epochs=7, refit="no"))
+    assert [t["batch_why"], t["epochs_why"], t["refit_why"]] == [
+        "forced by batch=", "forced by epochs=", "forced by refit="]
 
 
 def test_forecasting_never_refits_by_default_and_refuses_a_forced_refit():

@@ -3,6 +3,7 @@ import ast
 import json
 import math
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -118,8 +119,13 @@ TIMING = ("fit_seconds", "total_seconds")
 
 
 def _comparable(metrics):
+    """Everything but durations; the tips name options as the caller spells them (``--epochs`` on the
+    command line, ``epochs=`` in Python), so they are compared with the flags written as keywords."""
     out = {k: v for k, v in metrics.items() if k not in TIMING}
     out["baseline"] = {k: v for k, v in metrics["baseline"].items() if k != "seconds"}
+    if "try" in out["baseline"]:
+        out["baseline"]["try"] = [re.sub(r"--([a-z-]+) ?", lambda m: m.group(1).replace("-", "_") + "=", t)
+                                  .replace("'", "") for t in out["baseline"]["try"]]
     return out
 
 

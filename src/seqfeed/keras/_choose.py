@@ -12,6 +12,7 @@ import time
 import numpy as np
 
 from ..transforms import Restructure
+from ._options import option_label
 from ._tasks import build_scaler, needs_log
 
 LONG = 200  # median length above which sequences count as long
@@ -88,7 +89,8 @@ def choose_setup(plan, args, *, say) -> dict:
 def _choose_log(args, train_steps) -> tuple[bool, dict]:
     """The sign(x)*log1p(|x|) transform, for magnitudes spanning orders of magnitude."""
     if args.log_transform != "auto":
-        return args.log_transform == "yes", {"chosen": args.log_transform == "yes", "why": "forced by --log-transform"}
+        forced = args.log_transform == "yes"
+        return forced, {"chosen": forced, "why": "forced by " + option_label(args, "log_transform")}
     log = needs_log(np.asarray(train_steps.values))
     return log, {"chosen": log, "why": "feature magnitudes span orders of magnitude (99th percentile / median "
                                       "of |x| > 100)" if log else "magnitudes are within two orders of magnitude"}
@@ -114,7 +116,7 @@ def _model_recipe(args, median: float) -> tuple[dict, dict]:
 
 def _restructure_options(args, median: float) -> tuple[list, str]:
     if args.frame != "auto":
-        return [Restructure.parse(args.frame)], "forced by --frame"
+        return [Restructure.parse(args.frame)], "forced by " + option_label(args, "frame")
     restructs = restructure_candidates(median or 0)
     if restructs == [Restructure()]:
         return restructs, f"median length {median:g} <= {LONG}: one raw step per LSTM step"
@@ -127,11 +129,11 @@ def _normalize_options(args) -> tuple[list, str]:
             return ["global"], "per-sequence scaling is not used for forecasting (targets need one scale)"
         if args.normalize == "auto":
             return ["global"], "forecasting scales with training-period statistics"
-        return [args.normalize], "forced by --normalize"
+        return [args.normalize], "forced by " + option_label(args, "normalize")
     if args.normalize == "auto":
         return ["global", "per_sequence"], ("global (keeps amplitude) vs per-sequence z-normalisation, scored "
                                             "on validation")
-    return [args.normalize], "forced by --normalize"
+    return [args.normalize], "forced by " + option_label(args, "normalize")
 
 
 def _search(plan, args, train_steps, log, model, restructs, norms, say):
@@ -199,7 +201,7 @@ def choose_training(plan, args) -> dict:
         out["batch_why"] = (f"{n_all} < {SMALL} training sequences: small batches give more optimiser steps"
                             if small else "default")
     else:
-        out["batch"], out["batch_why"] = args.batch, "forced by --batch"
+        out["batch"], out["batch_why"] = args.batch, "forced by " + option_label(args, "batch")
     if args.refit == "auto":
         refit = small and plan.kind == "sequences"
         why = (f"{n_all} < {SMALL} training sequences: a validation split of {n_all - n_train} is too small to "
@@ -210,7 +212,7 @@ def choose_training(plan, args) -> dict:
                 else f"{n_all} >= {SMALL} training sequences: early stopping on the validation split"))
     else:
         refit = args.refit == "yes"
-        why = "forced by --refit"
+        why = "forced by " + option_label(args, "refit")
         if refit and plan.kind != "sequences":
             from .._errors import ConfigError
 
@@ -225,7 +227,7 @@ def choose_training(plan, args) -> dict:
         out["epochs_why"] = (f"at least {MIN_STEPS} optimiser steps ({per_epoch} batches per epoch), "
                              f"between 60 and 150 epochs" if small else "default")
     else:
-        out["epochs"], out["epochs_why"] = args.epochs, "forced by --epochs"
+        out["epochs"], out["epochs_why"] = args.epochs, "forced by " + option_label(args, "epochs")
     out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
     return out
 

@@ -8,7 +8,7 @@ from ._choose import LONG, msconv_size
 from ._tasks import last_value_forecast, unscale_targets
 
 
-def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> dict:
+def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None, label=None) -> dict:
     """Test metrics of a trained model on the plan's test data, with the strongest affordable baseline.
 
     The baseline (see :func:`seqfeed.baselines.choose_baseline`) runs on the same split (training +
@@ -31,7 +31,7 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
                "naive_mae": M.mae(y, naive), "naive_rmse": M.rmse(y, naive)}
         out["mae_vs_naive"] = out["mae"] / out["naive_mae"] if out["naive_mae"] else None
         plan.test_predictions = pred
-        _add_baseline(out, sm, plan, baseline_budget)
+        _add_baseline(out, sm, plan, baseline_budget, label)
         return out
     res = sm.evaluate(plan.test)
     res = {("n_test" if k == "n" else k): v for k, v in res.items()}
@@ -41,7 +41,7 @@ def evaluate_plan(sm, plan, scaler, *, baseline_budget: float | None = None) -> 
         p = sm.encode_labels(sm.predict(plan.test), "evaluate")
         res["confusion_matrix"] = M.confusion_matrix(y, p, sm.classes.size).tolist()
         res["classes"] = sm.classes.tolist()
-    _add_baseline(res, sm, plan, baseline_budget)
+    _add_baseline(res, sm, plan, baseline_budget, label)
     return res
 
 
@@ -75,8 +75,10 @@ def _model_name(sm) -> str:
     return "GRU" if any("gru" in layer.name for layer in sm.model.layers) else "LSTM"
 
 
-def _add_baseline(res: dict, sm, plan, budget: float) -> None:
-    """``res["baseline"]``: the baseline's record, the model's score beside it, and what to try."""
+def _add_baseline(res: dict, sm, plan, budget: float, label=None) -> None:
+    """``res["baseline"]``: the baseline's record, the model's score beside it, and what to try
+    (options named by ``label(name)``: flags for the command line, keywords by default)."""
+    label = label or (lambda name: f"{name}=")
     base = plan.baseline(budget)
     if base is None or base.get("name") is None:
         if base is not None:
@@ -95,13 +97,18 @@ def _add_baseline(res: dict, sm, plan, budget: float) -> None:
         median = float(np.median(plan.train.lengths))
         kind = sm.restructure.kind if sm.restructure is not None else "none"
         if sm.task == "forecast":
-            tips.append(f"another --window (this run: {plan.window})")
+            tips.append(f"another {label('window')} (this run: {plan.window})")
         elif median > LONG and kind != "msconv":
-            tips.append(f"--frame msconv:{msconv_size(median)}")
-        tips.append("more --epochs")
+            tips.append(f"{label('frame')}{_quoted_if_keyword(label, f'msconv:{msconv_size(median)}')}")
+        tips.append(f"more {label('epochs')}")
         tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")
         base["try"] = tips
     res["baseline"] = base
+
+
+def _quoted_if_keyword(label, value: str) -> str:
+    """``--frame msconv:23`` on a command line, ``frame='msconv:23'`` in Python."""
+    return f"{value!r}" if label("x").endswith("=") else f" {value}"
 
 
 def baseline_headline(metrics) -> str | None:
@@ -113,6 +120,7 @@ def baseline_headline(metrics) -> str | None:
     what = "accuracy" if key == "accuracy" else "MAE"
     tips = list(b.get("try", []))
     if tips and metrics.get("epochs_run") is not None:
-        tips = [f"more --epochs (this run: {metrics['epochs_run']})" if t == "more --epochs" else t for t in tips]
+        tips = [f"{t} (this run: {metrics['epochs_run']})" if t in ("more --epochs", "more epochs=") else t
+                for t in tips]
     return (f"The baseline {b['name']} beats the {model}: test {what} {b[key]:.4f} vs the {model}'s "
             f"{b['model_score']:.4f} ({b['gap']:+.4f}). Try: {', '.join(tips)}.")

@@ -76,6 +76,13 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     return o
 
 
+def option_label(o, name: str) -> str:
+    """An option as its caller spells it, for the card, the metrics and the tips: the flag
+    (``--log-transform``) when ``seqfeed train`` ran (it passes ``command``), else the keyword of
+    :func:`seqfeed.keras.train` (``log_transform=``)."""
+    return f"--{name.replace('_', '-')}" if getattr(o, "command", None) else f"{name}="
+
+
 def _bad(name, value, what, fix):
     return ConfigError(f"{OP}: `{name}` must be {what}. Received {value!r}.", argument=name, received=value,
                        fix=fix)

@@ -31,7 +31,7 @@ from .._errors import ConfigError, SeqfeedError
 from .._fs import atomic_file, discard_dir, fault_point, replace_dir
 from ..sources._shards import json_default
 from ._evaluate import baseline_headline, evaluate_plan
-from ._options import resolve_options, run_record
+from ._options import option_label, resolve_options, run_record
 from ._out import claim_out, has_checkpoints
 
 OP = "seqfeed.keras.train"
@@ -221,7 +221,7 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     sm = _build_model(o, loaded, plan, setup)
     ckpt, fit_seconds = _fit(o, sm, plan, setup, work, say)
     refit = setup["report"]["training"]["refit"]
-    metrics = evaluate_plan(sm, plan, setup["scaler"])
+    metrics = evaluate_plan(sm, plan, setup["scaler"], label=lambda name: option_label(o, name))
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
                     "best_epoch": None if refit else ckpt.best_epoch + 1,
                     "averaged_epochs": ckpt.n_averaged if refit else None,

@@ -83,13 +83,14 @@ def test_output_independent_of_padding_after_training():
         s[0] = 0.0
     y = np.array([int(s[-1, 0] > 0) for s in seqs])
     train = seqfeed.SequenceSet.from_sequences(seqs, targets=y)
-    for padding in ("post", "pre"):
-        sm = SequenceModel.for_data(train, "classify", units=6, layers=2, bidirectional=True,
-                                    padding=padding, seed=1, learning_rate=0.05)
-        sm.fit(train, epochs=3, batch_size=16, verbose=0)
-        assert np.abs(np.asarray(sm.model.weights[-1])).sum() > 0
-        for side in ("post", "pre"):
-            assert _max_diff(sm.model, "classify", seqs[:6], side, 2.0) < TOL
+    # trained on post-padded batches, checked on both sides (a model trained on pre-padded batches:
+    # tests/test_xla.py::test_xla_training_keeps_outputs_independent_of_padding)
+    sm = SequenceModel.for_data(train, "classify", units=6, layers=2, bidirectional=True,
+                                padding="post", seed=1, learning_rate=0.05)
+    sm.fit(train, epochs=3, batch_size=16, verbose=0)
+    assert np.abs(np.asarray(sm.model.weights[-1])).sum() > 0
+    for side in ("post", "pre"):
+        assert _max_diff(sm.model, "classify", seqs[:6], side, 2.0) < TOL
 
 
 def test_masking_zero_would_be_wrong_but_length_mask_is_exact():

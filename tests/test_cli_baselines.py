@@ -88,7 +88,7 @@ def test_tips_name_options_as_the_caller_spells_them():
     for caller, command in (("cli", "seqfeed train d.csv"), ("python", None)):
         o = types.SimpleNamespace(command=command)
         res = {"accuracy": 0.5}
-        _add_baseline(res, sm, plan, 1.0, lambda name: option_label(o, name))
+        _add_baseline(res, sm, plan, 1.0, lambda name, value=None: option_label(o, name, value))
         tries[caller] = res["baseline"]["try"]
         m = {"accuracy": 0.5, "epochs_run": 60, "baseline": res["baseline"]}
         assert _baseline_headline(m).endswith(", or use the baseline (seqfeed.baselines.nn_dtw).")

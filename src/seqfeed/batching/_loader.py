@@ -71,6 +71,7 @@ class BatchLoader:
         self._shape_of = getattr(sampler, "batch_shape", None)
         self._buffers: list[np.ndarray | None] = [None] * self.n_buffers
         self._buffer_bytes: list[np.ndarray | None] = [None] * self.n_buffers  # their uint8 views
+        self._last_bytes: np.ndarray | None = None  # the uint8 view of what _buffer returned last
         self._turn = 0
         self._mean_size, self._mean_size_epoch = 0.0, None
         # Everything a batch needs that does not depend on the batch is prepared here, once: the
@@ -123,6 +124,7 @@ class BatchLoader:
     def _buffer(self, need: int) -> np.ndarray:
         """The next reused buffer (grown to ``need`` elements), or a fresh one with ``n_buffers=0``."""
         if not self.n_buffers:
+            self._last_bytes = None
             return np.empty(max(need, 1), dtype=self.dtype)
         k = self._turn % self.n_buffers
         buf = self._buffers[k]
@@ -130,6 +132,7 @@ class BatchLoader:
             buf = np.empty(max(need, 1), dtype=self.dtype)
             self._buffers[k] = buf
             self._buffer_bytes[k] = buf.view(np.uint8)
+        self._last_bytes = self._buffer_bytes[k]
         self._turn += 1
         return buf
 
@@ -153,8 +156,7 @@ class BatchLoader:
         if T == 0 or not padder.ready(B * T):
             return None
         buf = self._buffer(rows * T * padder.n_features)
-        x, mask, lengths = padder.pad(indices, T, buf, self._buffer_bytes[(self._turn - 1) % self.n_buffers]
-                                      if self.n_buffers else None)
+        x, mask, lengths = padder.pad(indices, T, buf, self._last_bytes)
         targets = self.seqs.targets
         batch = Batch._unchecked(x, mask, lengths, None if targets is None else targets[indices], indices,
                                  self.padding)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._choose import LONG, msconv_size
+from ._options import option_label
 from ._tasks import last_value_forecast, unscale_targets
 
 
@@ -77,8 +78,8 @@ def _model_name(sm) -> str:
 
 def _add_baseline(res: dict, sm, plan, budget: float, label=None) -> None:
     """``res["baseline"]``: the baseline's record, the model's score beside it, and what to try
-    (options named by ``label(name)``: flags for the command line, keywords by default)."""
-    label = label or (lambda name: f"{name}=")
+    (options named by ``label(name, value=None)``: flags for the command line, keywords by default)."""
+    label = label or (lambda name, value=None: option_label(None, name, value))  # keywords
     base = plan.baseline(budget)
     if base is None or base.get("name") is None:
         if base is not None:
@@ -99,16 +100,11 @@ def _add_baseline(res: dict, sm, plan, budget: float, label=None) -> None:
         if sm.task == "forecast":
             tips.append(f"another {label('window')} (this run: {plan.window})")
         elif median > LONG and kind != "msconv":
-            tips.append(f"{label('frame')}{_quoted_if_keyword(label, f'msconv:{msconv_size(median)}')}")
+            tips.append(label("frame", f"msconv:{msconv_size(median)}"))
         tips.append(f"more {label('epochs')}")
         tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")
         base["try"] = tips
     res["baseline"] = base
-
-
-def _quoted_if_keyword(label, value: str) -> str:
-    """``--frame msconv:23`` on a command line, ``frame='msconv:23'`` in Python."""
-    return f"{value!r}" if label("x").endswith("=") else f" {value}"
 
 
 def baseline_headline(metrics) -> str | None:

@@ -76,11 +76,14 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     return o
 
 
-def option_label(o, name: str) -> str:
-    """An option as its caller spells it, for the card, the metrics and the tips: the flag
-    (``--log-transform``) when ``seqfeed train`` ran (it passes ``command``), else the keyword of
-    :func:`seqfeed.keras.train` (``log_transform=``)."""
-    return f"--{name.replace('_', '-')}" if getattr(o, "command", None) else f"{name}="
+def option_label(o, name: str, value: str | None = None) -> str:
+    """An option (with a value, if given) as its caller spells it, for the card, the metrics and the
+    tips: the flag (``--log-transform``, ``--frame msconv:23``) when ``seqfeed train`` ran (it passes
+    ``command``), else the keyword of :func:`seqfeed.keras.train` (``log_transform=``,
+    ``frame='msconv:23'``)."""
+    if getattr(o, "command", None):
+        return f"--{name.replace('_', '-')}" + ("" if value is None else f" {value}")
+    return f"{name}=" + ("" if value is None else repr(value))
 
 
 def _bad(name, value, what, fix):

@@ -221,7 +221,7 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     sm = _build_model(o, loaded, plan, setup)
     ckpt, fit_seconds = _fit(o, sm, plan, setup, work, say)
     refit = setup["report"]["training"]["refit"]
-    metrics = evaluate_plan(sm, plan, setup["scaler"], label=lambda name: option_label(o, name))
+    metrics = evaluate_plan(sm, plan, setup["scaler"], label=lambda name, value=None: option_label(o, name, value))
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
                     "best_epoch": None if refit else ckpt.best_epoch + 1,
                     "averaged_epochs": ckpt.n_averaged if refit else None,

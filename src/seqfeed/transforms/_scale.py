@@ -185,11 +185,7 @@ class Standardizer:
         r.check(op)
         if self.method == "global":
             v = r.steps()
-            z = np.empty(v.shape, dtype=r.out_dtype)
-            for sl in blocks(v.shape[0], v.shape[1]):
-                with np.errstate(over="ignore", invalid="ignore"):
-                    z[sl] = (self._forward(v[sl].astype(np.float64)) - self.mean_) / self.std_
-                check_out(op, z[sl], sl.start)
+            z = self._standardise_into(op, v, np.empty(v.shape, dtype=r.out_dtype))
         else:
             z = normalise_per_sequence(r, self._forward(r.real()), self.eps).astype(r.out_dtype, copy=False)
             check_out(op, z, 0)
@@ -210,11 +206,17 @@ class Standardizer:
             return False
         op = "Standardizer.transform"
         check_finite(op, "data", values, offsets=offsets, feature_names=feature_names)
-        for sl in blocks(values.shape[0], values.shape[1]):
-            with np.errstate(over="ignore", invalid="ignore"):
-                values[sl] = (self._forward(values[sl].astype(np.float64)) - self.mean_) / self.std_
-            check_out(op, values[sl], sl.start)
+        self._standardise_into(op, values, values)
         return True
+
+    def _standardise_into(self, op: str, v: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """``z = (forward(v) - mean) / std`` in float64 blocks of ``v``'s steps, each block checked
+        for overflow; ``z`` may be ``v`` itself (each block is read before it is written)."""
+        for sl in blocks(v.shape[0], v.shape[1]):
+            with np.errstate(over="ignore", invalid="ignore"):
+                z[sl] = (self._forward(v[sl].astype(np.float64)) - self.mean_) / self.std_
+            check_out(op, z[sl], sl.start)
+        return z
 
     def fit_transform(self, data):
         """``fit(data)`` then ``transform(data)``."""

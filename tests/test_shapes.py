@@ -175,6 +175,8 @@ def test_model_card_says_whether_xla_was_used():
     det = SimpleNamespace(info={"compilation": {"jit_compile": True, "shapes": 2, "bounded_loop": True, "why": "XLA",
                                                 "determinism": "TensorFlow op determinism is on"}})
     assert "last real step" in _compilation_line(det) and "op determinism is on" in _compilation_line(det)
+    fused = SimpleNamespace(info={"compilation": {"jit_compile": False, "fused": True, "why": "1 LSTM layer(s)"}})
+    assert "fused LSTM" in _compilation_line(fused) and "no XLA" in _compilation_line(fused)
 
 
 def test_padding_report_has_a_shape_bucket_row_counting_filler_rows():

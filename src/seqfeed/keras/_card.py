@@ -16,6 +16,8 @@ def _compilation_line(sm) -> str:
     rec = sm.info.get("compilation") or {}
     if not rec:
         return "- XLA: not recorded"
+    if rec.get("fused"):
+        return f"- compiled kernel: **fused LSTM** (per-batch padding, graph mode, no XLA) -- {rec.get('why')}"
     if rec.get("jit_compile"):
         how = ("the sampler's own batches, short ones filled with masked zero-weight rows, and the recurrent "
                "loop stopping at each batch's last real step" if rec.get("bounded_loop") else

@@ -216,7 +216,8 @@ class SequenceModel:
     # ------------------------------------------------------------------ training
     def fit(self, train, *, validation=None, epochs: int = 10, batch_size: int = 32,
             batching: str = "bucket", max_tokens: int | None = None, seed: int = 0, callbacks=(),
-            verbose="auto", initial_epoch: int = 0, crop: float | None = None, jit_compile="auto"):
+            verbose="auto", initial_epoch: int = 0, crop: float | None = None, jit_compile="auto",
+            fused="auto"):
         """Train on ``train`` (SequenceSet, raw sequences with targets, one Batch, or sequence shards).
 
         ``jit_compile``: ``"auto"`` (default) compiles the train step with XLA, on
@@ -224,6 +225,12 @@ class SequenceModel:
         estimated compilation cost is repaid by faster steps over these epochs; True
         forces that, False keeps per-batch padding without XLA. The decision and its
         estimate are in ``self.info["compilation"]``.
+
+        ``fused``: ``"auto"`` (default) runs the model's LSTM layers on TensorFlow's fused CPU
+        kernel (the whole sequence in one op, the batch's rows split across the cores, the
+        same result as Keras' loop to float rounding) whenever they qualify and XLA is not
+        forced (``jit_compile=True``); then there is no XLA. True requires it, False keeps
+        Keras' loop.
 
         Shards (a shards directory or a :class:`~seqfeed.ShardDataset`) are streamed through a
         bounded shuffle window, never read whole; a model without a scaler is given the one of
@@ -272,7 +279,8 @@ class SequenceModel:
         # decided on the run's full epoch count, so that a resumed run (initial_epoch > 0) makes the same
         # choice and sees the same batches as the uninterrupted run
         loader, val_loader = choose_compilation(self, tr, loader, va, jit_compile=jit_compile,
-                                                epochs=epochs, batch_size=batch_size, seed=seed, crop=crop)
+                                                epochs=epochs, batch_size=batch_size, seed=seed, crop=crop,
+                                                fused=fused)
         loader.sampler.set_epoch(initial_epoch)  # a resumed run sees the batches it would have seen
         ds = to_tf_dataset(loader)
         val = None

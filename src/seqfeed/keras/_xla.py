@@ -60,8 +60,12 @@ def _set_jit(model, use: bool) -> None:
 
 
 def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: int, batch_size: int, seed: int,
-                       crop=None):
+                       crop=None, fused="auto"):
     """Decide XLA or not for this fit; returns ``(loader, make_validation_loader)``.
+
+    ``fused`` ("auto", True, False): run eligible LSTM layers on TensorFlow's fused CPU kernel
+    (:mod:`seqfeed.keras._fused`). "auto" does so whenever the model has such a layer and XLA is
+    not forced; the train step then runs in graph mode on today's per-batch padded batches.
 
     ``loader`` is today's loader (the sampler the caller asked for). With XLA its batches are
     kept and padded to a few fixed shapes (:class:`FixedShapeSampler`) while the recurrent
@@ -70,7 +74,19 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     """
     from .._errors import ConfigError
     from ._bounded import _eligible, bound_recurrent_loops
+    from ._fused import fuse_lstm_loops, has_fusable, usable_cores
 
+    if fused not in JIT_CHOICES or (fused is not True and fused is not False and fused != "auto"):
+        raise ConfigError(f"SequenceModel.fit: `fused` must be 'auto', True or False. Received: fused={fused!r}.",
+                          argument="fused", received=fused, fix="pass fused='auto', True or False")
+    if fused is True and jit_compile is True:
+        raise ConfigError("SequenceModel.fit: fused=True and jit_compile=True exclude each other: the fused LSTM "
+                          "kernel has no XLA lowering.", argument="fused", received=fused,
+                          fix="pass fused=False to compile with XLA, or jit_compile='auto' to use the fused kernel")
+    if fused is True and not has_fusable(sm.model):
+        raise ConfigError("SequenceModel.fit: fused=True needs, on a CPU, an LSTM layer with the default activations, "
+                          "a bias, no recurrent dropout, unroll=False and stateful=False; this model has none.",
+                          argument="fused", received=fused, fix="pass fused='auto' (uses it only where it applies)")
     if jit_compile not in JIT_CHOICES or (jit_compile is not True and jit_compile is not False
                                           and jit_compile != "auto"):
         raise ConfigError(f"SequenceModel.fit: `jit_compile` must be 'auto', True or False. Received: "
@@ -86,6 +102,19 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     record = {"jit_compile": False}
     bounded = any(_eligible(x) for x in model._flatten_layers(include_self=False))
     refused = None
+    use_fused = fused is not False and jit_compile is not True and has_fusable(model)
+    if use_fused:
+        bound_recurrent_loops(model, on=False)
+        _set_jit(model, False)
+        n = fuse_lstm_loops(model)
+        parts = usable_cores()
+        sm.info["compilation"] = {
+            "jit_compile": False, "fused": True, "fused_layers": n, "parts": parts, "bounded_loop": False,
+            "why": (f"{n} LSTM layer(s) on TensorFlow's fused CPU kernel (BlockLSTMV2), each batch's rows split "
+                    f"into {parts} part(s) run in parallel, every row stopping at its last real step; no XLA "
+                    f"(the fused kernel has no XLA lowering)")}
+        return loader, today_val
+    fuse_lstm_loops(model, on=False)
     if jit_compile is False:
         record["why"] = "jit_compile=False"
         use, plan = False, None

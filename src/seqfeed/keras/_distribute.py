@@ -185,6 +185,9 @@ def train_distributed(shards, *, task: str, epochs: int = 10, batch_size: int = 
     data = strategy.distribute_datasets_from_function(lambda context: local)
     example = batch_to_keras(ds._template)
     sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
+    from ._fused import fuse_lstm_loops
+
+    fuse_lstm_loops(sm.model)  # LSTM layers on the fused CPU kernel (seqfeed.keras._fused)
     _patch_for_multi_worker(sm.model, example, strategy, tf)
     t0 = time.time()
     history = sm.model.fit(data, epochs=epochs, steps_per_epoch=len(ds), verbose=verbose, shuffle=False)

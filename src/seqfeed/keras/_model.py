@@ -446,6 +446,9 @@ class SequenceModel:
                                                                   "`seqfeed train --out`")
         meta = json.loads(meta_file.read_text())
         model = keras.saving.load_model(path / "model.keras")
+        from ._fused import fuse_lstm_loops
+
+        fuse_lstm_loops(model)  # predictions on the fused kernel (Keras' result to float rounding)
         scaler = None
         if meta.get("scaler"):
             from ..transforms import Standardizer

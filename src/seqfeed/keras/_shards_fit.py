@@ -101,6 +101,9 @@ def fit_shards(sm, train, *, validation=None, epochs: int, batch_size: int, max_
     ds = shard_dataset(sm, train, batch_size=batch_size, max_tokens=max_tokens, seed=seed, op=op,
                        manifest_scaler=True)
     sm.model.jit_compile = False  # batches are padded per batch: XLA would compile every new shape
+    from ._fused import fuse_lstm_loops
+
+    fuse_lstm_loops(sm.model)  # LSTM layers on the fused CPU kernel (seqfeed.keras._fused)
     from ._stream_data import shard_tf_dataset
 
     ds.set_epoch(initial_epoch)

@@ -54,6 +54,13 @@ class SequenceModel:
         self.horizon = int(horizon)
         self.info = dict(info or {})
         self.restructure = Restructure.coerce(restructure)
+        compiled = self.info.get("compilation") or {}
+        if not compiled or compiled.get("fused"):
+            # eligible LSTM layers run on the fused CPU kernel (seqfeed.keras._fused), as fit runs them
+            # by default: a saved and reloaded or resumed model predicts as the trained one, bit for bit
+            from ._fused import fuse_lstm_loops
+
+            fuse_lstm_loops(model, parts=compiled.get("parts"))
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -446,9 +453,6 @@ class SequenceModel:
                                                                   "`seqfeed train --out`")
         meta = json.loads(meta_file.read_text())
         model = keras.saving.load_model(path / "model.keras")
-        from ._fused import fuse_lstm_loops
-
-        fuse_lstm_loops(model)  # predictions on the fused kernel (Keras' result to float rounding)
         scaler = None
         if meta.get("scaler"):
             from ..transforms import Standardizer

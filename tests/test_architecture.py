@@ -41,7 +41,7 @@ LAYERS = (
 # top-level modules grouped into one component (the others are their own component)
 GROUPS = {
     "base": ("_errors", "_checks", "_fs", "_version", "metrics"),
-    "baselines": ("baselines", "_baseline_common", "_forecast_baselines", "_dtw"),
+    "baselines": ("baselines", "_baseline_common", "_forecast_baselines", "_dtw", "_dtw_numba"),
 }
 
 

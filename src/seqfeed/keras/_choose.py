@@ -71,7 +71,7 @@ def choose_setup(plan, args, *, say) -> dict:
     log, report["log_transform"] = _choose_log(args, train_steps)
     model, report["model"] = _model_recipe(args, median)
     restructs, why_r = _restructure_options(args, median)
-    norms, why_n = _normalize_options(args)
+    norms, why_n = _normalize_options(args, n_features=int(plan.train.n_features) if args.task != "forecast" else 1)
     chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
     report["restructure"] = {"chosen": chosen_r.describe(), "spec": str(chosen_r), "why": why_r}
     report["normalize"] = {"chosen": chosen_n, "why": why_n}
@@ -123,13 +123,20 @@ def _restructure_options(args, median: float) -> tuple[list, str]:
     return restructs, f"median length {median:g} > {LONG}: long for an LSTM; candidates scored on validation"
 
 
-def _normalize_options(args) -> tuple[list, str]:
+def _normalize_options(args, n_features: int = 1) -> tuple[list, str]:
     if args.task == "forecast":
         if args.normalize == "per_sequence":
             return ["global"], "per-sequence scaling is not used for forecasting (targets need one scale)"
         if args.normalize == "auto":
             return ["global"], "forecasting scales with training-period statistics"
         return [args.normalize], "forced by " + option_label(args, "normalize")
+    if args.normalize == "auto" and n_features > 1:
+        # per-sequence z-normalisation rescales each feature of each sequence on its own, so the
+        # features' levels relative to each other (the coefficients of a frame, a sensor's axes) are
+        # lost; on the suite's three multivariate sets it never won (benchmarks/results/suite.json)
+        return ["global"], (f"{n_features} features per step: global scaling keeps their relative levels "
+                            f"(per-sequence z-normalisation is scored only for single-feature sequences; "
+                            f"{option_label(args, 'normalize', 'per_sequence')} forces it)")
     if args.normalize == "auto":
         return ["global", "per_sequence"], ("global (keeps amplitude) vs per-sequence z-normalisation, scored "
                                             "on validation")

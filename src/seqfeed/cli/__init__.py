@@ -123,7 +123,8 @@ def _train_model_options(m) -> None:
     m.add_argument("--frame", default="auto", help="restructuring of long sequences: auto, none, "
                                                    "frame:K, pool:K, conv:K, msconv:K (default auto)")
     m.add_argument("--normalize", default="auto", choices=["auto", "global", "per_sequence", "none"],
-                   help="feature scaling, fitted on the training split only (default auto)")
+                   help="feature scaling, fitted on the training split only (default auto: global, and for "
+                        "single-feature sequences also per_sequence, the better on validation)")
     m.add_argument("--log-transform", choices=["auto", "yes", "no"], default="auto",
                    help="sign(x)*log1p(|x|) before scaling (auto: when values span orders of magnitude)")
 

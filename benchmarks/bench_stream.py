@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import machine_facts, results_path  # noqa: E402
+from _machine import command_line, machine_facts, results_path  # noqa: E402
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -122,8 +122,8 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     dest = results_path("stream.json", quick=args.quick, out=args.out)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps({"machine": machine_facts(), "batch": args.batch, "buffer": args.buffer,
-                                "rows": rows}, indent=1))
+    dest.write_text(json.dumps({"machine": machine_facts(), "command": command_line("bench_stream.py"),
+                                "batch": args.batch, "buffer": args.buffer, "rows": rows}, indent=1))
     print(f"-> {dest}")
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._choose import LONG, msconv_size
+from ._choose import RESTRUCTURE_FROM, msconv_size
 from ._options import option_label
 from ._tasks import last_value_forecast, unscale_targets
 
@@ -99,7 +99,7 @@ def _add_baseline(res: dict, sm, plan, budget: float, label=None) -> None:
         kind = sm.restructure.kind if sm.restructure is not None else "none"
         if sm.task == "forecast":
             tips.append(f"another {label('window')} (this run: {plan.window})")
-        elif median > LONG and kind != "msconv":
+        elif median > RESTRUCTURE_FROM and kind != "msconv":
             tips.append(label("frame", f"msconv:{msconv_size(median)}"))
         tips.append(f"more {label('epochs')}")
         tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")

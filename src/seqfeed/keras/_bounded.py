@@ -96,21 +96,28 @@ def _inner_loop(layer):
     return inner_loop
 
 
+def replace_inner_loops(model, attr: str, eligible, make_loop, key=True) -> int:
+    """Give every recurrent layer of ``model`` that ``eligible(layer)`` accepts the loop
+    ``make_loop(layer)`` (marked by the instance attribute ``attr`` = ``key``), and take a loop
+    marked ``attr`` back from the others. Returns how many layers have it afterwards."""
+    n = 0
+    for layer in model._flatten_layers(include_self=False):
+        if not isinstance(layer, keras.layers.RNN):
+            continue
+        if eligible(layer):
+            if layer.__dict__.get(attr) != key:
+                object.__setattr__(layer, "inner_loop", make_loop(layer))
+                object.__setattr__(layer, attr, key)
+            n += 1
+        elif layer.__dict__.get(attr):
+            del layer.__dict__["inner_loop"]
+            del layer.__dict__[attr]
+    return n
+
+
 def bound_recurrent_loops(model, on: bool = True) -> int:
     """Use (``on=True``) or stop using the bounded loop in ``model``'s eligible recurrent layers.
 
     Returns the number of layers whose loop is bounded afterwards.
     """
-    n = 0
-    for layer in model._flatten_layers(include_self=False):
-        if not isinstance(layer, keras.layers.RNN):
-            continue
-        if on and _eligible(layer):
-            if not layer.__dict__.get(_ATTR):
-                object.__setattr__(layer, "inner_loop", _inner_loop(layer))
-                object.__setattr__(layer, _ATTR, True)
-            n += 1
-        elif layer.__dict__.get(_ATTR):
-            del layer.__dict__["inner_loop"]
-            del layer.__dict__[_ATTR]
-    return n
+    return replace_inner_loops(model, _ATTR, lambda layer: on and _eligible(layer), _inner_loop)

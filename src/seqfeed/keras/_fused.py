@@ -162,21 +162,12 @@ def fuse_lstm_loops(model, on: bool = True, *, parts: int | None = None) -> int:
     ``parts``: row parts run in parallel (default: the usable cores). With a GPU nothing is
     replaced (Keras' cuDNN path is faster there). Returns the number of fused layers afterwards.
     """
+    from ._bounded import replace_inner_loops
+
     parts = usable_cores() if parts is None else max(1, int(parts))
     on = on and _on_cpu()
-    n = 0
-    for layer in model._flatten_layers(include_self=False):
-        if not isinstance(layer, keras.layers.RNN):
-            continue
-        if on and fused_eligible(layer):
-            if layer.__dict__.get(_ATTR) != parts:
-                object.__setattr__(layer, "inner_loop", _inner_loop(layer, parts))
-                object.__setattr__(layer, _ATTR, parts)
-            n += 1
-        elif layer.__dict__.get(_ATTR):
-            del layer.__dict__["inner_loop"]
-            del layer.__dict__[_ATTR]
-    return n
+    return replace_inner_loops(model, _ATTR, lambda layer: on and fused_eligible(layer),
+                               lambda layer: _inner_loop(layer, parts), key=parts)
 
 
 def has_fusable(model) -> bool:

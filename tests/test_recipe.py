@@ -183,3 +183,55 @@ def test_a_sequence_set_trains_without_writing_anything(tmp_path, monkeypatch):
     with pytest.raises(ConfigError, match="resume=True continues a run") as e:
         train(data, task="classify", resume=True)
     assert e.value.argument == "resume"
+
+
+# ------------------------------------------------------------------ time budget (no TensorFlow)
+def _budget_args(budget):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(time_budget=budget, units=64, layers=1)
+
+
+def _small_plan(lengths):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(kind="sequences", train=SimpleNamespace(lengths=np.asarray(lengths)))
+
+
+TRAINING = {"n_train": 40, "n_train_and_val": 50, "refit": True, "batch": 16, "epochs": 150,
+            "epochs_why": "the rule", "average_from": 100}
+
+
+def test_budget_caps_the_final_fit_from_the_searchs_seconds_per_epoch():
+    from seqfeed.keras._choose import FIT_SHARE_OF_REST, apply_budget, budget_epochs
+
+    scores = [{"seconds": 3.0, "epochs": 15}, {"seconds": 6.0, "epochs": 15}, {"val_score": None, "skipped": "x"}]
+    b = budget_epochs(_small_plan([150] * 40), _budget_args(60), TRAINING, scores, elapsed=20.0)
+    per_epoch = 0.3 * 50 / 40  # median of 0.2 and 0.4 s per epoch, scaled to train + validation
+    assert b["seconds_per_epoch"] == pytest.approx(per_epoch, abs=1e-3) and b["basis"] == "the search's candidates"
+    assert b["max_epochs"] == int(FIT_SHARE_OF_REST * 40.0 // per_epoch)
+    cut = apply_budget(TRAINING, b)
+    assert cut["epochs"] == b["max_epochs"] < 150
+    assert cut["average_from"] == cut["epochs"] - cut["epochs"] // 3 and "time budget" in cut["epochs_why"]
+    assert TRAINING["epochs"] == 150  # not mutated
+
+
+def test_no_budget_or_a_generous_one_changes_nothing():
+    from seqfeed.keras._choose import apply_budget, budget_epochs
+
+    assert budget_epochs(_small_plan([10] * 40), _budget_args(None), TRAINING, [], elapsed=1.0) is None
+    assert apply_budget(TRAINING, None) is TRAINING
+    b = budget_epochs(_small_plan([10] * 40), _budget_args(1e6), TRAINING, [], elapsed=1.0)
+    assert b["basis"] == "the step-time model" and apply_budget(TRAINING, b) is TRAINING
+
+
+@settings(max_examples=30, deadline=None)
+@given(budget=st.floats(0.1, 1e5), elapsed=st.floats(0, 1e5), epochs=st.integers(1, 500))
+def test_budget_always_leaves_at_least_one_epoch_and_never_adds_any(budget, elapsed, epochs):
+    from seqfeed.keras._choose import apply_budget, budget_epochs
+
+    training = dict(TRAINING, epochs=epochs, average_from=epochs - max(1, epochs // 3))
+    b = budget_epochs(_small_plan([30] * 40), _budget_args(budget), training, [{"seconds": 1.0, "epochs": 4}],
+                      elapsed=elapsed)
+    out = apply_budget(training, b)
+    assert 1 <= out["epochs"] <= epochs and 0 <= out["average_from"] < out["epochs"]

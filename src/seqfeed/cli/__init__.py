@@ -152,7 +152,9 @@ def _train_training_options(t) -> None:
                    help="replace an existing seqfeed output at --out once the new one is complete (other "
                         "directories and files are never replaced), or discard an interrupted run's checkpoints")
     t.add_argument("--time-budget", type=float, default=None,
-                   help="seconds for the automatic restructuring search (default: scaled to the data)")
+                   help="seconds for the run from the split on: the restructuring search gets 40%%, the final fit "
+                        "as many epochs as the rest allows, estimated from the search (default: no limit; the "
+                        "search then gets a budget scaled to the data)")
 
 
 def _add_model_parsers(sub) -> None:

@@ -155,7 +155,8 @@ def _search(plan, args, train_steps, log, model, restructs, norms, say):
     scores: list = []
     if len(restructs) == 1 and len(norms) == 1:
         return chosen["r"], chosen["n"], scores
-    budget = args.time_budget or _default_budget(plan, len(restructs) + len(norms) - 1)
+    budget = SEARCH_SHARE * args.time_budget if args.time_budget else _default_budget(plan, len(restructs)
+                                                                                      + len(norms) - 1)
     short = max(4, min(args.epochs // 4, 15))
     say(f"choosing the input structure on the validation split ({short} epochs per candidate, "
         f"budget {budget:.0f}s)")
@@ -240,6 +241,62 @@ def choose_training(plan, args) -> dict:
     else:
         out["epochs"], out["epochs_why"] = args.epochs, "forced by " + option_label(args, "epochs")
     out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
+    return out
+
+
+SEARCH_SHARE = 0.4  # of a given time budget: the search's share; the final fit gets what is left
+FIT_SHARE_OF_REST = 0.8  # of what is left after the search: the rest is for evaluation and writing
+
+
+def _training_lengths(plan) -> np.ndarray:
+    if plan.kind == "sequences":
+        return np.asarray(plan.train.lengths, dtype=np.int64)
+    X = plan.train_X
+    return (np.asarray(X.lengths, dtype=np.int64) if hasattr(X, "lengths")
+            else np.full(len(X), plan.window, dtype=np.int64))
+
+
+def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> dict | None:
+    """With ``time_budget``: the most epochs the final fit can run in what the budget leaves after
+    ``elapsed`` seconds (``None`` without a budget).
+
+    Seconds per epoch come from the search's own candidates (their median seconds per epoch,
+    scaled by the final fit's training size over the search's) or, when no candidate ran, from
+    the step-time model of :func:`seqfeed.batching._shapes.step_seconds` (graph mode, Keras'
+    loop: an overestimate with the fused kernel). ``FIT_SHARE_OF_REST`` of what is left goes to
+    the fit; the rest covers evaluation, the baseline and writing."""
+    if not args.time_budget:
+        return None
+    from ..batching._shapes import step_seconds
+
+    n_final = training["n_train_and_val"] if training["refit"] else training["n_train"]
+    scale = n_final / max(training["n_train"], 1)
+    timed = [c["seconds"] / c["epochs"] for c in scores if c.get("seconds") and c.get("epochs")]
+    if timed:
+        per_epoch, basis = float(np.median(timed)) * scale, "the search's candidates"
+    else:
+        L = np.sort(_training_lengths(plan))
+        batch = max(1, int(training["batch"]))
+        shapes = [(int(c.size), int(c[-1])) for c in np.array_split(L, max(1, -(-L.size // batch))) if c.size]
+        per_epoch, basis = step_seconds(shapes, "graph", units=args.units, layers=args.layers) * scale, \
+            "the step-time model"
+    left = max(0.0, float(args.time_budget) - elapsed)
+    cap = max(1, int(FIT_SHARE_OF_REST * left // max(per_epoch, 1e-6)))
+    return {"time_budget": float(args.time_budget), "elapsed_before_fit": round(elapsed, 1),
+            "seconds_per_epoch": round(per_epoch, 3), "basis": basis, "max_epochs": cap}
+
+
+def apply_budget(training: dict, budget: dict | None) -> dict:
+    """``training`` with its epochs cut to ``budget["max_epochs"]`` (and the averaged epochs with them)."""
+    if not budget or training["epochs"] <= budget["max_epochs"]:
+        return training
+    out = dict(training)
+    cap = budget["max_epochs"]
+    out["epochs_why"] = (f"{training['epochs']} by the rule ({training['epochs_why']}), cut to {cap} by the time "
+                         f"budget: {budget['time_budget']:g} s, {budget['elapsed_before_fit']:g} s used before the fit, "
+                         f"~{budget['seconds_per_epoch']:g} s per epoch (from {budget['basis']})")
+    out["epochs"] = cap
+    out["average_from"] = cap - max(1, cap // 3) if training["refit"] else None
     return out
 
 

@@ -251,7 +251,7 @@ def _seed_everything(seed: int) -> None:
 
 def _prepare(o, loaded, test_loaded, work, say):
     """The split, the training size and the input setup (chosen, or reused on resume)."""
-    from ._choose import choose_training
+    from ._choose import apply_budget, choose_training
     from ._tasks import plan_forecast, plan_sequences
 
     _seed_everything(o.seed)
@@ -259,15 +259,19 @@ def _prepare(o, loaded, test_loaded, work, say):
     say(plan.summary())
     training = choose_training(plan, o)
     o.batch, o.epochs = training["batch"], training["epochs"]
-    setup = _choose_or_reuse_setup(plan, o, work, say)
+    setup = _choose_or_reuse_setup(plan, o, work, say, training)
+    training = apply_budget(training, setup["report"].get("budget"))
+    o.epochs = training["epochs"]
     setup["report"]["training"] = training
     return plan, setup
 
 
-def _choose_or_reuse_setup(plan, o, work, say):
-    """The restructuring/scaling choice; a resumed run reuses the interrupted run's (the search is
-    timed, so running it again could choose differently)."""
-    from ._choose import choose_setup
+def _choose_or_reuse_setup(plan, o, work, say, training):
+    """The restructuring/scaling choice, and with a time budget the final fit's epoch cap; a resumed
+    run reuses the interrupted run's (both are timed, so computing them again could differ)."""
+    import time as _time
+
+    from ._choose import budget_epochs, choose_setup
     from ._tasks import build_scaler
 
     f = work / "setup.json"
@@ -282,6 +286,10 @@ def _choose_or_reuse_setup(plan, o, work, say):
         return {"scaler": scaler, "restructure": Restructure.coerce(saved["restructure"]), "report": rep,
                 "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
+    budget = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],
+                           _time.monotonic() - plan.created)
+    if budget is not None:
+        setup["report"]["budget"] = budget
     with atomic_file(f) as tmp, open(tmp, "w") as fh:
         fh.write(json.dumps({k: setup[k] for k in ("restructure", "report", "model")}, indent=2,
                             default=json_default))

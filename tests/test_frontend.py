@@ -30,7 +30,8 @@ def test_bad_msconv_specs_are_config_errors(bad):
 def test_msconv_is_the_first_candidate_for_long_sequences_only():
     from seqfeed.keras._choose import msconv_size, restructure_candidates
 
-    assert restructure_candidates(100) == [Restructure()]
+    assert restructure_candidates(99) == [Restructure()]
+    assert restructure_candidates(100)[0] == Restructure("msconv", 2)
     assert Restructure("frame", 3) in restructure_candidates(150)
     cands = restructure_candidates(1460)
     assert cands[0] == Restructure("msconv", 23) and msconv_size(1460) == 23

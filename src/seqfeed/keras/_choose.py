@@ -16,8 +16,9 @@ from ._options import option_label
 from ._tasks import build_scaler, needs_log
 
 LONG = 200  # median length above which sequences count as long (model recipe: both directions, pooling)
-# median length above which restructurings are scored on validation: on GunPoint (150 steps, 50 sequences)
-# an LSTM over the raw steps stayed at chance (test 0.55) where frames of 5 steps reached 0.97
+# median length from which restructurings are scored on validation: on GunPoint (150 steps, 50 sequences)
+# an LSTM over the raw steps stayed at chance (test 0.55) where frames of 5 steps reached 0.97; on
+# Tecator (100 steps) the multi-scale Conv1D front-end took the test RMSE from 11.5 to 2.2
 RESTRUCTURE_FROM = 100
 
 
@@ -32,7 +33,7 @@ def restructure_candidates(median_len: float) -> list[Restructure]:
     The learned multi-scale Conv1D front-end comes first: the search stops at its time budget, and
     a budget spent on the fixed restructurings first never reached it.
     """
-    if median_len <= RESTRUCTURE_FROM:
+    if median_len < RESTRUCTURE_FROM:
         return [Restructure()]
     k = max(2, int(math.ceil(median_len / 64)))  # ~64 LSTM steps per sequence
     k2 = max(2, int(math.ceil(median_len / 128)))  # ~128 steps, finer frames
@@ -122,8 +123,8 @@ def _restructure_options(args, median: float) -> tuple[list, str]:
         return [Restructure.parse(args.frame)], "forced by " + option_label(args, "frame")
     restructs = restructure_candidates(median or 0)
     if restructs == [Restructure()]:
-        return restructs, f"median length {median:g} <= {RESTRUCTURE_FROM}: one raw step per LSTM step"
-    return restructs, (f"median length {median:g} > {RESTRUCTURE_FROM}: long for an LSTM; candidates scored on "
+        return restructs, f"median length {median:g} < {RESTRUCTURE_FROM}: one raw step per LSTM step"
+    return restructs, (f"median length {median:g} >= {RESTRUCTURE_FROM}: long for an LSTM; candidates scored on "
                        f"validation")
 
 

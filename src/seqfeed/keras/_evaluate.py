@@ -99,7 +99,7 @@ def _add_baseline(res: dict, sm, plan, budget: float, label=None) -> None:
         kind = sm.restructure.kind if sm.restructure is not None else "none"
         if sm.task == "forecast":
             tips.append(f"another {label('window')} (this run: {plan.window})")
-        elif median > RESTRUCTURE_FROM and kind != "msconv":
+        elif median >= RESTRUCTURE_FROM and kind != "msconv":
             tips.append(label("frame", f"msconv:{msconv_size(median)}"))
         tips.append(f"more {label('epochs')}")
         tips.append(f"or use the baseline (seqfeed.baselines.{base['method']})")

@@ -236,3 +236,17 @@ def test_python_token_lists_with_bad_values_are_reported_like_the_general_path(b
 def test_python_token_lists_truncated_values_are_never_checked():
     # the value the truncation drops is not converted by Keras either
     assert pad_sequences([[None, 1, 2], [3]], maxlen=2).tolist() == [[1, 2], [0, 3]]
+
+
+@pytest.mark.parametrize("maxlen", [0, None])
+def test_ragged_steps_are_refused_even_when_maxlen_keeps_no_step(maxlen):
+    """maxlen=0 copies no step, yet a later sequence with ragged steps is still bad input (fuzzing found
+    it accepted)."""
+    seqs = [np.array([[1.25, -1.5]], dtype=np.float32), [[1.0, 1.0], [1.0, 1.0, 1.0]]]
+    with pytest.raises(seqfeed.DataError) as e:
+        seqfeed.pad_sequences(seqs, maxlen=maxlen, dtype="int32")
+    assert e.value.index == 1 and "`sequences[1]`" in str(e.value) and e.value.fix
+    with pytest.raises(seqfeed.ShapeError) as e:
+        seqfeed.pad_sequences([np.ones((2, 2)), np.ones((1, 3))], maxlen=0)
+    assert e.value.index == 1
+    assert seqfeed.pad_sequences([np.ones((2, 2)), np.ones((1, 2))], maxlen=0).shape == (2, 0, 2)

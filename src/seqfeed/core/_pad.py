@@ -381,6 +381,19 @@ def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre"
 # ---------------------------------------------------------------------------------------------
 # Keras-exact pad_sequences
 # ---------------------------------------------------------------------------------------------
+def _check_step_shape(op, s, i, step_shape) -> None:
+    """``sequences[i]`` has steps of one shape, ``step_shape`` (else DataError / ShapeError)."""
+    try:
+        shape = np.asarray(s).shape[1:]
+    except ValueError:
+        raise DataError(f"{op}: `sequences[{i}]` has steps of different shapes (ragged rows).",
+                        argument="sequences", index=i, fix="give every step the same number of features") from None
+    if shape != step_shape:
+        raise ShapeError(f"{op}: `sequences[{i}]` has step shape {shape_str(shape)}, expected "
+                         f"{shape_str(step_shape)} (from the first non-empty sequence).", argument="sequences",
+                         received=shape, index=i, fix="give every sequence the same number of features per step")
+
+
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
     """Drop-in for ``keras.utils.pad_sequences``: same signature, defaults and output.
 
@@ -491,6 +504,10 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     if isinstance(value, float) and not float(value).is_integer() and x.dtype.kind in "iub":
         warn(f"{op}: value={value!r} is cast to dtype {x.dtype} (it becomes "
              f"{np.asarray(value).astype(x.dtype)!r}); pass an integer value or a float dtype.")
+    if maxlen == 0:  # no step is copied, but every sequence must still be a valid one
+        for i, s in enumerate(sequences):
+            if lens[i]:
+                _check_step_shape(op, s, i, step_shape)
     if n == 0 or maxlen == 0:
         return x
     F = int(np.prod(step_shape)) if step_shape else 1

@@ -340,6 +340,16 @@ XLA_MIN_SAVING_S = 5.0
 XLA_BUCKET_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16)
 
 
+def sorted_epoch_seconds(lengths, batch_size: int, kind: str = "graph", *, units: int = 64,
+                         layers: int = 1) -> float:
+    """Estimated seconds of one epoch of length-sorted batches of ``batch_size`` over ``lengths``
+    (:func:`step_seconds`; 0 for no sequence): the estimate when no sampler's batches are at hand."""
+    L = np.sort(np.asarray(lengths, dtype=np.int64))
+    shapes = [(int(c.size), int(c[-1])) for c in np.array_split(L, max(1, -(-L.size // max(1, batch_size))))
+              if c.size]
+    return step_seconds(shapes, kind, units=units, layers=layers)
+
+
 def step_seconds(shapes, kind: str, *, units: int = 64, layers: int = 1) -> float:
     """Estimated seconds of the train steps of batches with these ``(B, T)`` shapes."""
     a, b, c = STEP_MS[kind]

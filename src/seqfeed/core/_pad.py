@@ -381,17 +381,19 @@ def pad_set(data, *, indices=None, maxlen=None, padding="post", truncating="pre"
 # ---------------------------------------------------------------------------------------------
 # Keras-exact pad_sequences
 # ---------------------------------------------------------------------------------------------
-def _check_step_shape(op, s, i, step_shape) -> None:
-    """``sequences[i]`` has steps of one shape, ``step_shape`` (else DataError / ShapeError)."""
+def _step_shape(op, s, i) -> tuple:
+    """The shape of one step of ``sequences[i]`` (DataError when its steps are ragged)."""
     try:
-        shape = np.asarray(s).shape[1:]
+        return np.asarray(s).shape[1:]
     except ValueError:
         raise DataError(f"{op}: `sequences[{i}]` has steps of different shapes (ragged rows).",
                         argument="sequences", index=i, fix="give every step the same number of features") from None
-    if shape != step_shape:
-        raise ShapeError(f"{op}: `sequences[{i}]` has step shape {shape_str(shape)}, expected "
-                         f"{shape_str(step_shape)} (from the first non-empty sequence).", argument="sequences",
-                         received=shape, index=i, fix="give every sequence the same number of features per step")
+
+
+def _other_step_shape(op, i, shape, step_shape, received) -> ShapeError:
+    return ShapeError(f"{op}: `sequences[{i}]` has step shape {shape_str(shape)}, expected "
+                      f"{shape_str(step_shape)} (from the first non-empty sequence).", argument="sequences",
+                      received=received, index=i, fix="give every sequence the same number of features per step")
 
 
 def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre", value=0.0):
@@ -487,12 +489,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                             fix="pass a list of lists/arrays; wrap a single sequence as [seq]") from None
         lens.append(k)
         if not found and k:
-            try:
-                step_shape = np.asarray(s).shape[1:]
-            except ValueError:
-                raise DataError(f"{op}: `sequences[{i}]` has steps of different shapes (ragged rows).",
-                                argument="sequences", index=i,
-                                fix="give every step the same number of features") from None
+            step_shape = _step_shape(op, s, i)
             found = True
     if maxlen is None:
         maxlen = max(lens) if lens else 0
@@ -506,8 +503,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
              f"{np.asarray(value).astype(x.dtype)!r}); pass an integer value or a float dtype.")
     if maxlen == 0:  # no step is copied, but every sequence must still be a valid one
         for i, s in enumerate(sequences):
-            if lens[i]:
-                _check_step_shape(op, s, i, step_shape)
+            if lens[i] and (shape := _step_shape(op, s, i)) != step_shape:
+                raise _other_step_shape(op, i, shape, step_shape, shape)
     if n == 0 or maxlen == 0:
         return x
     F = int(np.prod(step_shape)) if step_shape else 1
@@ -529,11 +526,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                             argument="sequences", index=i, received=repr(trunc)[:60],
                             fix="convert that sequence to numbers first, or pass a dtype that holds its values") from None
         if arr.shape[1:] != step_shape:
-            raise ShapeError(
-                f"{op}: `sequences[{i}]` has step shape {shape_str(arr.shape[1:])}, "
-                f"expected {shape_str(step_shape)} (from the first non-empty sequence).",
-                argument="sequences", received=arr.shape, index=i,
-                fix="give every sequence the same number of features per step")
+            raise _other_step_shape(op, i, arr.shape[1:], step_shape, arr.shape)
         if not warned:
             # free for arrays; for Python lists only the first one is converted twice
             src = trunc if isinstance(trunc, np.ndarray) else None

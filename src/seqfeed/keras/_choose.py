@@ -263,12 +263,12 @@ def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> d
 
     Seconds per epoch come from the search's own candidates (their median seconds per epoch,
     scaled by the final fit's training size over the search's) or, when no candidate ran, from
-    the step-time model of :func:`seqfeed.batching._shapes.step_seconds` (graph mode, Keras'
+    the step-time model of :func:`seqfeed.batching._shapes.sorted_epoch_seconds` (graph mode, Keras'
     loop: an overestimate with the fused kernel). ``FIT_SHARE_OF_REST`` of what is left goes to
     the fit; the rest covers evaluation, the baseline and writing."""
     if not args.time_budget:
         return None
-    from ..batching._shapes import step_seconds
+    from ..batching._shapes import sorted_epoch_seconds
 
     n_final = training["n_train_and_val"] if training["refit"] else training["n_train"]
     scale = n_final / max(training["n_train"], 1)
@@ -276,11 +276,9 @@ def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> d
     if timed:
         per_epoch, basis = float(np.median(timed)) * scale, "the search's candidates"
     else:
-        L = np.sort(_training_lengths(plan))
-        batch = max(1, int(training["batch"]))
-        shapes = [(int(c.size), int(c[-1])) for c in np.array_split(L, max(1, -(-L.size // batch))) if c.size]
-        per_epoch, basis = step_seconds(shapes, "graph", units=args.units, layers=args.layers) * scale, \
-            "the step-time model"
+        per_epoch = sorted_epoch_seconds(_training_lengths(plan), int(training["batch"]), units=args.units,
+                                         layers=args.layers) * scale
+        basis = "the step-time model"
     left = max(0.0, float(args.time_budget) - elapsed)
     cap = max(1, int(FIT_SHARE_OF_REST * left // max(per_epoch, 1e-6)))
     return {"time_budget": float(args.time_budget), "elapsed_before_fit": round(elapsed, 1),

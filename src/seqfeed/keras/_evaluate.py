@@ -58,17 +58,14 @@ def baseline_budget_for(sm, plan) -> float:
     run with no epoch left), the same step-time model is applied to length-sorted batches of the
     training sequences. It depends only on the data and the setup, never on the wall clock.
     """
-    from ..batching._shapes import step_seconds
+    from ..batching._shapes import sorted_epoch_seconds
 
     rec = sm.info.get("compilation") or {}
     est = rec.get("xla_s") if rec.get("jit_compile") else rec.get("graph_s")
     if est is None:
         training = (sm.info.get("choice") or {}).get("training") or {}
         epochs, batch = int(training.get("epochs") or 1), int(training.get("batch") or 32)
-        L = np.sort(np.asarray(plan.train.lengths if hasattr(plan, "train") else [], dtype=np.int64))
-        shapes = [(int(c.size), int(c[-1])) for c in np.array_split(L, max(1, -(-L.size // batch)))
-                  if c.size]
-        est = epochs * step_seconds(shapes, "graph")
+        est = epochs * sorted_epoch_seconds(plan.train.lengths if hasattr(plan, "train") else [], batch)
     return max(BASELINE_MIN_SECONDS, BASELINE_SHARE * float(est))
 
 

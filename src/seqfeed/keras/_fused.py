@@ -37,7 +37,6 @@ import os
 from ._lazy import keras, tf
 
 _ATTR = "_seqfeed_fused_loop"
-MIN_ROWS_PER_PART = 4  # below this a part's kernel call costs more than the parallelism saves
 
 
 def usable_cores() -> int:

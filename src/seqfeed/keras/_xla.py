@@ -20,8 +20,6 @@ from __future__ import annotations
 from ..batching import BatchLoader, ShapeBucketSampler
 from ..batching._shapes import FixedShapeSampler, bounded_plan, val_boundaries, xla_plan
 
-JIT_CHOICES = ("auto", True, False)
-
 
 def _recurrent_size(model) -> tuple[int, int]:
     """(units of the widest recurrent layer, number of recurrent layers) of a Keras model."""
@@ -76,23 +74,21 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     from ._bounded import _eligible, bound_recurrent_loops
     from ._fused import fuse_lstm_loops, has_fusable, usable_cores
 
-    if fused not in JIT_CHOICES or (fused is not True and fused is not False and fused != "auto"):
-        raise ConfigError(f"SequenceModel.fit: `fused` must be 'auto', True or False. Received: fused={fused!r}.",
-                          argument="fused", received=fused, fix="pass fused='auto', True or False")
+    for name, value in (("fused", fused), ("jit_compile", jit_compile)):
+        if value is not True and value is not False and not (isinstance(value, str) and value == "auto"):
+            raise ConfigError(f"SequenceModel.fit: `{name}` must be 'auto', True or False. Received: "
+                              f"{name}={value!r}.", argument=name, received=value,
+                              fix=f"pass {name}='auto', True or False")
+    model = sm.model
+    fusable = has_fusable(model)
     if fused is True and jit_compile is True:
         raise ConfigError("SequenceModel.fit: fused=True and jit_compile=True exclude each other: the fused LSTM "
                           "kernel has no XLA lowering.", argument="fused", received=fused,
                           fix="pass fused=False to compile with XLA, or jit_compile='auto' to use the fused kernel")
-    if fused is True and not has_fusable(sm.model):
+    if fused is True and not fusable:
         raise ConfigError("SequenceModel.fit: fused=True needs, on a CPU, an LSTM layer with the default activations, "
                           "a bias, no recurrent dropout, unroll=False and stateful=False; this model has none.",
                           argument="fused", received=fused, fix="pass fused='auto' (uses it only where it applies)")
-    if jit_compile not in JIT_CHOICES or (jit_compile is not True and jit_compile is not False
-                                          and jit_compile != "auto"):
-        raise ConfigError(f"SequenceModel.fit: `jit_compile` must be 'auto', True or False. Received: "
-                          f"jit_compile={jit_compile!r}.", argument="jit_compile", received=jit_compile,
-                          fix="pass jit_compile='auto', True or False")
-    model = sm.model
     val_bs = max(batch_size, 64)
 
     def today_val(va):
@@ -102,12 +98,11 @@ def choose_compilation(sm, train, loader, validation, *, jit_compile, epochs: in
     record = {"jit_compile": False}
     bounded = any(_eligible(x) for x in model._flatten_layers(include_self=False))
     refused = None
-    use_fused = fused is not False and jit_compile is not True and has_fusable(model)
-    if use_fused:
+    if fused is not False and jit_compile is not True and fusable:
         bound_recurrent_loops(model, on=False)
         _set_jit(model, False)
-        n = fuse_lstm_loops(model)
         parts = usable_cores()
+        n = fuse_lstm_loops(model, parts=parts)
         sm.info["compilation"] = {
             "jit_compile": False, "fused": True, "fused_layers": n, "parts": parts, "bounded_loop": False,
             "why": (f"{n} LSTM layer(s) on TensorFlow's fused CPU kernel (BlockLSTMV2), each batch's rows split "

@@ -105,3 +105,62 @@ def test_search_tries_msconv_even_when_the_budget_is_spent_at_once(monkeypatch):
     cands = setup["report"]["candidates"]
     assert cands[0]["spec"].startswith("msconv:") and cands[0]["val_score"] is not None
     assert all(c.get("skipped") == "time budget" for c in cands[1:]) and len(cands) >= 4
+
+
+# ------------------------------------------------------------------ full-rate blocks and the pooled front-end
+def test_full_rate_block_only_up_to_stride_8():
+    from seqfeed.keras._builders import PRE_MAX_STRIDE, pre_blocks_for_stride
+
+    assert PRE_MAX_STRIDE == 8
+    assert [pre_blocks_for_stride(s) for s in (1, 2, 7, 8, 9, 23, 32)] == [1, 1, 1, 1, 0, 0, 0]
+
+
+@pytest.mark.tf
+@pytest.mark.parametrize("task, stride, blocks", [("classify", 3, 2), ("regress", 2, 1), ("tag", 1, 2)])
+def test_full_rate_blocks_and_front_pool_are_independent_of_padding(task, stride, blocks):
+    """Trained-like random weights, real all-zero steps (one of them the first step), lengths below and
+    above the widest full-rate kernel (17), two padding amounts and three padding values: each output
+    equals the sequence's output run alone."""
+    from seqfeed.keras import build_lstm
+
+    rng = np.random.default_rng(stride + blocks)
+    model = build_lstm(task, n_features=2, n_outputs=3, units=3, bidirectional=True, msconv_filters=2,
+                       msconv_stride=stride, msconv_pre_blocks=blocks, msconv_pool=task != "tag",
+                       pooling="last" if task == "tag" else "mean+max", seed=1)
+    names = [w.path for w in model.weights]
+    assert any("pre1_w17" in n for n in names) == (blocks == 2)
+    assert any("front_pool" in l.name for l in model.layers) == (task != "tag")
+    for w in model.weights:  # trained-like: non-zero biases, norms away from identity
+        w.assign((np.asarray(w) + rng.normal(0, 0.5, w.shape)).astype("float32"))
+    seqs = [rng.normal(size=(n, 2)).astype("float32") for n in (1, stride + 1, 12, 23)]
+    seqs[2][5] = 0.0
+    seqs[3][0] = 0.0
+    seqs[3][10:13] = 0.0
+    alone = [np.asarray(model({"x": s[None], "mask": np.ones((1, len(s)), bool)}))[0] for s in seqs]
+    for extra, value in ((0, 0.0), (0, 4.0), (19, -3.0)):
+        b = seqfeed.pad(seqs, value=value)
+        x = np.concatenate([b.x, np.full((len(seqs), extra, 2), value, "float32")], axis=1)
+        mask = np.concatenate([b.mask, np.zeros((len(seqs), extra), bool)], axis=1)
+        out = np.asarray(model({"x": x, "mask": mask}))
+        for i in range(len(seqs)):
+            got = out[i][mask[i]] if task == "tag" else out[i]
+            assert got.shape == alone[i].shape
+            assert np.abs(got - alone[i]).max() < 1e-5, (i, extra, value)
+
+
+@pytest.mark.tf
+def test_msconv_recipe_adds_a_full_rate_block_for_small_strides_and_saves_it(tmp_path):
+    from seqfeed.keras import SequenceModel
+
+    rng = np.random.default_rng(3)
+    train = seqfeed.SequenceSet.from_sequences([rng.normal(size=(n, 1)) for n in rng.integers(9, 60, 12)],
+                                               targets=np.arange(12) % 3)
+    small = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure="msconv:8")
+    assert small.model.get_layer("msconv_front").get_config()["pre_blocks"] == 1
+    assert small.model.get_layer("front_pool") is not None
+    big = SequenceModel.for_data(train, "classify", units=4, seed=0, restructure="msconv:9")
+    assert big.model.get_layer("msconv_front").get_config()["pre_blocks"] == 0
+    p = small.predict_raw(train)
+    back = SequenceModel.load(small.save(tmp_path / "m"))
+    assert back.model.get_layer("msconv_front").get_config()["pre_blocks"] == 1
+    np.testing.assert_allclose(back.predict_raw(train), p, atol=1e-6)

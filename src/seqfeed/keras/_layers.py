@@ -87,6 +87,9 @@ class MaskedGlobalPool(keras.layers.Layer):
         return cfg
 
 
+PRE_WIDTHS = (3, 9, 17)  # kernel widths of the full-rate blocks before the strided reduction
+
+
 def msconv_widths(stride: int) -> tuple:
     """Kernel widths of the multi-scale front-end: 3/5/9 for stride 1, else ``s``, ``2s + 1``, ``4s + 1``
     (one stride block, and about two and four blocks of context)."""
@@ -115,6 +118,13 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
     4. A residual block at the reduced rate: ``h + LayerNorm(ReLU(Conv1D(h * mask_out, 3)))`` with a
        one-step zero border on each side, so output steps see only real neighbours or zeros.
 
+    0. Optionally (``pre_blocks > 0``), full-rate blocks first: parallel stride-1 convolutions of
+       widths ``pre_widths`` (3, 9, 17), each with a fixed zero border of ``(w - 1) // 2`` steps
+       before and ``w - 1 - that`` after (output step ``t`` covers input steps ``t - (w - 1)//2`` to
+       ``+ w - 1`` whatever ``T``), concatenated, ReLU, normalised per step (``LayerNormalization``),
+       added to the block's input from the second block on (residual), and padded steps set to zero
+       again. The strided branches below then read this richer sequence instead of the raw steps.
+
     A real output step therefore sees real input steps of its own sequence and zeros, and zeros
     stand exactly where the sequence run alone has its zero border: its value does not depend on
     the padding (value or amount). The mask is derived from the lengths, not from values, so a real
@@ -125,13 +135,24 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
         strides: ``s``, input steps per output step (1 keeps the resolution).
         widths: kernel widths (default :func:`msconv_widths`).
         seed: seed of the kernel initialisers.
+        pre_blocks: full-rate blocks before the strided branches (0 = none; the automatic
+            recipe uses ``seqfeed.keras._builders.pre_blocks_for_stride``).
+        pre_widths: kernel widths of those blocks (default ``PRE_WIDTHS``).
     """
 
-    def __init__(self, filters, strides=1, widths=None, seed=None, **kwargs):
+    def __init__(self, filters, strides=1, widths=None, seed=None, pre_blocks=0, pre_widths=None, **kwargs):
         super().__init__(**kwargs)
         self.filters, self.strides, self.seed = int(filters), int(strides), seed
         self.widths = tuple(int(w) for w in (widths or msconv_widths(strides)))
+        self.pre_blocks = int(pre_blocks)
+        self.pre_widths = tuple(int(w) for w in (pre_widths or PRE_WIDTHS))
         init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + 200 + k))
+        self.pre = []
+        for b in range(self.pre_blocks):
+            convs = [keras.layers.Conv1D(self.filters, w, padding="valid", activation="relu",
+                                         kernel_initializer=init(20 + 10 * b + k), name=f"pre{b}_w{w}")
+                     for k, w in enumerate(self.pre_widths)]
+            self.pre.append((convs, keras.layers.LayerNormalization(name=f"pre{b}_norm")))
         self.branches = [keras.layers.Conv1D(self.filters, w, strides=self.strides, padding="valid",
                                              activation="relu", kernel_initializer=init(k), name=f"branch_w{w}")
                          for k, w in enumerate(self.widths)]
@@ -142,15 +163,29 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
 
     def build(self, x_shape, mask_shape=None):
         c = self.filters * len(self.widths)
+        f_in = x_shape[-1]
+        for convs, norm in self.pre:
+            for conv in convs:
+                conv.build((x_shape[0], None, f_in))
+            f_in = self.filters * len(self.pre_widths)
+            norm.build((x_shape[0], None, f_in))
         for conv in self.branches:
-            conv.build((x_shape[0], None, x_shape[-1]))
+            conv.build((x_shape[0], None, f_in))
         self.norm.build((x_shape[0], None, c))
         self.mix.build((x_shape[0], None, c))
         self.mix_norm.build((x_shape[0], None, c))
 
     def call(self, x, mask):
         s = self.strides
-        x = x * tf.cast(mask, x.dtype)[:, :, None]
+        m_in = tf.cast(mask, x.dtype)[:, :, None]
+        x = x_in = x * m_in
+        for convs, norm in self.pre:
+            outs = []
+            for w, conv in zip(self.pre_widths, convs):
+                left = (w - 1) // 2
+                outs.append(conv(tf.pad(x, [[0, 0], [left, w - 1 - left], [0, 0]])))
+            y = norm(tf.concat(outs, axis=-1))
+            x = (y if x is x_in else x + y) * m_in
         t_out = (tf.shape(x)[1] + s - 1) // s
         outs = []
         for w, conv in zip(self.widths, self.branches):
@@ -172,5 +207,6 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
 
     def get_config(self):
         cfg = super().get_config()
-        cfg.update(filters=self.filters, strides=self.strides, widths=list(self.widths), seed=self.seed)
+        cfg.update(filters=self.filters, strides=self.strides, widths=list(self.widths), seed=self.seed,
+                   pre_blocks=self.pre_blocks, pre_widths=list(self.pre_widths))
         return cfg

@@ -31,7 +31,8 @@ INT_OPTIONS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "b
                "patience": (1, 100_000), "window": (1, 1_000_000), "horizon": (1, 1_000_000), "seed": (0, 2**32 - 1)}
 CHOICE_OPTIONS = {"nan": ("error", "drop", "ffill", "zero"), "pooling": ("auto", "last", "mean", "max", "mean+max"),
                   "cell": ("lstm", "gru"), "normalize": ("auto", "global", "per_sequence", "none"),
-                  "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+                  "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed"),
+                  "forecast_change": ("auto", "yes", "no")}
 
 
 def _bad_int():
@@ -235,3 +236,29 @@ def test_budget_always_leaves_at_least_one_epoch_and_never_adds_any(budget, elap
                       elapsed=elapsed)
     out = apply_budget(training, b)
     assert 1 <= out["epochs"] <= epochs and 0 <= out["average_from"] < out["epochs"]
+
+
+# ------------------------------------------------------------------ forecasting: the change from the last value
+@pytest.mark.tf
+def test_a_trending_series_is_forecast_as_change_from_the_last_value(tmp_path):
+    """A trend carries the validation and test periods above every training level: scored on the
+    validation period, the change model wins, and the saved model forecasts as the trained one."""
+    from seqfeed.keras import SequenceModel, train
+
+    t = np.arange(160, dtype=np.float64)
+    y = 3.0 * t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, t.size)
+    data = seqfeed.SequenceSet.from_sequences([y[:, None]], feature_names=["passengers"])
+    run = train(data, task="forecast", out=tmp_path / "m", epochs=4, units=4, seed=0)
+    ch = run.choices["forecast_change"]
+    assert ch["chosen"] is True and "validation period" in ch["why"]
+    scored = {c["forecast_change"]: c["val_score"] for c in run.choices["candidates"]}
+    assert scored[True] > scored[False]  # -MAE: higher is better
+    assert run.metrics["mae"] < run.metrics["naive_mae"] * 3  # within reach of the last value, not off-scale
+    assert "forecasts: **the change from the last observed value**" in run.card
+    loaded = SequenceModel.load(tmp_path / "m")
+    windows = seqfeed.SequenceSet.from_sequences([y[i:i + 24, None] for i in (0, 100)],
+                                                 feature_names=["passengers"])
+    np.testing.assert_allclose(loaded.predict_raw(windows), run.model.predict_raw(windows), atol=1e-5)
+    forced = train(data, task="forecast", epochs=2, units=4, seed=0, forecast_change="no")
+    assert forced.choices["forecast_change"] == {"chosen": False, "why": "forced by forecast_change="}
+    assert not forced.choices.get("candidates")

@@ -102,6 +102,9 @@ def _add_train_parser(sub) -> None:
     f.add_argument("--window", type=int, default=None, help="input steps per window")
     f.add_argument("--horizon", type=int, default=1, help="steps to forecast")
     f.add_argument("--test-size", type=int, default=None, help="final steps held out for testing")
+    f.add_argument("--forecast-change", choices=["auto", "yes", "no"], default="auto",
+                   help="forecast the change from the last observed value, with inputs relative to it "
+                        "(auto: scored against absolute levels on the validation period)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -188,7 +191,7 @@ FLAGS.update({name: "--" + name.replace("_", "-") for name in (
     "out", "test", "force", "resume", "epochs", "units", "layers", "batch", "patience", "max_tokens", "window",
     "horizon", "test_size", "seed", "workers", "val_fraction", "test_fraction", "lr", "dropout", "crop",
     "time_budget", "frame", "refit", "normalize", "log_transform", "pooling", "cell", "batching",
-    "bidirectional", "drop_missing_targets")})
+    "bidirectional", "drop_missing_targets", "forecast_change")})
 _OPTIONS = "|".join(k for k, flag in FLAGS.items() if flag.startswith("--") and k != "level")
 
 

@@ -174,3 +174,36 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
         cfg = super().get_config()
         cfg.update(filters=self.filters, strides=self.strides, widths=list(self.widths), seed=self.seed)
         return cfg
+
+
+@keras.saving.register_keras_serializable(package="seqfeed")
+class LastValueShift(keras.layers.Layer):
+    """Inputs relative to one feature's value at each row's last real step, for change forecasting.
+
+    Call with ``(x, mask)``; returns ``(x_rel, level)``: ``level`` ``(B, 1)`` is feature ``feature``
+    of ``x`` at the row's last real step (the last True of ``mask``, so post and pre padding give
+    the same value), and ``x_rel`` is ``x`` with ``level`` subtracted from that feature on every
+    step. A forecasting model built on ``x_rel`` that adds ``level`` back to its output forecasts
+    the change from the last observed value: a level it never saw in training (a trend that carries
+    the test period above the training range) is a shift of its input, not new input. Padded steps
+    never enter ``level``, and the recurrent layers after it take the same mask.
+    """
+
+    def __init__(self, feature=0, **kwargs):
+        super().__init__(**kwargs)
+        self.feature = int(feature)
+
+    def call(self, x, mask):
+        t = tf.range(tf.shape(x)[1])[None, :]
+        last = tf.maximum(tf.reduce_max(tf.where(mask, t, -1), axis=1), 0)
+        level = tf.gather(x[:, :, self.feature], last, batch_dims=1)[:, None]
+        onehot = tf.one_hot(self.feature, tf.shape(x)[2], dtype=x.dtype)
+        return x - level[:, :, None] * onehot[None, None, :], level
+
+    def compute_output_shape(self, x_shape, mask_shape=None):
+        return tuple(x_shape), (x_shape[0], 1)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(feature=self.feature)
+        return cfg

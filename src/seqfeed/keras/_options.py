@@ -29,7 +29,7 @@ DEFAULTS = {
     "epochs": None, "batch": None, "refit": "auto", "batching": "bucket", "max_tokens": None, "lr": 3e-3,
     "patience": 10, "seed": 0, "workers": 1, "resume": False, "force": False, "time_budget": None,
     # forecasting
-    "window": None, "horizon": 1, "test_size": None,
+    "window": None, "horizon": 1, "test_size": None, "forecast_change": "auto",
     # reporting (not part of what defines a run)
     "verbose": False, "progress": None, "command": None,
 }
@@ -40,7 +40,7 @@ NOT_RECORDED = ("resume", "force", "verbose", "progress", "command", "data_label
 CHOICES = {"nan": ("error", "drop", "ffill", "zero"), "duplicates": ("error", "first", "last", "mean"),
            "pooling": ("auto", "last", "mean", "max", "mean+max"), "cell": ("lstm", "gru"),
            "normalize": ("auto", "global", "per_sequence", "none"), "log_transform": ("auto", "yes", "no"),
-           "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+           "refit": ("auto", "yes", "no"), "forecast_change": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
 
 # (low, high) inclusive bounds of the integer options
 INT_BOUNDS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),

@@ -310,7 +310,8 @@ def _build_model(o, loaded, plan, setup):
                                 bidirectional=m["bidirectional"], dropout=m["dropout"], cell=o.cell,
                                 pooling=m["pooling"] if o.task != "forecast" else "last",
                                 scaler=None, learning_rate=o.lr, seed=o.seed, info=info,
-                                restructure=setup["restructure"])
+                                restructure=setup["restructure"],
+                                change_of=plan.target_index if m.get("change") else None)
     sm.scaler = setup["scaler"] if o.task != "forecast" else None
     return sm
 

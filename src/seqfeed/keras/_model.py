@@ -69,7 +69,8 @@ class SequenceModel:
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
-                 restructure: Restructure | str | None = None, change_of: int | None = None) -> "SequenceModel":
+                 restructure: Restructure | str | None = None, change_of: int | None = None,
+                 name: str | None = None) -> "SequenceModel":
         """Build and compile a model shaped for the training data ``data`` (features, classes, horizon).
 
         ``data`` is a :class:`SequenceSet` (or anything :func:`seqfeed.as_sequence_set`
@@ -133,7 +134,8 @@ class SequenceModel:
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
                            conv_stride=conv_stride, msconv_filters=msconv_filters, msconv_stride=msconv_stride,
-                           dense_units=dense_units, pooling=pooling, change_of=change_of, seed=seed)
+                           dense_units=dense_units, pooling=pooling, change_of=change_of, seed=seed,
+                           name=name)
         compile_for_task(model, task, learning_rate=learning_rate)
         return cls(model, task=task, n_features=train.n_features, classes=classes,
                    feature_names=train.feature_names, padding=padding, scaler=scaler,

@@ -280,6 +280,7 @@ def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
     assert "- ensemble: 2 models trained the same way from seeds 3, 1003" in run.card
     members = [layer for layer in run.model.model.layers if isinstance(layer, type(run.model.model))]
     assert [m.name for m in members] == ["seqfeed_classify", "member_1"]
+    assert run.model.model.input["x"].shape[-1] == 2  # the features stay known to the saved model
     one = train(data, task="classify", test=test, seed=3, **flags)
     assert "ensemble" not in one.metrics
     x = {"x": rng.normal(size=(3, 6, 2)).astype("float32"), "mask": np.arange(6)[None, :] < np.c_[[6, 4, 1]]}

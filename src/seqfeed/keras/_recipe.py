@@ -320,7 +320,7 @@ def _averaged(sm, members):
     from ._lazy import keras
     from ._model import SequenceModel
 
-    x = keras.Input(shape=(None, members[0].model.inputs[0].shape[-1]), dtype="float32", name="x")
+    x = keras.Input(shape=(None, members[0].model.input["x"].shape[-1]), dtype="float32", name="x")
     mask = keras.Input(shape=(None,), dtype="bool", name="mask")
     outs = [m.model({"x": x, "mask": mask}) for m in members]
     model = keras.Model(inputs={"x": x, "mask": mask}, outputs=keras.layers.Average(name="ensemble_mean")(outs),

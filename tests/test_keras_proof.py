@@ -201,3 +201,41 @@ def test_msconv_front_end_exact_after_training():
     sm.fit(train, epochs=1, batch_size=8, verbose=0, jit_compile=False)
     assert any(np.abs(np.asarray(w) - b).max() > 1e-4 for w, b in zip(sm.model.weights, before))
     assert _max_diff(sm.model, "classify", seqs[:5], "post", 3.0) < TOL
+
+
+# ------------------------------------------------------------------ forecasting the change from the last value
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 1000), F=st.integers(1, 3), bidirectional=st.booleans(),
+       lengths=st.lists(st.integers(1, 9), min_size=2, max_size=4), value=st.sampled_from([0.0, 5.0, -3.0]),
+       shift=st.floats(-50, 50))
+def test_change_forecast_independent_of_padding_and_shifts_with_the_level(seed, F, bidirectional, lengths, value,
+                                                                          shift):
+    """change_of=j: padding (either side, any value) cannot move the forecast, and adding c to feature j
+    of every step adds exactly c to every forecast step (the model forecasts the change)."""
+    from seqfeed.keras import build_lstm
+
+    rng = np.random.default_rng(seed)
+    j = seed % F
+    model = build_lstm("forecast", n_features=F, horizon=3, units=4, bidirectional=bidirectional,
+                       change_of=j, seed=seed)
+    _randomise(model, rng)
+    seqs = [rng.normal(size=(n, F)).astype("float32") for n in lengths]
+    seqs[0][-1] = 0.0  # a real all-zero last step: the level is 0, not the padding value
+    for padding in ("post", "pre"):
+        assert _max_diff(model, "forecast", seqs, padding, value) < TOL
+    b = seqfeed.pad(seqs, padding="pre", value=value)
+    moved = b.x.copy()
+    moved[:, :, j] += np.float32(shift)
+    out, out_moved = np.asarray(model(b.inputs)), np.asarray(model({"x": moved, "mask": b.mask}))
+    assert np.abs(out_moved - out - np.float32(shift)).max() < 1e-3 * (1 + abs(shift))
+
+
+def test_change_forecast_refuses_other_tasks_and_missing_features():
+    from seqfeed.keras import build_lstm
+
+    for kw in (dict(task="classify", n_outputs=2), dict(task="forecast", n_outputs=2),
+               dict(task="forecast", n_features=1, change_of=1)):
+        kw = {"n_features": 2, "change_of": 0, **kw}
+        with pytest.raises(seqfeed.ConfigError, match="change_of= is for forecasting one target") as e:
+            build_lstm(kw.pop("task"), **kw)
+        assert e.value.argument == "change_of" and e.value.fix

@@ -28,10 +28,12 @@ def test_every_cli_function_is_at_most_60_lines():
 
 
 INT_OPTIONS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
-               "patience": (1, 100_000), "window": (1, 1_000_000), "horizon": (1, 1_000_000), "seed": (0, 2**32 - 1)}
+               "patience": (1, 100_000), "window": (1, 1_000_000), "horizon": (1, 1_000_000), "seed": (0, 2**32 - 1),
+               "ensemble": (1, 64)}
 CHOICE_OPTIONS = {"nan": ("error", "drop", "ffill", "zero"), "pooling": ("auto", "last", "mean", "max", "mean+max"),
                   "cell": ("lstm", "gru"), "normalize": ("auto", "global", "per_sequence", "none"),
-                  "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+                  "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed"),
+                  "forecast_change": ("auto", "yes", "no")}
 
 
 def _bad_int():
@@ -235,3 +237,58 @@ def test_budget_always_leaves_at_least_one_epoch_and_never_adds_any(budget, elap
                       elapsed=elapsed)
     out = apply_budget(training, b)
     assert 1 <= out["epochs"] <= epochs and 0 <= out["average_from"] < out["epochs"]
+
+
+# ------------------------------------------------------------------ forecasting: the change from the last value
+@pytest.mark.tf
+def test_a_trending_series_is_forecast_as_change_from_the_last_value(tmp_path):
+    """A trend carries the validation and test periods above every training level: scored on the
+    validation period, the change model wins, and the saved model forecasts as the trained one."""
+    from seqfeed.keras import SequenceModel, train
+
+    t = np.arange(160, dtype=np.float64)
+    y = 3.0 * t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, t.size)
+    data = seqfeed.SequenceSet.from_sequences([y[:, None]], feature_names=["passengers"])
+    run = train(data, task="forecast", out=tmp_path / "m", epochs=4, units=4, seed=0)
+    ch = run.choices["forecast_change"]
+    assert ch["chosen"] is True and "validation period" in ch["why"]
+    scored = {c["forecast_change"]: c["val_score"] for c in run.choices["candidates"]}
+    assert scored[True] > scored[False]  # -MAE: higher is better
+    assert run.metrics["mae"] < run.metrics["naive_mae"] * 3  # within reach of the last value, not off-scale
+    assert "forecasts: **the change from the last observed value**" in run.card
+    loaded = SequenceModel.load(tmp_path / "m")
+    windows = seqfeed.SequenceSet.from_sequences([y[i:i + 24, None] for i in (0, 100)],
+                                                 feature_names=["passengers"])
+    np.testing.assert_allclose(loaded.predict_raw(windows), run.model.predict_raw(windows), atol=1e-5)
+    forced = train(data, task="forecast", epochs=2, units=4, seed=0, forecast_change="no")
+    assert forced.choices["forecast_change"] == {"chosen": False, "why": "forced by forecast_change="}
+    assert not forced.choices.get("candidates")
+
+
+# ------------------------------------------------------------------ ensembles of seeds
+@pytest.mark.tf
+def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
+    """ensemble=2: two members from seeds 3 and 1003, each as a one-model run of that seed would train
+    it, and the saved model's output is their mean."""
+    from seqfeed.keras import SequenceModel, train
+
+    rng = np.random.default_rng(0)
+    data, test = _waves(rng, 12), _waves(rng, 5)
+    flags = {"epochs": 2, "units": 4, "normalize": "global", "frame": "none"}
+    run = train(data, task="classify", test=test, out=tmp_path / "e", ensemble=2, seed=3, **flags)
+    assert run.metrics["ensemble"] == {"members": 2, "seeds": [3, 1003]}
+    assert "- ensemble: 2 models trained the same way from seeds 3, 1003" in run.card
+    members = [layer for layer in run.model.model.layers if isinstance(layer, type(run.model.model))]
+    assert [m.name for m in members] == ["seqfeed_classify", "member_1"]
+    assert run.model.model.input["x"].shape[-1] == 2  # the features stay known to the saved model
+    one = train(data, task="classify", test=test, seed=3, **flags)
+    assert "ensemble" not in one.metrics
+    x = {"x": rng.normal(size=(3, 6, 2)).astype("float32"), "mask": np.arange(6)[None, :] < np.c_[[6, 4, 1]]}
+    outs = [np.asarray(m(x)) for m in members]
+    np.testing.assert_allclose(outs[0], np.asarray(one.model.model(x)), atol=1e-6)  # member 1 = the one-model run
+    assert np.abs(outs[0] - outs[1]).max() > 1e-4  # another seed, another model
+    np.testing.assert_allclose(np.asarray(run.model.model(x)), (outs[0] + outs[1]) / 2, atol=1e-6)
+    p = run.model.predict_raw(test)
+    loaded = SequenceModel.load(tmp_path / "e")
+    np.testing.assert_allclose(loaded.predict_raw(test), p, atol=1e-6)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)

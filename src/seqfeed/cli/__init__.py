@@ -102,6 +102,9 @@ def _add_train_parser(sub) -> None:
     f.add_argument("--window", type=int, default=None, help="input steps per window")
     f.add_argument("--horizon", type=int, default=1, help="steps to forecast")
     f.add_argument("--test-size", type=int, default=None, help="final steps held out for testing")
+    f.add_argument("--forecast-change", choices=["auto", "yes", "no"], default="auto",
+                   help="forecast the change from the last observed value, with inputs relative to it "
+                        "(auto: scored against absolute levels on the validation period)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -155,7 +158,9 @@ def _train_training_options(t) -> None:
                    help="seconds for the run from the split on: the restructuring search gets 40%%, the final fit "
                         "as many epochs as the rest allows, estimated from the search (default: no limit; the "
                         "search then gets a budget scaled to the data)")
-
+    t.add_argument("--ensemble", type=int, default=1,
+                   help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default 1; "
+                        "the model card lists the members)")
 
 def _add_model_parsers(sub) -> None:
     s = sub.add_parser("evaluate", help="metrics of a trained model on new data")
@@ -188,7 +193,7 @@ FLAGS.update({name: "--" + name.replace("_", "-") for name in (
     "out", "test", "force", "resume", "epochs", "units", "layers", "batch", "patience", "max_tokens", "window",
     "horizon", "test_size", "seed", "workers", "val_fraction", "test_fraction", "lr", "dropout", "crop",
     "time_budget", "frame", "refit", "normalize", "log_transform", "pooling", "cell", "batching",
-    "bidirectional", "drop_missing_targets")})
+    "bidirectional", "drop_missing_targets", "forecast_change", "ensemble")})
 _OPTIONS = "|".join(k for k, flag in FLAGS.items() if flag.startswith("--") and k != "level")
 
 

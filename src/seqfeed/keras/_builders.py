@@ -26,7 +26,8 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
                layers: int = 1, bidirectional: bool = False, dropout: float = 0.0, cell: str = "lstm",
                conv_filters: int = 0, conv_kernel: int = 3, conv_stride: int = 1, msconv_filters: int = 0,
                msconv_stride: int = 1, msconv_pre_blocks: int = 0, msconv_pool: bool = False,
-               dense_units: int = 0, pooling: str = "last", seed: int | None = None, name: str | None = None):
+               dense_units: int = 0, pooling: str = "last", change_of: int | None = None,
+               seed: int | None = None, name: str | None = None):
     """Build a masked recurrent Keras model for one of the four sequence tasks.
 
     The model has two inputs, ``x`` float32 ``(B, T, F)`` and ``mask`` bool
@@ -65,12 +66,17 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
             recipe uses :func:`pre_blocks_for_stride`).
         msconv_pool: for sequence-level tasks, also summarise the front-end's output sequence by
             mean and max over its real steps and concatenate that with the recurrent summary, so the
-            head sees the convolutional features directly as well as through the recurrent layers.
+            head sees the convolutional features directly as well as through the recurrent layers
+            (the mean and max are taken over real steps only, so padding cannot enter them).
         dense_units: an optional hidden Dense layer before the output.
         pooling: how a sequence-level task summarises the last recurrent layer:
             ``"last"`` (its state at the last real step), or ``"mean"``, ``"max"``,
             ``"mean+max"`` over the real steps only (helps on long sequences
             where the relevant events can sit anywhere).
+        change_of: forecast only: the index of the input feature the forecast continues. The model
+            then forecasts the change from that feature's value at each row's last real step
+            (:class:`LastValueShift`): its inputs are taken relative to that value and its output is
+            added to it. Needs ``n_outputs == 1``.
         seed: seed for the weight initialisers (reproducible models).
     """
     op = "build_lstm"
@@ -102,12 +108,20 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     if task == "tag" and msconv_filters and msconv_stride > 1:
         raise ConfigError(f"{op}: task='tag' labels every input step; msconv_stride must be 1.",
                           argument="msconv_stride", received=msconv_stride, fix="pass msconv_stride=1 for task='tag'")
+    if change_of is not None:
+        change_of = check_int(op, "change_of", change_of, minimum=0)
+        if task != "forecast" or n_outputs != 1 or change_of >= n_features:
+            raise ConfigError(f"{op}: change_of= is for forecasting one target that is an input feature "
+                              f"(0..{n_features - 1}); received change_of={change_of} with task={task!r}, "
+                              f"n_outputs={n_outputs}.", argument="change_of", received=change_of,
+                              fix="pass change_of=None, or task='forecast' with one target and the index of "
+                                  "its input feature")
     if conv_filters and msconv_filters:
         raise ConfigError(f"{op}: choose one front-end: conv_filters={conv_filters} and "
                           f"msconv_filters={msconv_filters} are both set.", argument="msconv_filters",
                           received=msconv_filters, fix="set conv_filters=0 or msconv_filters=0")
 
-    from ._layers import MaskedConv1D, MaskedGlobalPool, MaskedMultiScaleConv1D
+    from ._layers import LastValueShift, MaskedConv1D, MaskedGlobalPool, MaskedMultiScaleConv1D
 
     L = keras.layers
     init = (lambda k: keras.initializers.GlorotUniform(seed=None if seed is None else seed + k))
@@ -115,6 +129,8 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
     x_in = keras.Input(shape=(None, n_features), dtype="float32", name="x")
     m_in = keras.Input(shape=(None,), dtype="bool", name="mask")
     h, mask = x_in, m_in
+    if change_of is not None:
+        h, level = LastValueShift(change_of, name="last_value_shift")(h, mask)
     if conv_filters:
         h, mask = MaskedConv1D(conv_filters, conv_kernel, conv_stride, seed=seed, name="conv_front")(h, mask)
     if msconv_filters:
@@ -135,7 +151,8 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
         if pooled:
             h = MaskedGlobalPool(pooling, name=f"pool_{pooling.replace('+', '_')}")(h, mask)
     if front is not None:
-        h = L.Concatenate(name="with_front_pool")([h, MaskedGlobalPool("mean+max", name="front_pool")(front, front_mask)])
+        front = MaskedGlobalPool("mean+max", name="front_pool")(front, front_mask)
+        h = L.Concatenate(name="with_front_pool")([h, front])
     if dense_units:
         h = L.Dense(dense_units, activation="relu", kernel_initializer=init(50), name="hidden")(h)
     if task == "classify":
@@ -146,6 +163,10 @@ def build_lstm(task: str, *, n_features: int, n_outputs: int = 1, horizon: int =
         out = L.Dense(n_outputs, kernel_initializer=init(60), name="values")(h)
     else:
         out = L.Dense(horizon * n_outputs, kernel_initializer=init(60), name="forecast_flat")(h)
+        if change_of is not None:
+            if horizon > 1:  # Add does not broadcast (B, 1) reliably: one copy of the level per step
+                level = L.Concatenate(name="level_per_step")([level] * horizon)
+            out = L.Add(name="plus_last_value")([out, level])
         out = L.Reshape((horizon, n_outputs), name="forecast")(out)
     return keras.Model(inputs={"x": x_in, "mask": m_in}, outputs=out, name=name or f"seqfeed_{task}")
 

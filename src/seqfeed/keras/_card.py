@@ -51,6 +51,9 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
                f"last {metrics.get('averaged_epochs')} -- {tr.get('refit_why', '')}" if tr.get("refit") else
                f"- early stopping on validation loss (patience {args.patience}; {tr.get('refit_why', '')}): "
                f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
+              *([f"- ensemble: {metrics['ensemble']['members']} models trained the same way from seeds "
+                 f"{', '.join(map(str, metrics['ensemble']['seeds']))}; the model averages their outputs (the "
+                 f"epochs and weight averaging above are the first model's)"] if metrics.get("ensemble") else []),
               _compilation_line(sm),
               f"- training {metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
     lines += ["## Input structure and scaling (chosen on the validation split)", "",
@@ -60,12 +63,18 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- log transform: **{'yes' if rep['log_transform']['chosen'] else 'no'}** -- "
               f"{rep['log_transform']['why']}",
               f"- model recipe: {rep['model']['why']}"]
+    if rep.get("forecast_change"):
+        fc = rep["forecast_change"]
+        lines.append(f"- forecasts: **{'the change from the last observed value' if fc['chosen'] else 'absolute levels'}**"
+                     f" -- {fc['why']}")
     if rep.get("candidates"):
         lines += ["", "| candidate | scaling | validation score | validation log loss | seconds |",
                   "|---|---|---|---|---|"]
         for c in rep["candidates"]:
             score = "skipped (time budget)" if c.get("val_score") is None else _fmt(c["val_score"])
-            lines.append(f"| {c['restructure']} | {c['normalize']} | {score} | {_fmt(c.get('val_log_loss', ''))} "
+            what = c["restructure"] + ({True: ", change from the last value", False: ", absolute levels"}
+                                       .get(c.get("forecast_change"), ""))
+            lines.append(f"| {what} | {c['normalize']} | {score} | {_fmt(c.get('val_log_loss', ''))} "
                          f"| {c.get('seconds', '')} |")
         lines.append("")
         lines.append("Scores: accuracy (classification, tagging; ties broken by the lower log loss) or minus the "

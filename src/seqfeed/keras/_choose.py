@@ -77,6 +77,10 @@ def choose_setup(plan, args, *, say) -> dict:
     restructs, why_r = _restructure_options(args, median)
     norms, why_n = _normalize_options(args, n_features=int(plan.train.n_features) if args.task != "forecast" else 1)
     chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
+    if args.task == "forecast":
+        model["change"], report["forecast_change"] = _choose_change(
+            plan, args, build_scaler(train_steps, chosen_n, log), model, chosen_r, chosen_n, scores, say)
+        report["model"]["change"] = model["change"]
     report["restructure"] = {"chosen": chosen_r.describe(), "spec": str(chosen_r), "why": why_r}
     report["normalize"] = {"chosen": chosen_n, "why": why_n}
     report["candidates"] = scores
@@ -175,6 +179,29 @@ def _search(plan, args, train_steps, log, model, restructs, norms, say):
     return chosen["r"], chosen["n"], scores
 
 
+def _choose_change(plan, args, scaler, model, r, n, scores, say) -> tuple[bool, dict]:
+    """Forecasting: absolute levels, or the change from the last observed value (inputs relative to
+    it), scored on the validation period unless ``forecast_change`` forces one.
+
+    A series with a trend reaches levels in its validation and test periods that its training
+    period never had; a model of the change sees those as shifted inputs (Airline's passengers). A
+    stationary series loses little either way; the validation period decides."""
+    if args.forecast_change != "auto":
+        forced = args.forecast_change == "yes"
+        return forced, {"chosen": forced, "why": "forced by " + option_label(args, "forecast_change")}
+    short = max(4, min(args.epochs // 4, 15))
+    say(f"choosing absolute levels or the change from the last value on the validation period ({short} epochs "
+        f"each)")
+    best, chosen = None, False
+    for change in (False, True):
+        sc = _trial(plan, args, scaler, {**model, "change": change}, r, n, short, scores, say)
+        scores[-1]["forecast_change"] = change
+        if best is None or sc > best:
+            best, chosen = sc, change
+    return chosen, {"chosen": chosen, "why": "absolute levels vs the change from the last observed value, "
+                                             "scored on the validation period"}
+
+
 def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
     """One candidate: a short training from the same seed, scored on the validation split."""
     from ._model import SequenceModel
@@ -183,7 +210,8 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
     sm = SequenceModel.for_data(plan.train_for_model(scaler), task, units=args.units, layers=args.layers,
                                 bidirectional=model["bidirectional"], dropout=model["dropout"],
                                 cell=args.cell, pooling=model["pooling"] if task != "forecast" else "last",
-                                learning_rate=args.lr, seed=args.seed, restructure=r)
+                                learning_rate=args.lr, seed=args.seed, restructure=r,
+                                change_of=plan.target_index if model.get("change") else None)
     sm.scaler = scaler if task != "forecast" else None
     t = time.time()
     sm.fit(plan.train_for_model(scaler), epochs=epochs, batch_size=args.batch, batching=args.batching,
@@ -193,7 +221,8 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
            **({"val_log_loss": round(-sc[1], 4)} if task == "classify" else {}),
            "seconds": round(time.time() - t, 1), "epochs": epochs}
     scores.append(rec)
-    say(f"  candidate {r.describe()}, {n} scaling: validation "
+    say(f"  candidate {r.describe()}, {n} scaling"
+        + (", change from the last value" if model.get("change") else "") + ": validation "
         f"{'accuracy' if task in ('classify', 'tag') else '-MAE'} {sc[0]:.4f}"
         + (f", log loss {-sc[1]:.4f}" if task == "classify" else "") + f" ({rec['seconds']}s)")
     return sc

@@ -106,7 +106,13 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
     len(widths)``, and ``mask_out`` True on the first ``ceil(L / s)`` steps of a row with ``L`` real
     steps. The output stays a sequence: the LSTM after it runs over time.
 
-    1. Padded steps of ``x`` are set to zero.
+    1. Padded steps of ``x`` are set to zero. Optionally (``pre_blocks > 0``) full-rate blocks come
+       next: parallel stride-1 convolutions of widths ``pre_widths`` (3, 9, 17; ReLU), each with a
+       fixed zero border of ``(w - 1) // 2`` steps before and ``w - 1 - that`` after (output step
+       ``t`` covers input steps ``t - (w - 1)//2`` to ``+ w - 1`` whatever ``T``), concatenated,
+       normalised per step (``LayerNormalization``), added to the block's input from the second
+       block on (residual), and padded steps set to zero again. The strided branches below then
+       read this sequence of ``filters * len(pre_widths)`` channels instead of the raw steps.
     2. Branch ``i`` (width ``w``) gets a fixed zero border of ``(w - s) // 2`` steps before and ``w``
        after, runs a "valid" convolution of stride ``s`` (ReLU), and keeps the first ``ceil(T / s)``
        outputs. Output step ``j`` of every branch covers input steps ``j*s - (w - s)//2`` to
@@ -117,13 +123,6 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
        cannot enter it (a BatchNormalization would average them in).
     4. A residual block at the reduced rate: ``h + LayerNorm(ReLU(Conv1D(h * mask_out, 3)))`` with a
        one-step zero border on each side, so output steps see only real neighbours or zeros.
-
-    0. Optionally (``pre_blocks > 0``), full-rate blocks first: parallel stride-1 convolutions of
-       widths ``pre_widths`` (3, 9, 17), each with a fixed zero border of ``(w - 1) // 2`` steps
-       before and ``w - 1 - that`` after (output step ``t`` covers input steps ``t - (w - 1)//2`` to
-       ``+ w - 1`` whatever ``T``), concatenated, ReLU, normalised per step (``LayerNormalization``),
-       added to the block's input from the second block on (residual), and padded steps set to zero
-       again. The strided branches below then read this richer sequence instead of the raw steps.
 
     A real output step therefore sees real input steps of its own sequence and zeros, and zeros
     stand exactly where the sequence run alone has its zero border: its value does not depend on
@@ -209,4 +208,37 @@ class MaskedMultiScaleConv1D(keras.layers.Layer):
         cfg = super().get_config()
         cfg.update(filters=self.filters, strides=self.strides, widths=list(self.widths), seed=self.seed,
                    pre_blocks=self.pre_blocks, pre_widths=list(self.pre_widths))
+        return cfg
+
+
+@keras.saving.register_keras_serializable(package="seqfeed")
+class LastValueShift(keras.layers.Layer):
+    """Inputs relative to one feature's value at each row's last real step, for change forecasting.
+
+    Call with ``(x, mask)``; returns ``(x_rel, level)``: ``level`` ``(B, 1)`` is feature ``feature``
+    of ``x`` at the row's last real step (the last True of ``mask``, so post and pre padding give
+    the same value), and ``x_rel`` is ``x`` with ``level`` subtracted from that feature on every
+    step. A forecasting model built on ``x_rel`` that adds ``level`` back to its output forecasts
+    the change from the last observed value: a level it never saw in training (a trend that carries
+    the test period above the training range) is a shift of its input, not new input. Padded steps
+    never enter ``level``, and the recurrent layers after it take the same mask.
+    """
+
+    def __init__(self, feature=0, **kwargs):
+        super().__init__(**kwargs)
+        self.feature = int(feature)
+
+    def call(self, x, mask):
+        t = tf.range(tf.shape(x)[1])[None, :]
+        last = tf.maximum(tf.reduce_max(tf.where(mask, t, -1), axis=1), 0)
+        level = tf.gather(x[:, :, self.feature], last, batch_dims=1)[:, None]
+        onehot = tf.one_hot(self.feature, tf.shape(x)[2], dtype=x.dtype)
+        return x - level[:, :, None] * onehot[None, None, :], level
+
+    def compute_output_shape(self, x_shape, mask_shape=None):
+        return tuple(x_shape), (x_shape[0], 1)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.update(feature=self.feature)
         return cfg

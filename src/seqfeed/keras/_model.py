@@ -69,7 +69,8 @@ class SequenceModel:
                  conv_stride: int = 1, dense_units: int = 0, pooling: str = "last", padding: str = "post",
                  scaler=None,
                  learning_rate: float = 1e-3, seed: int = 0, info: dict | None = None,
-                 restructure: Restructure | str | None = None) -> "SequenceModel":
+                 restructure: Restructure | str | None = None, change_of: int | None = None,
+                 name: str | None = None) -> "SequenceModel":
         """Build and compile a model shaped for the training data ``data`` (features, classes, horizon).
 
         ``data`` is a :class:`SequenceSet` (or anything :func:`seqfeed.as_sequence_set`
@@ -79,6 +80,10 @@ class SequenceModel:
         ``restructure`` (a :class:`seqfeed.transforms.Restructure` or its text form,
         e.g. ``"frame:8"``) is applied to every input after scaling; ``"conv:S"`` /
         ``"msconv:S"`` add a strided Conv1D front-end to the model instead.
+
+        ``change_of`` (forecasting one target): the index of the input feature the forecast
+        continues; the model then forecasts the change from its last observed value (see
+        :func:`seqfeed.keras.build_lstm`).
         """
         check_choice("SequenceModel.for_data", "task", task, TASKS)
         from ._shards_fit import is_shards_input, shards_summary
@@ -132,7 +137,8 @@ class SequenceModel:
                            units=units, layers=layers, bidirectional=bidirectional, dropout=dropout,
                            cell=cell, conv_filters=conv_filters, conv_kernel=conv_kernel,
                            conv_stride=conv_stride, msconv_filters=msconv_filters, msconv_stride=msconv_stride,
-                           dense_units=dense_units, pooling=pooling, seed=seed, **extra)
+                           dense_units=dense_units, pooling=pooling, change_of=change_of, seed=seed,
+                           name=name, **extra)
         compile_for_task(model, task, learning_rate=learning_rate)
         return cls(model, task=task, n_features=train.n_features, classes=classes,
                    feature_names=train.feature_names, padding=padding, scaler=scaler,
@@ -441,7 +447,8 @@ class SequenceModel:
     @classmethod
     def load(cls, path) -> "SequenceModel":
         """Load a model written by :meth:`save` (also a CLI output directory)."""
-        from ._layers import MaskedConv1D, MaskedGlobalPool, MaskedMultiScaleConv1D  # noqa: F401 - registers them
+        from ._layers import (LastValueShift, MaskedConv1D, MaskedGlobalPool,  # noqa: F401 - registers them
+                              MaskedMultiScaleConv1D)
 
         path = Path(path)
         meta_file = path / "seqfeed.json"

@@ -28,8 +28,9 @@ DEFAULTS = {
     # training
     "epochs": None, "batch": None, "refit": "auto", "batching": "bucket", "max_tokens": None, "lr": 3e-3,
     "patience": 10, "seed": 0, "workers": 1, "resume": False, "force": False, "time_budget": None,
+    "ensemble": 1,
     # forecasting
-    "window": None, "horizon": 1, "test_size": None,
+    "window": None, "horizon": 1, "test_size": None, "forecast_change": "auto",
     # reporting (not part of what defines a run)
     "verbose": False, "progress": None, "command": None,
 }
@@ -40,13 +41,13 @@ NOT_RECORDED = ("resume", "force", "verbose", "progress", "command", "data_label
 CHOICES = {"nan": ("error", "drop", "ffill", "zero"), "duplicates": ("error", "first", "last", "mean"),
            "pooling": ("auto", "last", "mean", "max", "mean+max"), "cell": ("lstm", "gru"),
            "normalize": ("auto", "global", "per_sequence", "none"), "log_transform": ("auto", "yes", "no"),
-           "refit": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+           "refit": ("auto", "yes", "no"), "forecast_change": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
 
 # (low, high) inclusive bounds of the integer options
 INT_BOUNDS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
               "patience": (1, 100_000), "max_tokens": (1, 2**31 - 1), "window": (1, 1_000_000),
               "horizon": (1, 1_000_000), "test_size": (1, 2**31 - 1), "seed": (0, 2**32 - 1),
-              "workers": (1, 4096)}
+              "workers": (1, 4096), "ensemble": (1, 64)}
 
 BOOLS = ("drop_missing_targets", "resume", "force", "verbose")
 OPTIONAL_BOOLS = ("bidirectional",)
@@ -118,7 +119,7 @@ def _check_kinds(o) -> None:
 def _check_numbers(o) -> None:
     for name, (lo, hi) in INT_BOUNDS.items():
         v = getattr(o, name)
-        if v is None and name not in ("seed", "units", "layers", "patience", "horizon", "workers"):
+        if v is None and name not in ("seed", "units", "layers", "patience", "horizon", "workers", "ensemble"):
             continue
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             raise _bad(name, v, "a whole number", f"pass {name}= with a whole number in {lo}..{hi}")

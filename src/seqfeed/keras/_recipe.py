@@ -220,12 +220,14 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     plan, setup = _prepare(o, loaded, test_loaded, work, say)
     sm = _build_model(o, loaded, plan, setup)
     ckpt, fit_seconds = _fit(o, sm, plan, setup, work, say)
+    sm, ensemble, more_seconds = _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say)
     refit = setup["report"]["training"]["refit"]
     metrics = evaluate_plan(sm, plan, setup["scaler"], label=lambda name, value=None: option_label(o, name, value))
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
                     "best_epoch": None if refit else ckpt.best_epoch + 1,
                     "averaged_epochs": ckpt.n_averaged if refit else None,
-                    "stopped_early": ckpt.stopped_early, "fit_seconds": round(fit_seconds, 2),
+                    "stopped_early": ckpt.stopped_early, **({"ensemble": ensemble} if ensemble else {}),
+                    "fit_seconds": round(fit_seconds + more_seconds, 2),
                     "total_seconds": round(time.time() - t_start, 2)})
     if o.task == "forecast":
         sm.info["forecast_scaler"] = setup["scaler"].to_dict()
@@ -296,7 +298,40 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
     return setup
 
 
-def _build_model(o, loaded, plan, setup):
+def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
+    """With ``ensemble=N > 1``: N - 1 more models from seeds ``seed + 1000 * i``, trained like the first
+    (each checkpointed in its own part of ``work``, so a killed run resumes them too). Returns
+    ``(model, record, seconds)``; ``model`` averages the members' outputs."""
+    k = o.ensemble
+    if k == 1:
+        return sm, None, 0.0
+    seeds = [o.seed + 1000 * i for i in range(k)]
+    say(f"ensemble: {k} models (seeds {', '.join(map(str, seeds))}), outputs averaged")
+    t0, members = time.time(), [sm]
+    for i, seed in enumerate(seeds[1:], start=1):
+        m = _build_model(o, loaded, plan, setup, seed=seed, name=f"member_{i}")
+        _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i)
+        members.append(m)
+    return _averaged(sm, members), {"members": k, "seeds": seeds}, time.time() - t0
+
+
+def _averaged(sm, members):
+    """A SequenceModel like ``sm`` whose Keras model averages the members' outputs."""
+    from ._lazy import keras
+    from ._model import SequenceModel
+
+    x = keras.Input(shape=(None, members[0].model.input["x"].shape[-1]), dtype="float32", name="x")
+    mask = keras.Input(shape=(None,), dtype="bool", name="mask")
+    outs = [m.model({"x": x, "mask": mask}) for m in members]
+    model = keras.Model(inputs={"x": x, "mask": mask}, outputs=keras.layers.Average(name="ensemble_mean")(outs),
+                        name=sm.model.name)
+    out = SequenceModel(model, task=sm.task, n_features=sm.n_features, classes=sm.classes,
+                        feature_names=sm.feature_names, padding=sm.padding, scaler=sm.scaler, horizon=sm.horizon,
+                        info=sm.info, restructure=sm.restructure)
+    return out
+
+
+def _build_model(o, loaded, plan, setup, seed=None, name=None):
     from .._version import __version__
     from ._lazy import keras
     from ._model import SequenceModel
@@ -304,20 +339,26 @@ def _build_model(o, loaded, plan, setup):
     info = {"data": {"source": o.data_label, "options": loaded.options, "test": o.test_label},
             "task": o.task, "seqfeed_version": __version__, "seed": o.seed,
             "choice": setup["report"], "plan": plan.record()}
-    keras.utils.set_random_seed(o.seed)  # the model's initial state does not depend on the search
+    seed = o.seed if seed is None else seed
+    keras.utils.set_random_seed(seed)  # the model's initial state does not depend on the search
     m = setup["model"]
     sm = SequenceModel.for_data(plan.train_for_model(setup["scaler"]), o.task, units=o.units, layers=o.layers,
                                 bidirectional=m["bidirectional"], dropout=m["dropout"], cell=o.cell,
                                 pooling=m["pooling"] if o.task != "forecast" else "last",
-                                scaler=None, learning_rate=o.lr, seed=o.seed, info=info,
-                                restructure=setup["restructure"])
+                                scaler=None, learning_rate=o.lr, seed=seed, info=info,
+                                restructure=setup["restructure"], name=name,
+                                change_of=plan.target_index if m.get("change") else None)
     sm.scaler = setup["scaler"] if o.task != "forecast" else None
     return sm
 
 
-def _fit(o, sm, plan, setup, work, say):
-    """The final fit, checkpointed every epoch; returns ``(checkpointer, fit_seconds)``."""
+def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
+    """The final fit (of ensemble member ``member``), checkpointed every epoch in ``work``; returns
+    ``(checkpointer, fit_seconds)``."""
     from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
+
+    seed = o.seed if seed is None else seed
+    work.mkdir(exist_ok=True)
 
     training = setup["report"]["training"]
     refit = training["refit"]
@@ -326,29 +367,31 @@ def _fit(o, sm, plan, setup, work, say):
         from ..core import SequenceSet
 
         train_set, val_set = SequenceSet.concat([train_set, val_set]), None
+    if refit and not member:
         say(f"training on all {len(train_set)} training sequences (train + validation) for "
             f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}")
     resume = o.resume and latest_checkpoint(work) is not None
-    if o.resume and not resume:
+    if o.resume and not resume and not member:
         say("the interrupted run saved no checkpoint yet: starting at epoch 1")
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
-                        average_from=training["average_from"] if refit else None, resume=resume, seed=o.seed)
+                        average_from=training["average_from"] if refit else None, resume=resume, seed=seed)
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
-    if hasattr(plan, "created"):  # the run's wall time so far includes interrupted parts
+    if hasattr(plan, "created") and not member:  # the run's wall time so far includes interrupted parts
         plan.created -= ckpt.run_seconds
         ckpt.started = plan.created
     initial_epoch = 0
     if ckpt.resumed:
         ckpt.restore()
         initial_epoch = ckpt.epochs_done
-        say(f"resuming at epoch {initial_epoch + 1} (best so far {ckpt.best:.4f})")
+        say(f"resuming {f'ensemble member {member + 1} ' if member else ''}at epoch {initial_epoch + 1} "
+            f"(best so far {ckpt.best:.4f})")
     steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
                           max_tokens=o.max_tokens))
     callbacks = [ckpt] + ([ProgressBar(o.epochs, steps)] if o.verbose else [])
     t_fit = time.time()
     if initial_epoch < o.epochs and not ckpt.stopped_early:
         sm.fit(train_set, validation=val_set, epochs=o.epochs, batch_size=o.batch, batching=o.batching,
-               max_tokens=o.max_tokens, seed=o.seed, callbacks=callbacks, verbose=0,
+               max_tokens=o.max_tokens, seed=seed, callbacks=callbacks, verbose=0,
                initial_epoch=initial_epoch, crop=setup["model"]["crop"])
     ckpt.restore_best()
     return ckpt, time.time() - t_fit

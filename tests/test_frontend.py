@@ -164,3 +164,42 @@ def test_msconv_recipe_adds_a_full_rate_block_for_small_strides_and_saves_it(tmp
     back = SequenceModel.load(small.save(tmp_path / "m"))
     assert back.model.get_layer("msconv_front").get_config()["pre_blocks"] == 1
     np.testing.assert_allclose(back.predict_raw(train), p, atol=1e-6)
+
+
+# ------------------------------------------------------------------ the one-standard-error rule of the search
+def test_one_standard_error_of_a_validation_accuracy():
+    from seqfeed.keras._choose import one_standard_error
+
+    assert one_standard_error(4 / 7, 7) == pytest.approx((4 / 7 * 3 / 7 / 7) ** 0.5)
+    assert one_standard_error(1.0, 20) == 0.0 and one_standard_error(0.0, 20) == 0.0
+    assert one_standard_error(0.5, 400) < one_standard_error(0.5, 40) < one_standard_error(0.5, 4)
+
+
+@pytest.mark.parametrize("scores, chosen", [
+    # (validation accuracy of msconv, frame, summary) on 10 validation sequences: SE of 0.5 is 0.158
+    ((0.5, 0.6, 0.6), "msconv"),  # one sequence better: within the noise, the front-end stays
+    ((0.4, 0.6, 0.5), "frame"),  # two sequences better: the frames win (GunPoint's case)
+    ((0.4, 0.5, 0.7), "summary"),  # the best of those beyond the margin
+    ((1.0, 1.0, 1.0), "msconv"),  # ties keep the front-end
+])
+def test_search_keeps_the_front_end_unless_beaten_beyond_one_standard_error(monkeypatch, scores, chosen):
+    from seqfeed.keras import _choose
+    from seqfeed.transforms import Restructure
+
+    kinds = ["msconv", "frame", "summary"]
+    monkeypatch.setattr(_choose, "restructure_candidates", lambda m: [Restructure(k, 4) for k in kinds])
+
+    def trial(plan, args, scaler, model, r, n, epochs, scores_out, say):
+        acc = scores[kinds.index(r.kind)]
+        scores_out.append({"restructure": r.describe(), "spec": str(r), "normalize": n, "val_score": acc})
+        return acc, -1.0 + 0.01 * kinds.index(r.kind)  # the log loss would prefer the later ones
+
+    monkeypatch.setattr(_choose, "_trial", trial)
+    monkeypatch.setattr(_choose, "build_scaler", lambda *a: None)
+    plan = argparse.Namespace(val=[0] * 10, train=argparse.Namespace(lengths=np.full(40, 300)))
+    args = argparse.Namespace(task="classify", time_budget=None, epochs=60)
+    r, n, out = _choose._search(plan, args, None, False, {}, _choose.restructure_candidates(300), ["global"],
+                                lambda m: None)
+    assert r.kind == chosen and n == "global"
+    assert out[0]["margin"] == pytest.approx(_choose.one_standard_error(scores[0], 10), abs=1e-4) if 0 < scores[0] < 1 \
+        else "margin" not in out[0]

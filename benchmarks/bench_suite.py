@@ -91,10 +91,13 @@ CHOSE = {
     "ACSF1": "long-sequence recipe, frame sizes, small-data refit and epochs",
     "JapaneseVowels": "small-data refit, epochs and batch size; global scaling of multi-feature steps",
     "GunPoint": "restructuring from a median length of 100; scaling scored only for one feature",
-    "Tecator": "restructuring from a median length of 100 (inclusive)",
+    "Tecator": "restructuring from a median length of 100 (inclusive); the front-end's pooled features",
     "Airline": "forecasting the change from the last value as a candidate",
     "BasicMotions": "global scaling of multi-feature steps",
     "CardanoSentiment": "global scaling of multi-feature steps",
+    "ArrowHead": "the front-end's full-rate block and pooled features; the search's one-standard-error rule",
+    "OSULeaf": "the front-end's full-rate block and pooled features",
+    "PigCVP": "no full-rate block above stride 8",
 }
 DTW_WINDOW = 0.1
 CHOICE_BUDGET = 30.0  # seconds: ~10% of a 5-minute training run

@@ -292,3 +292,29 @@ def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
     loaded = SequenceModel.load(tmp_path / "e")
     np.testing.assert_allclose(loaded.predict_raw(test), p, atol=1e-6)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_change_forecast_needs_raw_steps():
+    """Framed, pooled or summarised steps hold no last observed value: a forced change forecast with
+    them is refused before any data is read, and the builder refuses the combination too."""
+    from seqfeed.keras import train
+
+    for frame in ("frame:4", "pool:2", "summary:3"):
+        with pytest.raises(ConfigError, match="needs the raw steps") as e:
+            train("no-such-file.csv", task="forecast", forecast_change="yes", frame=frame)
+        assert e.value.argument == "forecast_change" and "frame='none'" in e.value.fix
+
+
+@pytest.mark.tf
+def test_change_forecast_is_not_a_candidate_after_a_frame_restructuring(tmp_path):
+    from seqfeed.keras import SequenceModel, train
+
+    y = np.sin(np.arange(200) / 5.0) + np.arange(200) / 50.0
+    data = seqfeed.SequenceSet.from_sequences([y[:, None]], feature_names=["v"])
+    run = train(data, task="forecast", frame="frame:4", epochs=2, units=4)
+    assert run.choices["forecast_change"]["chosen"] is False
+    assert "replaces the raw steps" in run.choices["forecast_change"]["why"]
+    windows = seqfeed.SequenceSet.from_sequences([y[:24, None], y[:30, None]], targets=np.zeros((2, 1)))
+    with pytest.raises(ConfigError, match="needs the raw steps") as e:
+        SequenceModel.for_data(windows, "forecast", units=2, restructure="frame:4", change_of=0)
+    assert e.value.argument == "change_of"

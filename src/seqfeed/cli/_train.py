@@ -17,7 +17,8 @@ from ..datasets.resolve import load, require_targets
 SAME_NAME = ("nan", "duplicates", "features", "drop_missing_targets", "test_fraction", "val_fraction", "units",
              "layers", "bidirectional", "pooling", "crop", "cell", "dropout", "frame", "normalize",
              "log_transform", "epochs", "batch", "refit", "batching", "max_tokens", "lr", "patience", "seed",
-             "workers", "resume", "force", "time_budget", "window", "horizon", "test_size", "forecast_change", "ensemble")
+             "workers", "resume", "force", "time_budget", "window", "horizon", "test_size", "forecast_change",
+             "ensemble")
 
 
 def _say(msg: str) -> None:

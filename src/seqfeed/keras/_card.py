@@ -65,8 +65,8 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- model recipe: {rep['model']['why']}"]
     if rep.get("forecast_change"):
         fc = rep["forecast_change"]
-        lines.append(f"- forecasts: **{'the change from the last observed value' if fc['chosen'] else 'absolute levels'}**"
-                     f" -- {fc['why']}")
+        what = "the change from the last observed value" if fc["chosen"] else "absolute levels"
+        lines.append(f"- forecasts: **{what}** -- {fc['why']}")
     if rep.get("candidates"):
         lines += ["", "| candidate | scaling | validation score | validation log loss | seconds |",
                   "|---|---|---|---|---|"]

@@ -200,7 +200,6 @@ def one_standard_error(accuracy: float, n_val: int) -> float:
     return math.sqrt(p * (1 - p) / max(int(n_val), 1))
 
 
-
 def _choose_change(plan, args, scaler, model, r, n, scores, say) -> tuple[bool, dict]:
     """Forecasting: absolute levels, or the change from the last observed value (inputs relative to
     it), scored on the validation period unless ``forecast_change`` forces one.
@@ -208,9 +207,21 @@ def _choose_change(plan, args, scaler, model, r, n, scores, say) -> tuple[bool, 
     A series with a trend reaches levels in its validation and test periods that its training
     period never had; a model of the change sees those as shifted inputs (Airline's passengers). A
     stationary series loses little either way; the validation period decides."""
+    raw_steps = r.kind == "none" or r.in_model
+    if args.forecast_change == "yes" and not raw_steps:
+        from .._errors import ConfigError
+
+        raise ConfigError(f"seqfeed.keras.train: {option_label(args, 'forecast_change', 'yes')} needs the raw steps "
+                          f"(the last observed value); {option_label(args, 'frame', str(r))} replaces them.",
+                          argument="forecast_change", received="yes",
+                          fix=f"leave out {option_label(args, 'forecast_change')}, or use "
+                              f"{option_label(args, 'frame', 'none')}, conv:K or msconv:K")
     if args.forecast_change != "auto":
         forced = args.forecast_change == "yes"
         return forced, {"chosen": forced, "why": "forced by " + option_label(args, "forecast_change")}
+    if not raw_steps:
+        return False, {"chosen": False, "why": f"{r.describe()} replaces the raw steps, so there is no last "
+                                               f"observed value to forecast the change from"}
     short = max(4, min(args.epochs // 4, 15))
     say(f"choosing absolute levels or the change from the last value on the validation period ({short} epochs "
         f"each)")

@@ -122,6 +122,12 @@ class SequenceModel:
                               argument="padding", received=padding,
                               fix="pass padding='post' (the default), or a restructuring other than 'conv' "
                                   "and 'msconv'")
+        if change_of is not None and not (restructure.kind == "none" or restructure.in_model):
+            # framed, pooled or summarised steps no longer hold the last observed value as one feature
+            raise ConfigError(f"SequenceModel.for_data: change_of= forecasts the change from the last observed "
+                              f"value, which needs the raw steps; restructure={str(restructure)!r} replaces them.",
+                              argument="change_of", received=change_of,
+                              fix="pass change_of=None, or restructure='none', 'conv:K' or 'msconv:K'")
         msconv_filters, msconv_stride, extra = 0, 1, {}
         if restructure.kind == "conv":
             conv_filters = conv_filters or max(32, units // 2)

@@ -41,7 +41,8 @@ NOT_RECORDED = ("resume", "force", "verbose", "progress", "command", "data_label
 CHOICES = {"nan": ("error", "drop", "ffill", "zero"), "duplicates": ("error", "first", "last", "mean"),
            "pooling": ("auto", "last", "mean", "max", "mean+max"), "cell": ("lstm", "gru"),
            "normalize": ("auto", "global", "per_sequence", "none"), "log_transform": ("auto", "yes", "no"),
-           "refit": ("auto", "yes", "no"), "forecast_change": ("auto", "yes", "no"), "batching": ("bucket", "adaptive", "token_budget", "fixed")}
+           "refit": ("auto", "yes", "no"), "forecast_change": ("auto", "yes", "no"),
+           "batching": ("bucket", "adaptive", "token_budget", "fixed")}
 
 # (low, high) inclusive bounds of the integer options
 INT_BOUNDS = {"epochs": (1, 100_000), "units": (1, 4096), "layers": (1, 64), "batch": (1, 65_536),
@@ -73,7 +74,12 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     if o.frame != "auto":
         from ..transforms import Restructure
 
-        Restructure.coerce(o.frame, argument="frame")
+        r = Restructure.coerce(o.frame, argument="frame")
+        if o.forecast_change == "yes" and not (r.kind == "none" or r.in_model):
+            raise ConfigError(f"{OP}: forecast_change='yes' forecasts the change from the last observed value, "
+                              f"which needs the raw steps; frame={o.frame!r} replaces them.",
+                              argument="forecast_change", received="yes",
+                              fix="leave out forecast_change=, or use frame='none', 'conv:K' or 'msconv:K'")
     return o
 
 

@@ -325,10 +325,9 @@ def _averaged(sm, members):
     outs = [m.model({"x": x, "mask": mask}) for m in members]
     model = keras.Model(inputs={"x": x, "mask": mask}, outputs=keras.layers.Average(name="ensemble_mean")(outs),
                         name=sm.model.name)
-    out = SequenceModel(model, task=sm.task, n_features=sm.n_features, classes=sm.classes,
-                        feature_names=sm.feature_names, padding=sm.padding, scaler=sm.scaler, horizon=sm.horizon,
-                        info=sm.info, restructure=sm.restructure)
-    return out
+    return SequenceModel(model, task=sm.task, n_features=sm.n_features, classes=sm.classes,
+                         feature_names=sm.feature_names, padding=sm.padding, scaler=sm.scaler, horizon=sm.horizon,
+                         info=sm.info, restructure=sm.restructure)
 
 
 def _build_model(o, loaded, plan, setup, seed=None, name=None):

@@ -318,3 +318,13 @@ def test_change_forecast_is_not_a_candidate_after_a_frame_restructuring(tmp_path
     with pytest.raises(ConfigError, match="needs the raw steps") as e:
         SequenceModel.for_data(windows, "forecast", units=2, restructure="frame:4", change_of=0)
     assert e.value.argument == "change_of"
+
+
+def test_shards_refuse_an_ensemble_before_reading_anything():
+    from seqfeed.keras._options import resolve_options
+    from seqfeed.keras._shards_recipe import check_shards_options
+
+    check_shards_options(resolve_options("classify", {}), None)  # one model: accepted
+    with pytest.raises(ConfigError, match="ensemble=3 is not available for shards") as e:
+        check_shards_options(resolve_options("classify", {"ensemble": 3}), None)
+    assert e.value.argument == "ensemble" and e.value.received == 3 and "leave out ensemble=" in e.value.fix

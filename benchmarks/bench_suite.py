@@ -90,12 +90,17 @@ QUICK = ["ItalyPowerDemand", "GunPoint", "Covid3Month", "Airline"]
 CHOSE = {
     "ACSF1": "long-sequence recipe, frame sizes, small-data refit and epochs",
     "JapaneseVowels": "small-data refit, epochs and batch size; global scaling of multi-feature steps",
-    "GunPoint": "restructuring from a median length of 100; scaling scored only for one feature",
-    "Tecator": "restructuring from a median length of 100 (inclusive); the front-end's pooled features",
+    "GunPoint": "restructuring from a median length of 100; scaling scored only for one feature; training crops",
+    "Tecator": ("restructuring from a median length of 100 (inclusive); the front-end's pooled features; "
+                "crops for classification only"),
     "Airline": "forecasting the change from the last value as a candidate",
     "BasicMotions": "global scaling of multi-feature steps",
     "CardanoSentiment": "global scaling of multi-feature steps",
-    "ArrowHead": "the front-end's full-rate block and pooled features; the search's one-standard-error rule",
+    "ArrowHead": ("the front-end's full-rate block and pooled features; the search's one-standard-error rule; "
+                  "training crops"),
+    "Coffee": "training crops",
+    "ItalyPowerDemand": "no training crops below a median length of 100",
+    "PickupGestureWiimoteZ": "training crops only for fixed lengths",
     "OSULeaf": "the front-end's full-rate block and pooled features",
     "PigCVP": "no full-rate block above stride 8",
 }

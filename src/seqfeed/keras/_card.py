@@ -28,6 +28,12 @@ def _compilation_line(sm) -> str:
     return f"- XLA: **no** (per-batch padding, graph mode) -- {rec.get('why')}"
 
 
+def _crop_text(setup) -> str:
+    crop, why = setup["model"]["crop"], setup["report"]["model"].get("crop_why", "")
+    head = f"**random crops of at least {crop:.0%}** of each sequence per epoch" if crop else "none (whole sequences)"
+    return f"{head} -- {why}" if why else head
+
+
 def model_card(sm, plan, metrics, setup, plots, args) -> str:
     """The README.md of a run; ``args`` holds the options and ``data_label``, ``test_label``, ``out``."""
     rep = setup["report"]
@@ -42,8 +48,9 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- {plan.summary().removeprefix('data: ')}",
               f"- model: {'bidirectional ' if setup['model']['bidirectional'] else ''}{args.cell.upper()} x "
               f"{args.layers} layer(s), {args.units} units, dropout {setup['model']['dropout']}, pooling "
-              f"{setup['model']['pooling']}{', random crops >= ' + str(setup['model']['crop']) if setup['model']['crop'] else ''}"
-              f"; inputs `x` and a length `mask` ({sm.padding} padding), so padding cannot change a prediction",
+              f"{setup['model']['pooling']}; inputs `x` and a length `mask` ({sm.padding} padding), so padding "
+              f"cannot change a prediction",
+              *([f"- training crops: {_crop_text(setup)}"] if sm.task in ("classify", "regress") else []),
               f"- batches: {args.batching}, {args.batch} sequences ({tr.get('batch_why', '')}); Adam lr "
               f"{args.lr}; seed {args.seed}",
               (f"- final fit: **training + validation data** ({tr.get('n_train_and_val')} sequences), "

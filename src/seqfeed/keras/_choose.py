@@ -20,6 +20,7 @@ LONG = 200  # median length above which sequences count as long (model recipe: b
 # an LSTM over the raw steps stayed at chance (test 0.55) where frames of 5 steps reached 0.97; on
 # Tecator (100 steps) the multi-scale Conv1D front-end took the test RMSE from 11.5 to 2.2
 RESTRUCTURE_FROM = 100
+SMALL = 1000  # training sequences below which the defaults switch to the small-data recipe
 
 
 def msconv_size(median_len: float) -> int:
@@ -73,7 +74,8 @@ def choose_setup(plan, args, *, say) -> dict:
     median = float(np.median(plan.train.lengths))
     report = {"median_length": median}
     log, report["log_transform"] = _choose_log(args, train_steps)
-    model, report["model"] = _model_recipe(args, median)
+    n_seqs = len(plan.train) + len(plan.val) if plan.kind == "sequences" else 0
+    model, report["model"] = _model_recipe(args, median, lengths=plan.train.lengths, n_sequences=n_seqs)
     restructs, why_r = _restructure_options(args, median)
     norms, why_n = _normalize_options(args, n_features=int(plan.train.n_features) if args.task != "forecast" else 1)
     chosen_r, chosen_n, scores = _search(plan, args, train_steps, log, model, restructs, norms, say)
@@ -104,22 +106,69 @@ def _choose_log(args, train_steps) -> tuple[bool, dict]:
                                       "of |x| > 100)" if log else "magnitudes are within two orders of magnitude"}
 
 
-def _model_recipe(args, median: float) -> tuple[dict, dict]:
-    """The long-sequence recipe: bidirectional layers, pooling over real steps, no input dropout."""
+def _model_recipe(args, median: float, *, lengths=None, n_sequences: int = 0) -> tuple[dict, dict]:
+    """The long-sequence recipe (bidirectional layers, pooling over real steps, no input dropout) and
+    the random-crop rule (:func:`crop_for`)."""
     long = median > LONG and args.task != "forecast"
+    if args.crop is not None:
+        crop, crop_why = (None if args.crop >= 1 else args.crop), "forced by " + option_label(args, "crop", args.crop)
+    else:
+        crop, crop_why = crop_for(args.task, lengths if lengths is not None else [], n_sequences)
     model = {
         "bidirectional": long if args.bidirectional is None else args.bidirectional,
         "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
         # frames of raw readings: dropping single readings fabricates spikes (ACSF1: 0.83-0.86 without
         # dropout vs 0.78-0.80 with 0.1, weights averaged; see benchmarks/bench_long.py)
         "dropout": (0.0 if long else 0.1) if args.dropout is None else args.dropout,
-        # random crops did not help on ACSF1 (0.615 vs 0.665 with frames of 10): off unless asked for
-        "crop": None if args.crop is None or args.crop >= 1 else args.crop,
+        "crop": crop,
     }
     why = (f"median length {median:g} > {LONG}: events can sit anywhere in a long sequence, so both directions "
            f"and mean+max pooling over real steps, and no input dropout (defaults for long data)"
            if long else "defaults for short sequences (or as given by flags)")
-    return model, {**model, "why": why}
+    return model, {**model, "why": why, "crop_why": crop_why}
+
+
+CROP = 0.8  # the kept fraction of random crops (at least; uniform between it and 1 per sequence and epoch)
+FIXED_LENGTH_SPREAD = 0.9  # shortest / longest training length from which lengths count as fixed
+
+
+def crop_for(task: str, lengths, n_sequences: int) -> tuple[float | None, str]:
+    """Random crops for training, from the task, the training lengths and the number of sequences.
+
+    Returns ``(crop, why)``: ``CROP`` (each time a sequence is batched, a random contiguous part of
+    at least that fraction of it is used; evaluation and prediction see whole sequences) when all
+    of these hold, else ``None``:
+
+    - classification: one class for the whole sequence, whatever the window's start (on Tecator's
+      spectra, a regression, crops cost accuracy: RMSE 0.66 -> 0.71);
+    - fewer than ``SMALL`` training sequences: few examples to learn position invariance from;
+    - a median length of at least ``RESTRUCTURE_FROM`` steps: a crop still holds most of a long
+      sequence's shape (on 24 steps, ItalyPowerDemand lost 0.971 -> 0.935);
+    - fixed-length sequences (shortest at least ``FIXED_LENGTH_SPREAD`` of the longest): windows cut
+      from a longer recording, where a crop is another plausible cut. Variable lengths are usually
+      whole segmented events, which a crop would cut short (PickupGestureWiimoteZ: 0.78 -> 0.70).
+
+    Chosen on GunPoint, Coffee and ArrowHead (0.920 -> 0.967, 0.929 -> 1.000, 0.789 -> 0.857, test
+    accuracy, default ``seqfeed train`` otherwise); see ``docs/defaults.md`` for the held-out sets.
+    """
+    L = np.asarray(lengths, dtype=np.int64)
+    if task != "classify":
+        return None, (f"task {task!r}: crops are used for classification (a regression target such as a "
+                      f"spectrum's content can depend on where a reading sits: Tecator RMSE 0.66 -> 0.71)")
+    if L.size == 0:
+        return None, "no training lengths"
+    median = float(np.median(L))
+    if n_sequences >= SMALL:
+        return None, f"{n_sequences} >= {SMALL} training sequences: enough examples without crops"
+    if median < RESTRUCTURE_FROM:
+        return None, f"median length {median:g} < {RESTRUCTURE_FROM}: a crop would drop much of a short sequence"
+    spread = float(L.min()) / float(max(L.max(), 1))
+    if spread < FIXED_LENGTH_SPREAD:
+        return None, (f"lengths {int(L.min())}..{int(L.max())} vary: likely whole events, which a crop would cut "
+                      f"short")
+    return CROP, (f"{n_sequences} < {SMALL} training sequences of a fixed length ({int(L.min())}..{int(L.max())}, "
+                  f"median {median:g} >= {RESTRUCTURE_FROM}): each epoch trains on random crops of at least "
+                  f"{CROP:.0%} of each sequence, so the model learns the shape wherever a window starts")
 
 
 def _restructure_options(args, median: float) -> tuple[list, str]:
@@ -261,7 +310,6 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
     return sc
 
 
-SMALL = 1000  # training sequences below which the defaults switch to the small-data recipe
 MIN_STEPS = 1000  # optimiser steps a small data set gets at least (epochs * batches per epoch)
 
 

@@ -83,7 +83,7 @@ def resolve_options(task, options: dict) -> SimpleNamespace:
     return o
 
 
-def option_label(o, name: str, value: str | None = None) -> str:
+def option_label(o, name: str, value: object = None) -> str:
     """An option (with a value, if given) as its caller spells it, for the card, the metrics and the
     tips: the flag (``--log-transform``, ``--frame msconv:23``) when ``seqfeed train`` ran (it passes
     ``command``), else the keyword of :func:`seqfeed.keras.train` (``log_transform=``,

@@ -302,6 +302,8 @@ def _train_cells(rec):
     setup = t.get("setup", {})
     s = ", ".join(f"{k} {v}" for k, v in setup.items() if k in ("restructure", "normalize", "log_transform",
                                                                    "epochs", "batch", "refit"))
+    if setup.get("model_crop"):
+        s += f", crops >= {setup['model_crop']}"
     nd = 4 if rec["info"]["task"] == "regress" else 3
     return [_fmt(headline(rec["info"]["task"], t), nd), _fmt(t.get("wall_seconds"), 0), _fmt(t.get("peak_rss_mb"), 0),
             s or "—"]

@@ -92,10 +92,10 @@ CHOSE = {
     "JapaneseVowels": "small-data refit, epochs and batch size; global scaling of multi-feature steps",
     "GunPoint": "restructuring from a median length of 100; scaling scored only for one feature; training crops",
     "Tecator": ("restructuring from a median length of 100 (inclusive); the front-end's pooled features; "
-                "crops for classification only"),
+                "crops for classification only; the patience of the regression epochs' validation fit"),
     "Airline": "forecasting the change from the last value as a candidate",
     "BasicMotions": "global scaling of multi-feature steps",
-    "CardanoSentiment": "global scaling of multi-feature steps",
+    "CardanoSentiment": "global scaling of multi-feature steps; regression epochs from the validation curve",
     "ArrowHead": ("the front-end's full-rate block and pooled features; the search's one-standard-error rule; "
                   "training crops"),
     "Coffee": "training crops",

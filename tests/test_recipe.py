@@ -381,3 +381,36 @@ def test_the_default_recipe_crops_long_fixed_length_sets_and_crop_1_turns_it_off
     off = train(data, crop=1, **kw)
     assert off.choices["model"]["crop"] is None and off.choices["model"]["crop_why"] == "forced by crop=1"
     assert "training crops: none (whole sequences) -- forced by crop=1" in off.card
+
+
+# ------------------------------------------------------------------ small-data regression: refit epochs from validation
+def test_the_refit_takes_the_probes_best_epoch_and_averages_its_last_third():
+    from seqfeed.keras._choose import apply_regress_epochs
+
+    probe = {"best_epoch": 27, "epochs_run": 37, "max_epochs": 150, "patience": 10}
+    out = apply_regress_epochs(TRAINING, probe)
+    assert out["epochs"] == 27 and out["average_from"] == 18
+    assert "epoch 27 of 37" in out["epochs_why"] and "patience 10" in out["epochs_why"]
+    one = apply_regress_epochs(TRAINING, dict(probe, best_epoch=1))
+    assert one["epochs"] == 1 and one["average_from"] == 0
+    assert apply_regress_epochs(TRAINING, None) is TRAINING and TRAINING["epochs"] == 150
+
+
+@pytest.mark.tf
+def test_small_regression_refits_for_the_epochs_its_validation_curve_chose():
+    from seqfeed.keras import train
+
+    rng = np.random.default_rng(5)
+    seqs = [rng.normal(size=(int(rng.integers(8, 14)), 2)) for _ in range(40)]
+    data = seqfeed.SequenceSet.from_sequences(seqs, targets=rng.normal(size=40))  # no signal at all
+    kw = dict(task="regress", units=4, patience=3, frame="none", normalize="global")
+    run = train(data, **kw)
+    probe, tr = run.choices["regress_epochs"], run.choices["training"]
+    assert 1 <= probe["best_epoch"] <= probe["epochs_run"] <= probe["max_epochs"] == 150
+    assert probe["epochs_run"] < probe["max_epochs"]  # noise: the validation loss stopped improving
+    assert tr["epochs"] == probe["best_epoch"] == run.metrics["epochs_run"]
+    assert f"came at epoch {probe['best_epoch']} of {probe['epochs_run']}" in run.card
+    for forced in ({"refit": "yes"}, {"epochs": 5}):
+        other = train(data, **kw, **forced)
+        assert "regress_epochs" not in other.choices and other.choices["training"]["epochs"] == (
+            forced.get("epochs") or 150)

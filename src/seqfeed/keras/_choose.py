@@ -352,6 +352,65 @@ def choose_training(plan, args) -> dict:
     else:
         out["epochs"], out["epochs_why"] = args.epochs, "forced by " + option_label(args, "epochs")
     out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
+    out["epochs_forced"] = args.epochs is not None
+    return out
+
+
+def regress_epochs(plan, args, setup, training, say) -> dict | None:
+    """Small-data regression: the refit's epochs from the validation curve of a fit on the training
+    split alone (``None`` when the rule does not apply).
+
+    A classification accuracy on a validation split of a few dozen sequences moves in steps too
+    coarse to pick an epoch from, so classification refits for a fixed number of epochs. A
+    regression's validation error is continuous: a fit on the training split with early stopping
+    on it (``patience`` epochs, at most the rule's epochs) finds the epoch where the model stops
+    generalising, and the refit on training + validation data runs that many epochs. On a target
+    with little signal in the sequences (CardanoSentiment) the fixed epochs fitted noise: test
+    RMSE 0.345 against 0.300 for the training mean. Applies when refitting was chosen
+    automatically and the epochs were not given.
+    """
+    if args.task != "regress" or not training["refit"] or args.refit != "auto" or training.get("epochs_forced"):
+        return None
+    from ._lazy import keras
+    from ._model import SequenceModel
+
+    model, max_epochs = setup["model"], int(training["epochs"])
+    patience = max(int(args.patience), max_epochs // 3)  # a small set's validation loss is noisy
+    say(f"regression: the refit's epochs from the validation curve (early stopping, patience {patience}, "
+        f"at most {max_epochs} epochs)")
+    t = time.time()
+    sm = SequenceModel.for_data(plan.train_for_model(setup["scaler"]), args.task, units=args.units,
+                                layers=args.layers, bidirectional=model["bidirectional"], dropout=model["dropout"],
+                                cell=args.cell, pooling=model["pooling"], learning_rate=args.lr, seed=args.seed,
+                                restructure=setup["restructure"])
+    sm.scaler = setup["scaler"]
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
+    hist = sm.fit(plan.train_for_model(setup["scaler"]), validation=plan.val_for_model(setup["scaler"]),
+                  epochs=max_epochs, batch_size=training["batch"], batching=args.batching,
+                  max_tokens=args.max_tokens, seed=args.seed, verbose=0, callbacks=[stop], crop=model["crop"])
+    val = np.asarray(hist.history["val_loss"], dtype=np.float64)
+    best = int(np.nanargmin(val)) + 1 if np.isfinite(val).any() else max_epochs
+    return {"best_epoch": best, "epochs_run": int(val.size), "max_epochs": max_epochs,
+            "patience": patience, "best_val_loss": round(float(np.nanmin(val)), 6)
+            if np.isfinite(val).any() else None, "seconds": round(time.time() - t, 1)}
+
+
+def apply_regress_epochs(training: dict, probe: dict | None) -> dict:
+    """``training`` with the refit's epochs set to the probe's best epoch (weights averaged over the
+    last third of them)."""
+    if not probe:
+        return training
+    out = dict(training)
+    e = max(1, int(probe["best_epoch"]))
+    out["epochs"], out["average_from"] = e, e - max(1, e // 3)
+    out["epochs_why"] = (f"regression: the best validation loss of a fit on the training split alone came at epoch "
+                         f"{probe['best_epoch']} of {probe['epochs_run']} (early stopping, patience "
+                         f"{probe['patience']}, at most {probe['max_epochs']}); a regression's validation error is "
+                         f"continuous enough to pick an epoch from")
+    out["refit_why"] = (f"{training['n_train_and_val']} < {SMALL} training sequences: the validation split "
+                        f"({training['n_train_and_val'] - training['n_train']} sequences) only chooses the epochs; "
+                        f"the final model trains on training + validation data and averages its weights over "
+                        f"the last third")
     return out
 
 

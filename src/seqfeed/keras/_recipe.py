@@ -253,7 +253,7 @@ def _seed_everything(seed: int) -> None:
 
 def _prepare(o, loaded, test_loaded, work, say):
     """The split, the training size and the input setup (chosen, or reused on resume)."""
-    from ._choose import apply_budget, choose_training
+    from ._choose import apply_budget, apply_regress_epochs, choose_training
     from ._tasks import plan_forecast, plan_sequences
 
     _seed_everything(o.seed)
@@ -262,6 +262,7 @@ def _prepare(o, loaded, test_loaded, work, say):
     training = choose_training(plan, o)
     o.batch, o.epochs = training["batch"], training["epochs"]
     setup = _choose_or_reuse_setup(plan, o, work, say, training)
+    training = apply_regress_epochs(training, setup["report"].get("regress_epochs"))
     training = apply_budget(training, setup["report"].get("budget"))
     o.epochs = training["epochs"]
     setup["report"]["training"] = training
@@ -273,7 +274,7 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
     run reuses the interrupted run's (both are timed, so computing them again could differ)."""
     import time as _time
 
-    from ._choose import budget_epochs, choose_setup
+    from ._choose import budget_epochs, choose_setup, regress_epochs
     from ._tasks import build_scaler
 
     f = work / "setup.json"
@@ -288,6 +289,9 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
         return {"scaler": scaler, "restructure": Restructure.coerce(saved["restructure"]), "report": rep,
                 "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
+    probe = regress_epochs(plan, o, setup, training, say)
+    if probe is not None:
+        setup["report"]["regress_epochs"] = probe
     budget = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],
                            _time.monotonic() - plan.created)
     if budget is not None:

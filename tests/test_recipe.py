@@ -410,6 +410,9 @@ def test_small_regression_refits_for_the_epochs_its_validation_curve_chose():
     assert probe["epochs_run"] < probe["max_epochs"]  # noise: the validation loss stopped improving
     assert tr["epochs"] == probe["best_epoch"] == run.metrics["epochs_run"]
     assert f"came at epoch {probe['best_epoch']} of {probe['epochs_run']}" in run.card
+    tight = train(data, **kw, time_budget=0.5)  # the probe shares what the budget leaves with the refit
+    assert tight.choices["regress_epochs"]["max_epochs"] < 150
+    assert tight.choices["training"]["epochs"] <= tight.choices["budget"]["max_epochs"]
     for forced in ({"refit": "yes"}, {"epochs": 5}):
         other = train(data, **kw, **forced)
         assert "regress_epochs" not in other.choices and other.choices["training"]["epochs"] == (

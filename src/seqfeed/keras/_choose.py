@@ -356,7 +356,7 @@ def choose_training(plan, args) -> dict:
     return out
 
 
-def regress_epochs(plan, args, setup, training, say) -> dict | None:
+def regress_epochs(plan, args, setup, training, say, *, max_epochs: int | None = None) -> dict | None:
     """Small-data regression: the refit's epochs from the validation curve of a fit on the training
     split alone (``None`` when the rule does not apply).
 
@@ -367,14 +367,16 @@ def regress_epochs(plan, args, setup, training, say) -> dict | None:
     generalising, and the refit on training + validation data runs that many epochs. On a target
     with little signal in the sequences (CardanoSentiment) the fixed epochs fitted noise: test
     RMSE 0.345 against 0.300 for the training mean. Applies when refitting was chosen
-    automatically and the epochs were not given.
+    automatically and the epochs were not given. ``max_epochs`` caps the fit below the rule's
+    epochs (with ``time_budget``: half the epochs the budget leaves after the search).
     """
     if args.task != "regress" or not training["refit"] or args.refit != "auto" or training.get("epochs_forced"):
         return None
     from ._lazy import keras
     from ._model import SequenceModel
 
-    model, max_epochs = setup["model"], int(training["epochs"])
+    model = setup["model"]
+    max_epochs = int(training["epochs"]) if max_epochs is None else max(1, min(int(training["epochs"]), max_epochs))
     patience = max(int(args.patience), max_epochs // 3)  # a small set's validation loss is noisy
     say(f"regression: the refit's epochs from the validation curve (early stopping, patience {patience}, "
         f"at most {max_epochs} epochs)")

@@ -289,7 +289,12 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
         return {"scaler": scaler, "restructure": Restructure.coerce(saved["restructure"]), "report": rep,
                 "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
-    probe = regress_epochs(plan, o, setup, training, say)
+    cap = None
+    if o.time_budget:  # the probe and the final fit share what the search left of the budget
+        left = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],
+                             _time.monotonic() - plan.created)
+        cap = max(1, left["max_epochs"] // 2)
+    probe = regress_epochs(plan, o, setup, training, say, max_epochs=cap)
     if probe is not None:
         setup["report"]["regress_epochs"] = probe
     budget = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],

@@ -76,6 +76,15 @@ def test_missing_values_comments_and_regression_targets():
     np.testing.assert_array_equal(s[1], [[7, np.nan], [8, 9]])
 
 
+def test_arff_style_comments_in_the_header_are_skipped():
+    """sktime 1.2.0's UnitTest_TRAIN.ts opens with '%' lines (ARFF comments) before its headers."""
+    text = "%# a cut down version\n% of a problem\n%\n@classLabel true a b\n@data\n1,2,3:a\n4,5:b\n"
+    s = read_ts(io.StringIO(text))
+    assert s.lengths.tolist() == [3, 2] and s.targets.tolist() == ["a", "b"]
+    with pytest.raises(DataError, match=r"line 2 comes before @data but is not a header \(@\.\.\.\) or comment"):
+        read_ts(io.StringIO("% fine\n1,2:a\n@data\n"))
+
+
 def test_timestamped_values():
     text = ("@timeStamps true\n@classLabel true a b\n@data\n"
             "(2007-01-01 00:00:00,1.5),(2007-01-02 00:00:00,2.5):(2007-01-01 00:00:00,3),"

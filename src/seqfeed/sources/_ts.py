@@ -116,11 +116,11 @@ def _parse_header(lines, name):
     header = {}
     for i, line in enumerate(lines):
         s = line.strip()
-        if not s or s.startswith("#"):
+        if not s or s.startswith(("#", "%")):  # '%': the ARFF comment, in some published .ts headers
             continue
         if not s.startswith("@"):
             raise DataError(f"{OP}: {name} line {i + 1} comes before @data but is not a header "
-                            f"(@...) or comment (#) line: {s[:40]!r}.", index=i,
+                            f"(@...) or comment (# or %) line: {s[:40]!r}.", index=i,
                             fix="check that the file is in .ts format", argument="source", received=s[:40])
         parts = s.split()
         key = parts[0][1:].lower()

@@ -146,7 +146,10 @@ def crop_for(task: str, lengths, n_sequences: int) -> tuple[float | None, str]:
       sequence's shape (on 24 steps, ItalyPowerDemand lost 0.971 -> 0.935);
     - fixed-length sequences (shortest at least ``FIXED_LENGTH_SPREAD`` of the longest): windows cut
       from a longer recording, where a crop is another plausible cut. Variable lengths are usually
-      whole segmented events, which a crop would cut short (PickupGestureWiimoteZ: 0.78 -> 0.70).
+      whole segmented events, which a crop would cut short. The evidence for this condition is the
+      weakest: on PickupGestureWiimoteZ crops made the search choose another restructuring and the
+      score fell (0.78 -> 0.70), while crops with the same restructuring scored 0.78 as before;
+      on PLAID the front-end with crops reached 0.90 (see ``docs/defaults.md``).
 
     Chosen on GunPoint, Coffee and ArrowHead (0.920 -> 0.967, 0.929 -> 1.000, 0.789 -> 0.857, test
     accuracy, default ``seqfeed train`` otherwise); see ``docs/defaults.md`` for the held-out sets.

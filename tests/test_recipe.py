@@ -305,6 +305,21 @@ def test_change_forecast_needs_raw_steps():
         assert e.value.argument == "forecast_change" and "frame='none'" in e.value.fix
 
 
+def test_a_forced_change_forecast_searches_only_restructurings_that_keep_the_raw_steps():
+    """A window long enough for the search: with forecast_change='yes' the framed, pooled and summarised
+    candidates are left out up front instead of refusing the run after the search picked one."""
+    from types import SimpleNamespace
+
+    from seqfeed.keras._choose import _restructure_options
+
+    args = SimpleNamespace(frame="auto", task="forecast", forecast_change="auto")
+    every, _ = _restructure_options(args, 300)
+    raw, why = _restructure_options(SimpleNamespace(**{**vars(args), "forecast_change": "yes"}), 300)
+    assert {r.kind for r in every} > {r.kind for r in raw} == {"msconv", "conv"}
+    assert raw[0].kind == "msconv" and [r for r in every if r.kind in ("msconv", "conv")] == raw
+    assert "only those that keep the raw steps (forecast_change='yes')" in why
+
+
 @pytest.mark.tf
 def test_change_forecast_is_not_a_candidate_after_a_frame_restructuring(tmp_path):
     from seqfeed.keras import SequenceModel, train

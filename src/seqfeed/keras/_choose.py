@@ -106,14 +106,14 @@ def _choose_log(args, train_steps) -> tuple[bool, dict]:
                                       "of |x| > 100)" if log else "magnitudes are within two orders of magnitude"}
 
 
-def _model_recipe(args, median: float, *, lengths=None, n_sequences: int = 0) -> tuple[dict, dict]:
+def _model_recipe(args, median: float, *, lengths, n_sequences: int) -> tuple[dict, dict]:
     """The long-sequence recipe (bidirectional layers, pooling over real steps, no input dropout) and
     the random-crop rule (:func:`crop_for`)."""
     long = median > LONG and args.task != "forecast"
     if args.crop is not None:
         crop, crop_why = (None if args.crop >= 1 else args.crop), "forced by " + option_label(args, "crop", args.crop)
     else:
-        crop, crop_why = crop_for(args.task, lengths if lengths is not None else [], n_sequences)
+        crop, crop_why = crop_for(args.task, lengths, n_sequences)
     model = {
         "bidirectional": long if args.bidirectional is None else args.bidirectional,
         "pooling": ("mean+max" if long else "last") if args.pooling == "auto" else args.pooling,
@@ -180,10 +180,20 @@ def _restructure_options(args, median: float) -> tuple[list, str]:
     restructs = restructure_candidates(median or 0)
     if restructs == [Restructure()]:
         return restructs, f"median length {median:g} < {RESTRUCTURE_FROM}: one raw step per LSTM step"
+    raw_only = getattr(args, "forecast_change", "auto") == "yes"
+    if raw_only:  # the change from the last observed value needs it as one raw step
+        restructs = [r for r in restructs if _keeps_raw_steps(r)]
     return restructs, (f"median length {median:g} >= {RESTRUCTURE_FROM}: long for an LSTM; candidates scored on "
                        f"validation" + ("; another candidate replaces the learned front-end only with a validation "
                                         "accuracy more than one standard error higher" if args.task == "classify"
-                                        else ""))
+                                        else "")
+                       + (f"; only those that keep the raw steps ({option_label(args, 'forecast_change', 'yes')})"
+                          if raw_only else ""))
+
+
+def _keeps_raw_steps(r: Restructure) -> bool:
+    """Whether the model still sees each raw step (no restructuring, or a Conv1D front-end inside it)."""
+    return r.kind == "none" or r.in_model
 
 
 def _normalize_options(args, n_features: int = 1) -> tuple[list, str]:
@@ -259,15 +269,7 @@ def _choose_change(plan, args, scaler, model, r, n, scores, say) -> tuple[bool, 
     A series with a trend reaches levels in its validation and test periods that its training
     period never had; a model of the change sees those as shifted inputs (Airline's passengers). A
     stationary series loses little either way; the validation period decides."""
-    raw_steps = r.kind == "none" or r.in_model
-    if args.forecast_change == "yes" and not raw_steps:
-        from .._errors import ConfigError
-
-        raise ConfigError(f"seqfeed.keras.train: {option_label(args, 'forecast_change', 'yes')} needs the raw steps "
-                          f"(the last observed value); {option_label(args, 'frame', str(r))} replaces them.",
-                          argument="forecast_change", received="yes",
-                          fix=f"leave out {option_label(args, 'forecast_change')}, or use "
-                              f"{option_label(args, 'frame', 'none')}, conv:K or msconv:K")
+    raw_steps = _keeps_raw_steps(r)
     if args.forecast_change != "auto":
         forced = args.forecast_change == "yes"
         return forced, {"chosen": forced, "why": "forced by " + option_label(args, "forecast_change")}
@@ -287,8 +289,9 @@ def _choose_change(plan, args, scaler, model, r, n, scores, say) -> tuple[bool, 
                                              "scored on the validation period"}
 
 
-def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
-    """One candidate: a short training from the same seed, scored on the validation split."""
+def _trial_model(plan, args, scaler, model, r):
+    """A model as the final fit would build it (same recipe, restructuring ``r``, the run's seed), for the
+    search's trials and the regression epochs' validation fit."""
     from ._model import SequenceModel
 
     task = args.task
@@ -298,6 +301,13 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
                                 learning_rate=args.lr, seed=args.seed, restructure=r,
                                 change_of=plan.target_index if model.get("change") else None)
     sm.scaler = scaler if task != "forecast" else None
+    return sm
+
+
+def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
+    """One candidate: a short training from the same seed, scored on the validation split."""
+    task = args.task
+    sm = _trial_model(plan, args, scaler, model, r)
     t = time.time()
     sm.fit(plan.train_for_model(scaler), epochs=epochs, batch_size=args.batch, batching=args.batching,
            max_tokens=args.max_tokens, seed=args.seed, verbose=0, crop=model["crop"])
@@ -376,7 +386,6 @@ def regress_epochs(plan, args, setup, training, say, *, max_epochs: int | None =
     if args.task != "regress" or not training["refit"] or args.refit != "auto" or training.get("epochs_forced"):
         return None
     from ._lazy import keras
-    from ._model import SequenceModel
 
     model = setup["model"]
     max_epochs = int(training["epochs"]) if max_epochs is None else max(1, min(int(training["epochs"]), max_epochs))
@@ -384,11 +393,7 @@ def regress_epochs(plan, args, setup, training, say, *, max_epochs: int | None =
     say(f"regression: the refit's epochs from the validation curve (early stopping, patience {patience}, "
         f"at most {max_epochs} epochs)")
     t = time.time()
-    sm = SequenceModel.for_data(plan.train_for_model(setup["scaler"]), args.task, units=args.units,
-                                layers=args.layers, bidirectional=model["bidirectional"], dropout=model["dropout"],
-                                cell=args.cell, pooling=model["pooling"], learning_rate=args.lr, seed=args.seed,
-                                restructure=setup["restructure"])
-    sm.scaler = setup["scaler"]
+    sm = _trial_model(plan, args, setup["scaler"], model, setup["restructure"])
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
     hist = sm.fit(plan.train_for_model(setup["scaler"]), validation=plan.val_for_model(setup["scaler"]),
                   epochs=max_epochs, batch_size=training["batch"], batching=args.batching,

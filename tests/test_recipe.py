@@ -78,6 +78,8 @@ def test_bad_options_raise_a_config_error_naming_the_option_before_reading_data(
     ({"task": "clasify"}, "task", r"`task` must be one of classify"),
     ({"task": "classify", "epoch": 3}, "epoch", r"unknown option `epoch` \(did you mean `epochs`\?\)"),
     ({"task": "classify", "workers": 2}, "workers", r"workers=2 needs sequence shards"),
+    ({"task": "tag", "crop": 0.8}, "crop", r"`crop` is for sequence-level tasks \(classify, regress\); task='tag'"),
+    ({"task": "forecast", "crop": 0.5}, "crop", r"`crop` is for sequence-level tasks .* task='forecast'"),
     ({"task": "classify", "features": 3}, "features", r"`features` must be a list of column names"),
 ])
 def test_bad_calls_name_the_argument(kwargs, argument, pattern):

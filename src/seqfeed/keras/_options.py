@@ -151,6 +151,10 @@ def _check_numbers(o) -> None:
     if o.crop is not None and not (math.isfinite(o.crop) and 0 < o.crop <= 1):
         raise ConfigError(f"{OP}: `crop` must be in (0, 1]. Received {o.crop}.", argument="crop",
                           received=o.crop, fix="pass a kept fraction such as crop=0.8, or leave it out")
+    if o.crop is not None and o.crop < 1 and o.task not in ("classify", "regress"):
+        raise ConfigError(f"{OP}: `crop` is for sequence-level tasks (classify, regress); task={o.task!r} "
+                          f"labels steps or continues a series. Received crop={o.crop}.", argument="crop",
+                          received=o.crop, fix="leave out crop for this task")
     if o.time_budget is not None and not (math.isfinite(o.time_budget) and o.time_budget > 0):
         raise ConfigError(f"{OP}: `time_budget` must be a number of seconds > 0. Received {o.time_budget}.",
                           argument="time_budget", received=o.time_budget, fix="pass e.g. time_budget=60")

@@ -203,3 +203,68 @@ def test_search_keeps_the_front_end_unless_beaten_beyond_one_standard_error(monk
     assert r.kind == chosen and n == "global"
     assert out[0]["margin"] == pytest.approx(_choose.one_standard_error(scores[0], 10), abs=1e-4) if 0 < scores[0] < 1 \
         else "margin" not in out[0]
+
+
+@pytest.mark.parametrize("case", ["plaid", "pickup"])
+def test_search_scores_the_scalings_with_the_first_restructuring_then_the_others_with_the_chosen_scaling(
+        monkeypatch, case):
+    """PLAID's case: the front-end trains badly with global scaling (0.30) and well with per-sequence
+    scaling (0.74); frames with global scaling (0.41) must not replace it before per-sequence is scored.
+    PickupGestureWiimoteZ's case: a tie in accuracy keeps global scaling, whatever the log loss says."""
+    from seqfeed.keras import _choose
+    from seqfeed.transforms import Restructure
+
+    kinds = ["msconv", "frame", "summary"]
+    acc = {("msconv", "global"): 0.30, ("msconv", "per_sequence"): 0.74, ("frame", "global"): 0.41,
+           ("frame", "per_sequence"): 0.78, ("summary", "global"): 0.9, ("summary", "per_sequence"): 0.70}
+    if case == "pickup":
+        acc.update({("msconv", "global"): 0.4, ("msconv", "per_sequence"): 0.4, ("summary", "global"): 0.6})
+    n_val = 100 if case == "plaid" else 10
+    monkeypatch.setattr(_choose, "restructure_candidates", lambda m: [Restructure(k, 4) for k in kinds])
+
+    def trial(plan, args, scaler, model, r, n, epochs, scores_out, say):
+        scores_out.append({"restructure": r.describe(), "spec": str(r), "normalize": n,
+                           "val_score": acc[r.kind, n]})
+        return acc[r.kind, n], (-2.0 if n == "global" else -1.0)  # the log loss prefers per-sequence
+
+    monkeypatch.setattr(_choose, "_trial", trial)
+    monkeypatch.setattr(_choose, "build_scaler", lambda *a: None)
+    plan = argparse.Namespace(val=[0] * n_val, train=argparse.Namespace(lengths=np.full(4 * n_val, 300)))
+    args = argparse.Namespace(task="classify", time_budget=None, epochs=60)
+    r, n, out = _choose._search(plan, args, None, False, {}, _choose.restructure_candidates(300),
+                                ["global", "per_sequence"], lambda m: None)
+    se = _choose.one_standard_error
+    if case == "plaid":
+        assert [(c["spec"].split(":")[0], c["normalize"]) for c in out] == [
+            ("msconv", "global"), ("msconv", "per_sequence"), ("frame", "per_sequence"),
+            ("summary", "per_sequence")]
+        # 0.78 is within one standard error of 0.74 on 100 sequences (0.044): the front-end stays
+        assert (r.kind, n) == ("msconv", "per_sequence")
+        assert out[0]["margin"] == pytest.approx(se(0.30, 100), abs=1e-4)
+        assert out[1]["margin"] == pytest.approx(se(0.74, 100), abs=1e-4)
+    else:
+        assert [c["normalize"] for c in out] == ["global", "per_sequence", "global", "global"]
+        # frames' 0.41 is within 0.155 of 0.4; summaries' 0.6 is beyond it
+        assert (r.kind, n) == ("summary", "global")
+        assert out[0]["margin"] == pytest.approx(se(0.4, 10), abs=1e-4) and "margin" not in out[1]
+
+
+def test_regression_search_takes_the_lower_validation_error_for_the_scaling(monkeypatch):
+    from seqfeed.keras import _choose
+    from seqfeed.transforms import Restructure
+
+    err = {("msconv", "global"): 5.7, ("msconv", "per_sequence"): 2.8, ("frame", "per_sequence"): 2.7}
+    monkeypatch.setattr(_choose, "restructure_candidates", lambda m: [Restructure(k, 4) for k in ("msconv", "frame")])
+
+    def trial(plan, args, scaler, model, r, n, epochs, scores_out, say):
+        scores_out.append({"restructure": r.describe(), "spec": str(r), "normalize": n})
+        return -err[r.kind, n], 0.0
+
+    monkeypatch.setattr(_choose, "_trial", trial)
+    monkeypatch.setattr(_choose, "build_scaler", lambda *a: None)
+    plan = argparse.Namespace(val=[0] * 10, train=argparse.Namespace(lengths=np.full(40, 300)))
+    args = argparse.Namespace(task="regress", time_budget=None, epochs=60)
+    r, n, out = _choose._search(plan, args, None, False, {}, _choose.restructure_candidates(300),
+                                ["global", "per_sequence"], lambda m: None)
+    assert (r.kind, n) == ("frame", "per_sequence") and len(out) == 3
+    assert not any("margin" in c for c in out)

@@ -85,7 +85,10 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
                          f"| {c.get('seconds', '')} |")
         lines.append("")
         lines.append("Scores: accuracy (classification, tagging; ties broken by the lower log loss) or minus the "
-                     "mean absolute error.")
+                     "mean absolute error. The scalings are scored with the first restructuring, the other "
+                     "restructurings with the chosen scaling; in classification, a candidate replaces global scaling "
+                     "or the first restructuring only with a validation accuracy more than one standard error "
+                     "(sqrt(p(1-p)/n)) higher.")
     lines += ["", "## How well (held-out test data)", "", "| metric | value |", "|---|---|"]
     for k, v in metrics.items():
         if k in ("confusion_matrix", "classes") or isinstance(v, (list, dict)):

@@ -212,7 +212,10 @@ def _normalize_options(args, n_features: int = 1) -> tuple[list, str]:
                             f"{option_label(args, 'normalize', 'per_sequence')} forces it)")
     if args.normalize == "auto":
         return ["global", "per_sequence"], ("global (keeps amplitude) vs per-sequence z-normalisation, scored "
-                                            "on validation")
+                                            "on validation with the first restructuring, before the others"
+                                            + ("; per-sequence replaces global only with a validation accuracy "
+                                               "more than one standard error higher"
+                                               if args.task == "classify" else ""))
     return [args.normalize], "forced by " + option_label(args, "normalize")
 
 

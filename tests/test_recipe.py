@@ -278,15 +278,13 @@ def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
     data, test = _waves(rng, 12), _waves(rng, 5)
     flags = {"epochs": 2, "units": 4, "normalize": "global", "frame": "none"}
     run = train(data, task="classify", test=test, out=tmp_path / "e", ensemble=2, seed=3, **flags)
-    assert run.metrics["ensemble"] == {"members": 2, "seeds": [3, 1003], "why": "forced by ensemble=2"}
+    assert run.metrics["ensemble"] == {"members": 2, "seeds": [3, 1003]}
     assert "- ensemble: 2 models trained the same way from seeds 3, 1003" in run.card
-    assert run.choices["ensemble"] == {"members": 2, "why": "forced by ensemble=2"}
     members = [layer for layer in run.model.model.layers if isinstance(layer, type(run.model.model))]
     assert [m.name for m in members] == ["seqfeed_classify", "member_1"]
     assert run.model.model.input["x"].shape[-1] == 2  # the features stay known to the saved model
     one = train(data, task="classify", test=test, seed=3, **flags)
-    assert "ensemble" not in one.metrics  # short sequences: one model by the rule
-    assert one.choices["ensemble"]["members"] == 1 and "median length" in one.choices["ensemble"]["why"]
+    assert "ensemble" not in one.metrics
     x = {"x": rng.normal(size=(3, 6, 2)).astype("float32"), "mask": np.arange(6)[None, :] < np.c_[[6, 4, 1]]}
     outs = [np.asarray(m(x)) for m in members]
     np.testing.assert_allclose(outs[0], np.asarray(one.model.model(x)), atol=1e-6)  # member 1 = the one-model run
@@ -296,78 +294,6 @@ def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
     loaded = SequenceModel.load(tmp_path / "e")
     np.testing.assert_allclose(loaded.predict_raw(test), p, atol=1e-6)
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
-
-
-# ------------------------------------------------------------------ the automatic ensemble's size
-def _members(**kw):
-    from seqfeed.keras._choose import ensemble_for
-
-    args = {"task": "classify", "lengths": np.full(100, 1460), "n_sequences": 100, "time_budget": None,
-            "elapsed": 60.0, "member_seconds": 37.0, **kw}
-    return ensemble_for(args.pop("task"), args.pop("lengths"), args.pop("n_sequences"), **args)
-
-
-def test_automatic_ensemble_fills_the_target_time_on_small_sets_of_long_sequences():
-    from seqfeed.keras import _choose
-
-    room = _choose.ENSEMBLE_SHARE * _choose.ENSEMBLE_TARGET  # 216 s
-    assert _members()[0] == 1 + int((room - 60) // 37) == 5  # ACSF1 at 37 s per model
-    assert _members(member_seconds=74.0)[0] == 3  # a machine twice as slow: fewer models
-    assert _members(member_seconds=1.0)[0] == _choose.MAX_MEMBERS  # never more than five
-    assert _members(elapsed=room + 1)[0] == 1  # the target already spent
-    k, why = _members()
-    assert "100 < 1000 training sequences" in why and "1460 > 200" in why and "37 s" in why
-    for kw, reason in [({"task": "regress"}, "classification"), ({"n_sequences": 1000}, "1000 >= 1000"),
-                       ({"lengths": np.full(50, 200)}, "median length 200 <= 200"),
-                       ({"time_budget": 300.0}, "time-budget")]:
-        k, why = _members(**kw)
-        assert k == 1 and reason in why, kw
-
-
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 3000), median=st.integers(1, 3000), elapsed=st.floats(0, 1000),
-       seconds=st.floats(0, 1000), task=st.sampled_from(["classify", "regress", "tag"]),
-       budget=st.sampled_from([None, 100.0]))
-def test_automatic_ensemble_size_property(n, median, elapsed, seconds, task, budget):
-    """Between 1 and MAX_MEMBERS; more than one only when every condition holds; never more with more
-    time used or slower members; the lengths are not mutated."""
-    from seqfeed.keras import _choose
-
-    lengths = np.full(5, median)
-    k, why = _members(task=task, lengths=lengths, n_sequences=n, elapsed=elapsed, member_seconds=seconds,
-                      time_budget=budget)
-    assert 1 <= k <= _choose.MAX_MEMBERS and isinstance(why, str) and why
-    if k > 1:
-        assert task == "classify" and n < 1000 and median > 200 and budget is None
-    slower = _members(task=task, lengths=lengths, n_sequences=n, elapsed=elapsed + 10,
-                      member_seconds=seconds * 2 + 1, time_budget=budget)[0]
-    assert slower <= k
-    assert (lengths == median).all()
-
-
-@pytest.mark.tf
-def test_train_builds_the_automatic_ensemble_and_a_resumed_run_keeps_its_size(tmp_path, monkeypatch):
-    """Long sequences (median above 200), few of them: the rule's ensemble is trained, recorded in the
-    choices, the metrics and the card; the count is saved in the run's work directory, so a resumed
-    run keeps it whatever its own timing."""
-    from seqfeed.keras import _choose, train
-    from seqfeed.keras import _recipe
-
-    monkeypatch.setattr(_choose, "MAX_MEMBERS", 2)  # two small members keep the test short
-    rng = np.random.default_rng(5)
-    seqs = [np.sin(np.arange(int(rng.integers(205, 230))) * (0.1 + 0.1 * (i % 2)))[:, None] for i in range(16)]
-    data = seqfeed.SequenceSet.from_sequences(seqs, targets=np.arange(16) % 2)
-    flags = {"epochs": 1, "units": 3, "normalize": "global", "frame": "pool:16", "seed": 0}
-    run = train(data, task="classify", **flags)
-    assert run.metrics["ensemble"]["members"] == 2 and run.metrics["ensemble"]["seeds"] == [0, 1000]
-    assert run.choices["ensemble"]["members"] == 2 and "median length" in run.choices["ensemble"]["why"]
-    assert "- ensemble: 2 models trained the same way from seeds 0, 1000" in run.card
-    # a saved count wins over the rule (an interrupted run's)
-    work = tmp_path / "w"
-    work.mkdir()
-    (work / "ensemble.json").write_text(json.dumps({"members": 3, "why": "saved"}))
-    ns = _recipe.resolve_options("classify", {})
-    assert _recipe._members(ns, None, 1.0, None, work) == (3, "saved")
 
 
 def test_change_forecast_needs_raw_steps():

@@ -159,12 +159,9 @@ def _train_training_options(t) -> None:
                    help="seconds for the run from the split on: the restructuring search gets 40%%, the final fit "
                         "as many epochs as the rest allows, estimated from the search (default: no limit; the "
                         "search then gets a budget scaled to the data)")
-    t.add_argument("--ensemble", type=int, default=None,
-                   help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default: "
-                        "automatic -- one model, or for classification of fewer than 1000 sequences with a "
-                        "median length above 200 as many as fit in 240 s from the split on, at most 5, counted "
-                        "from the first model's fit time; one with --time-budget, whose epochs fill the budget; "
-                        "the model card lists the members and why)")
+    t.add_argument("--ensemble", type=int, default=1,
+                   help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default 1; "
+                        "the model card lists the members)")
 
 def _add_model_parsers(sub) -> None:
     s = sub.add_parser("evaluate", help="metrics of a trained model on new data")

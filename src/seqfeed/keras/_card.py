@@ -60,9 +60,7 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
                f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
               *([f"- ensemble: {metrics['ensemble']['members']} models trained the same way from seeds "
                  f"{', '.join(map(str, metrics['ensemble']['seeds']))}; the model averages their outputs (the "
-                 f"epochs and weight averaging above are the first model's) -- {metrics['ensemble']['why']}"]
-                if metrics.get("ensemble") else
-                [f"- ensemble: {rep['ensemble']['why']}"] if rep.get("ensemble") else []),
+                 f"epochs and weight averaging above are the first model's)"] if metrics.get("ensemble") else []),
               _compilation_line(sm),
               f"- training {metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
     lines += ["## Input structure and scaling (chosen on the validation split)", "",

@@ -457,42 +457,6 @@ SEARCH_SHARE = 0.4  # of a given time budget: the search's share; the final fit 
 FIT_SHARE_OF_REST = 0.8  # of what is left after the search: the rest is for evaluation and writing
 
 
-ENSEMBLE_TARGET = 240.0  # seconds from the split on that automatic ensembles fill (the suite's aim: 5 minutes)
-MAX_MEMBERS = 5  # at most this many models in an automatic ensemble
-ENSEMBLE_SHARE = 0.9  # of the target, for the fits: the rest covers evaluation, the baseline and writing
-
-
-def ensemble_for(task: str, lengths, n_sequences: int, *, time_budget, elapsed: float,
-                 member_seconds: float) -> tuple[int, str]:
-    """How many models an automatic ensemble trains (seeds ``seed + 1000 * i``, outputs averaged), and why.
-
-    Classification of fewer than :data:`SMALL` sequences with a median length above :data:`LONG`
-    (the long-sequence recipe): as many members as fit in :data:`ENSEMBLE_TARGET` seconds from the
-    split on, at most :data:`MAX_MEMBERS`, from the first member's measured fit time
-    (``member_seconds``) and the seconds already used (``elapsed``). On such sets the spread between
-    seeds is largest: ACSF1 (100 sequences of 1,460 steps) scored 0.76-0.83 over three seeds, 0.86 with
-    two members and 0.87 with three. Short sequences gain little (JapaneseVowels: 0.976 and 0.987 from
-    two seeds, 0.984 with five members), and with ``time_budget`` the final fit's epochs already fill
-    the budget: one model."""
-    L = np.asarray(lengths)
-    median = float(np.median(L)) if L.size else 0.0
-    if task != "classify":
-        return 1, "one model (automatic ensembles are for classification)"
-    if n_sequences >= SMALL:
-        return 1, f"one model ({n_sequences} >= {SMALL} training sequences)"
-    if median <= LONG:
-        return 1, f"one model (median length {median:g} <= {LONG}: seeds differ little on short sequences)"
-    if time_budget:
-        return 1, "one model (the final fit's epochs fill --time-budget)"
-    room = ENSEMBLE_SHARE * ENSEMBLE_TARGET - elapsed
-    k = int(min(MAX_MEMBERS, 1 + max(0.0, room) // max(member_seconds, 1e-6)))
-    why = (f"{n_sequences} < {SMALL} training sequences with a median length of {median:g} > {LONG}: seeds differ "
-           f"most on small sets of long sequences, so as many models as fit in {ENSEMBLE_TARGET:g} s from the "
-           f"split on (at most {MAX_MEMBERS}): the first model's fit took {member_seconds:.0f} s, "
-           f"{elapsed:.0f} s were used")
-    return k, why
-
-
 def _training_lengths(plan) -> np.ndarray:
     if plan.kind == "sequences":
         return np.asarray(plan.train.lengths, dtype=np.int64)

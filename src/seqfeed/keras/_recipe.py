@@ -308,12 +308,10 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
 
 
 def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
-    """``ensemble=N > 1``, or the automatic rule (:func:`~seqfeed.keras._choose.ensemble_for`): N - 1 more
-    models from seeds ``seed + 1000 * i``, trained like the first (each checkpointed in its own part of
-    ``work``, so a killed run resumes them too; the automatic count is saved there before the second
-    starts). Returns ``(model, record, seconds)``; ``model`` averages the members' outputs."""
-    k, why = _members(o, ckpt, fit_seconds, plan, work)
-    setup["report"]["ensemble"] = {"members": k, "why": why}
+    """With ``ensemble=N > 1``: N - 1 more models from seeds ``seed + 1000 * i``, trained like the first
+    (each checkpointed in its own part of ``work``, so a killed run resumes them too). Returns
+    ``(model, record, seconds)``; ``model`` averages the members' outputs."""
+    k = o.ensemble
     if k == 1:
         return sm, None, 0.0
     seeds = [o.seed + 1000 * i for i in range(k)]
@@ -323,31 +321,7 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
         m = _build_model(o, loaded, plan, setup, seed=seed, name=f"member_{i}")
         _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i)
         members.append(m)
-    return _averaged(sm, members), {"members": k, "seeds": seeds, "why": why}, time.time() - t0
-
-
-def _members(o, ckpt, fit_seconds, plan, work) -> tuple[int, str]:
-    """The ensemble's size: forced by ``ensemble=``, reused from an interrupted run, or by the rule."""
-    from ._choose import ensemble_for
-
-    if o.ensemble is not None:
-        return o.ensemble, "forced by " + option_label(o, "ensemble", o.ensemble)
-    f = work / "ensemble.json"
-    if f.is_file():
-        saved = json.loads(f.read_text())
-        return int(saved["members"]), saved["why"]
-    if plan.kind != "sequences":
-        return 1, "one model (automatic ensembles are for classification)"
-    elapsed = time.monotonic() - plan.created
-    # a resumed first fit ran only its last epochs: its seconds per epoch times all the epochs (none
-    # left to run: the whole run so far, an overestimate)
-    ran = getattr(ckpt, "epochs_this_run", o.epochs)
-    member_seconds = fit_seconds * o.epochs / ran if ran else elapsed
-    k, why = ensemble_for(o.task, plan.train.lengths, len(plan.train) + len(plan.val), time_budget=o.time_budget,
-                          elapsed=elapsed, member_seconds=member_seconds)
-    with atomic_file(f) as tmp, open(tmp, "w") as fh:
-        fh.write(json.dumps({"members": k, "why": why}))
-    return k, why
+    return _averaged(sm, members), {"members": k, "seeds": seeds}, time.time() - t0
 
 
 def _averaged(sm, members):
@@ -423,7 +397,6 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
                           max_tokens=o.max_tokens))
     callbacks = [ckpt] + ([ProgressBar(o.epochs, steps)] if o.verbose else [])
     t_fit = time.time()
-    ckpt.epochs_this_run = o.epochs - initial_epoch
     if initial_epoch < o.epochs and not ckpt.stopped_early:
         sm.fit(train_set, validation=val_set, epochs=o.epochs, batch_size=o.batch, batching=o.batching,
                max_tokens=o.max_tokens, seed=seed, callbacks=callbacks, verbose=0,

@@ -118,7 +118,7 @@ def _train_model_options(m) -> None:
                         "(default auto: last for short sequences, mean+max for long ones)")
     m.add_argument("--crop", type=float, default=None,
                    help="random-crop augmentation: keep at least this fraction of each sequence per epoch; "
-                        "1 turns it off (default: 0.8 for classify on fewer than 1,000 fixed-length "
+                        "1 turns it off (default: 0.8 for classify on fewer than 1,000 "
                         "sequences of a median length of 100 steps or more, else off)")
     m.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     m.add_argument("--dropout", type=float, default=None,

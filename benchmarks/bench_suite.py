@@ -100,8 +100,8 @@ CHOSE = {
                   "training crops"),
     "Coffee": "training crops",
     "ItalyPowerDemand": "no training crops below a median length of 100",
-    "PickupGestureWiimoteZ": ("training crops only for fixed lengths; the one-standard-error rule for the "
-                              "scaling"),
+    "PickupGestureWiimoteZ": ("the search's trials on whole sequences (without crops); the one-standard-error "
+                              "rule for the scaling"),
     "OSULeaf": "the front-end's full-rate block and pooled features",
     "PigCVP": "no full-rate block above stride 8",
 }

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from seqfeed import ConfigError, SequenceSet
-from seqfeed.keras._choose import MIN_STEPS, SMALL, choose_training
+from seqfeed.keras._choose import MIN_STEPS, SMALL, UNDERFIT_ACCURACY, choose_training
 from seqfeed.keras._tasks import SequencePlan
 
 
-def _plan(n_train, n_val):
+def _plan(n_train, n_val, task="classify"):
     mk = lambda n: SequenceSet.from_sequences([np.zeros((3, 1))] * n, targets=np.arange(n) % 2)  # noqa: E731
-    return SequencePlan("classify", mk(n_train), mk(n_val), mk(4), test_source="test")
+    return SequencePlan(task, mk(n_train), mk(n_val), mk(4), test_source="test")
 
 
 def _args(**kw):
@@ -72,3 +72,15 @@ def test_forecasting_never_refits_by_default_and_refuses_a_forced_refit():
     assert choose_training(plan, _args())["refit"] is False
     with pytest.raises(ConfigError, match="refit='yes' is for sequence tasks"):
         choose_training(plan, _args(refit="yes"))
+
+
+def test_a_small_data_classifier_may_double_its_epochs_when_it_still_underfits():
+    t = choose_training(_plan(80, 20), _args())
+    assert t["extend"] == {"to": 2 * t["epochs"], "below": UNDERFIT_ACCURACY,
+                           "metric": "sparse_categorical_accuracy"}
+    # not when the epochs are given, nor without a refit, nor for regression (its refit epochs come
+    # from the validation curve)
+    assert choose_training(_plan(80, 20), _args(epochs=30))["extend"] is None
+    assert choose_training(_plan(80, 20), _args(refit="no"))["extend"] is None
+    assert choose_training(_plan(80, 20, task="regress"), _args())["extend"] is None
+    assert choose_training(_plan(SMALL, 100), _args())["extend"] is None

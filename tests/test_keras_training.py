@@ -210,3 +210,61 @@ def test_checkpointer_averages_the_weights_of_the_last_epochs(tmp_path):
     assert again.n_averaged == 3
     for a, b in zip(again._avg, ckpt._avg):
         np.testing.assert_array_equal(a, b)
+
+
+def _acc_checkpointer(tmp_path, accuracies, *, resume=False, **kw):
+    """A Checkpointer on a tiny model, fed epoch ends whose training accuracy is ``accuracies``."""
+    import keras
+
+    from seqfeed.keras._callbacks import Checkpointer
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    model.optimizer.build(model.trainable_variables)
+    said = []
+    ckpt = Checkpointer(tmp_path, patience=None, monitor="loss", resume=resume, on_extend=said.append, **kw)
+    ckpt.set_model(model)
+    model.stop_training = False
+    stopped_at = None
+    start = ckpt.epochs_done
+    for epoch, acc in enumerate(accuracies[start:], start=start):
+        ckpt.on_epoch_end(epoch, {"loss": 1.0 - acc, "sparse_categorical_accuracy": acc})
+        if model.stop_training:
+            stopped_at = epoch + 1
+            break
+    return ckpt, said, stopped_at
+
+
+@pytest.mark.parametrize("accuracy, extended", [(0.80, True), (0.949, True), (0.95, False), (1.0, False)])
+def test_an_underfitting_refit_doubles_its_epochs_once_before_averaging(tmp_path, accuracy, extended):
+    """Planned 12 epochs, averaging from epoch 9 (0-based 8): the decision reads the mean training
+    accuracy of epochs 7..8 (12 // 6 = 2) at the end of epoch 8, before any weights are averaged."""
+    ext = {"to": 24, "below": 0.95, "metric": "sparse_categorical_accuracy"}
+    accs = [0.1] * 6 + [accuracy] * 100  # low early epochs are not in the window
+    ckpt, said, stopped_at = _acc_checkpointer(tmp_path, accs, epochs=12, average_from=8, extend=ext)
+    if extended:
+        assert stopped_at == 24 and ckpt.epochs == 24 and ckpt.average_from == 24 - 8
+        assert ckpt.n_averaged == 8  # the last third of the extended run
+        assert ckpt.extended == {"from": 12, "to": 24, "at_epoch": 8, "train_accuracy": round(accuracy, 4),
+                                 "window": 2, "below": 0.95}
+        assert said == [ckpt.extended]
+    else:
+        assert stopped_at == 12 and ckpt.epochs == 12 and ckpt.n_averaged == 4
+        assert ckpt.extended is None and said == []
+
+
+def test_an_extension_survives_a_resume_and_is_decided_once(tmp_path):
+    ext = {"to": 24, "below": 0.95, "metric": "sparse_categorical_accuracy"}
+    first, _, _ = _acc_checkpointer(tmp_path, [0.5] * 10, epochs=12, average_from=8, extend=ext)
+    assert first.epochs_done == 10 and first.extended is not None  # "killed" after epoch 10
+    # the resumed run is built from the original plan, and the checkpoint puts the extension back
+    again, said, stopped_at = _acc_checkpointer(tmp_path, [0.5] * 30, resume=True, epochs=12, average_from=8,
+                                                extend=ext)
+    assert again.epochs == 24 and again.average_from == 16 and again.extended == first.extended
+    assert stopped_at == 24 and again.n_averaged == 8 and said == []
+
+
+def test_without_extend_the_checkpointer_ends_at_the_planned_epochs(tmp_path):
+    ckpt, said, stopped_at = _acc_checkpointer(tmp_path, [0.1] * 30, epochs=5, average_from=3)
+    assert stopped_at == 5 and ckpt.n_averaged == 2 and ckpt.extended is None and said == []

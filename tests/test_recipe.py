@@ -241,6 +241,27 @@ def test_budget_always_leaves_at_least_one_epoch_and_never_adds_any(budget, elap
     assert 1 <= out["epochs"] <= epochs and 0 <= out["average_from"] < out["epochs"]
 
 
+@settings(max_examples=40, deadline=None)
+@given(budget=st.floats(0.1, 1e5), elapsed=st.floats(0, 1e4), epochs=st.integers(1, 300))
+def test_budget_bounds_the_extension_for_underfitting_too(budget, elapsed, epochs):
+    """With an extension planned, the budget caps it like the epochs: the run never goes past the cap,
+    and an extension that would not add an epoch is dropped."""
+    from seqfeed.keras._choose import apply_budget, budget_epochs
+
+    training = dict(TRAINING, epochs=epochs, average_from=epochs - max(1, epochs // 3),
+                    extend={"to": 2 * epochs, "below": 0.95, "metric": "sparse_categorical_accuracy"})
+    b = budget_epochs(_small_plan([30] * 40), _budget_args(budget), training, [{"seconds": 1.0, "epochs": 4}],
+                      elapsed=elapsed)
+    out = apply_budget(training, b)
+    cap = b["max_epochs"]
+    assert out["epochs"] == min(epochs, cap)
+    if out["extend"] is None:
+        assert cap <= epochs
+    else:
+        assert out["epochs"] < out["extend"]["to"] == min(2 * epochs, cap)
+    assert training["extend"]["to"] == 2 * epochs  # not mutated
+
+
 # ------------------------------------------------------------------ forecasting: the change from the last value
 @pytest.mark.tf
 def test_a_trending_series_is_forecast_as_change_from_the_last_value(tmp_path):
@@ -431,3 +452,38 @@ def test_small_regression_refits_for_the_epochs_its_validation_curve_chose():
         other = train(data, **kw, **forced)
         assert "regress_epochs" not in other.choices and other.choices["training"]["epochs"] == (
             forced.get("epochs") or 150)
+
+
+@pytest.mark.tf
+def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says_why(monkeypatch):
+    """Identical sequences with alternating labels: no model gets past 0.5 training accuracy, so the
+    small-data refit doubles its epochs once (and averages the last third of the doubled run); a
+    learnable set keeps the rule's epochs. (The rule's epochs are cut to 9 to keep the test short.)"""
+    from seqfeed import SequenceSet
+    from seqfeed.keras import _choose, train
+
+    rule = _choose.choose_training
+
+    def short(plan, args):
+        t = rule(plan, args)
+        assert t["extend"]["to"] == 2 * t["epochs"]
+        return {**t, "epochs": 9, "average_from": 6, "extend": {**t["extend"], "to": 18}}
+
+    monkeypatch.setattr(_choose, "choose_training", short)
+    steps = np.arange(4, dtype=np.float32)[:, None]
+    same = SequenceSet.from_sequences([steps] * 20, targets=np.arange(20) % 2)
+    run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0)
+    tr, m = run.choices["training"], run.metrics
+    assert m["extended"] == {"from": 9, "to": 18, "at_epoch": 6, "train_accuracy": m["extended"]["train_accuracy"],
+                             "window": 1, "below": 0.95}
+    assert m["extended"]["train_accuracy"] <= 0.6 and m["epochs_run"] == 18 and m["averaged_epochs"] == 6
+    assert "extended from 9" in run.card and "still underfitting" in run.card
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 4, 1)).astype(np.float32)
+    y = np.arange(20) % 2
+    x[:, :, 0] += np.where(y == 1, 3.0, -3.0)[:, None]  # separable at once
+    easy = SequenceSet.from_sequences(list(x), targets=y)
+    run = train(easy, task="classify", test=easy, units=4, normalize="global", frame="none", seed=0, lr=0.05)
+    assert run.metrics["extended"] is None and run.metrics["epochs_run"] == 9 and run.metrics["averaged_epochs"] == 3
+    assert "not extended" in run.card

@@ -21,12 +21,17 @@ from ._lazy import keras
 class ProgressBar(keras.callbacks.Callback):
     """One line per epoch on a terminal (redrawn per batch), one plain line per epoch otherwise."""
 
-    def __init__(self, epochs: int, steps: int, *, stream=None, prefix: str = ""):
+    def __init__(self, epochs: int, steps: int, *, stream=None, prefix: str = "", total=None):
         super().__init__()
-        self.epochs, self.steps, self.prefix = epochs, steps, prefix
+        self._epochs, self.steps, self.prefix = epochs, steps, prefix
+        self._total = total  # a callable giving the epochs as now planned (a run can extend them)
         self.stream = stream or sys.stderr
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._t0 = time.time()
+
+    @property
+    def epochs(self) -> int:
+        return self._total() if self._total is not None else self._epochs
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
@@ -107,6 +112,13 @@ class Checkpointer(keras.callbacks.Callback):
     epoch's (stochastic weight averaging: a flatter, more stable solution when
     there is too little validation data to pick an epoch from).
 
+    ``epochs=E`` ends the run after epoch ``E`` (fit may be asked for more). With
+    ``extend={"to": E2, "below": a, "metric": name}`` the run checks the training
+    accuracy ``name`` (its mean over the last ``E // 6`` epochs) at the end of the
+    last epoch before averaging starts; below ``a`` the model is still underfitting,
+    so the run goes on to ``E2`` epochs and averages the last third of those
+    (``extended`` records the decision). Fit must then be asked for ``E2`` epochs.
+
     After every epoch it writes ``ckpt-N/`` in ``work_dir`` as one atomic unit (see
     above). ``resume=True`` reads the newest complete checkpoint; :meth:`restore`
     then puts its weights, optimiser and dropout states into the model, and the
@@ -115,11 +127,14 @@ class Checkpointer(keras.callbacks.Callback):
     """
 
     def __init__(self, work_dir: Path, *, patience: int | None, monitor: str = "val_loss",
-                 average_from: int | None = None, resume: bool = False, seed: int = 0):
+                 average_from: int | None = None, resume: bool = False, seed: int = 0,
+                 epochs: int | None = None, extend: dict | None = None, on_extend=None):
         super().__init__()
         self.work_dir = Path(work_dir)
         self.patience, self.monitor = patience, monitor
         self.average_from = average_from
+        self.epochs, self.extend, self.on_extend = epochs, extend, on_extend
+        self.extended: dict | None = None
         self.seed = seed
         self.best, self.best_epoch, self.wait = math.inf, -1, 0
         self.history: dict = {}
@@ -152,6 +167,9 @@ class Checkpointer(keras.callbacks.Callback):
             self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
             self.history, self.n_averaged = state["history"], state["n_averaged"]
             self.stopped_early = state["stopped_early"]
+            if "plan" in state:  # the epochs and averaging as decided so far (an extension is kept)
+                self.epochs, self.average_from = state["plan"]["epochs"], state["plan"]["average_from"]
+                self.extended = state["plan"]["extended"]
             self.run_seconds = float(state.get("run_seconds", 0.0))
             cnt = state["counts"]
             take = lambda p: [arrays[f"{p}{i}"] for i in range(cnt[p])]  # noqa: E731
@@ -212,17 +230,42 @@ class Checkpointer(keras.callbacks.Callback):
                 self._best_weights = [np.array(w) for w in self.model.get_weights()]
         else:
             self.wait += 1
+        if self.average_from is not None and epoch + 1 == self.average_from:
+            self._maybe_extend(epoch)
         if self.average_from is not None and epoch >= self.average_from:
             self._accumulate()
         self.epochs_done = epoch + 1
         if self.patience is not None and self.wait >= self.patience:
             self.stopped_early = True
             self.model.stop_training = True
+        if self.epochs is not None and self.epochs_done >= self.epochs:
+            self.model.stop_training = True
         self.save()
         # fault injection for the tests of --resume: behave as if Ctrl-C arrived after this epoch
         stop_after = os.environ.get("SEQFEED_INTERRUPT_AFTER_EPOCH")
         if stop_after is not None and epoch + 1 >= int(stop_after):
             raise KeyboardInterrupt
+
+    def _maybe_extend(self, epoch: int) -> None:
+        """At the last epoch before averaging: go on to ``extend["to"]`` epochs when the mean training
+        accuracy of the last ``epochs // 6`` epochs is below ``extend["below"]``."""
+        ext = self.extend
+        if not ext or self.extended is not None or self.epochs is None or ext["to"] <= self.epochs:
+            return
+        values = self.history.get(ext["metric"])
+        if not values:
+            return
+        window = max(1, self.epochs // 6)
+        acc = float(np.mean(values[-window:]))
+        if acc >= ext["below"]:
+            return
+        planned = self.epochs
+        self.epochs = int(ext["to"])
+        self.average_from = self.epochs - max(1, self.epochs // 3)
+        self.extended = {"from": planned, "to": self.epochs, "at_epoch": epoch + 1,
+                         "train_accuracy": round(acc, 4), "window": window, "below": ext["below"]}
+        if self.on_extend is not None:
+            self.on_extend(self.extended)
 
     def save(self) -> Path:
         """Write ``ckpt-N`` (N = epochs done) atomically, then remove the older checkpoints."""
@@ -247,6 +290,7 @@ class Checkpointer(keras.callbacks.Callback):
         fault_point("ckpt:after_arrays", epoch=n)
         state = {"epochs_done": n, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
                  "stopped_early": self.stopped_early, "n_averaged": self.n_averaged, "history": self.history,
+                 "plan": {"epochs": self.epochs, "average_from": self.average_from, "extended": self.extended},
                  "run_seconds": time.monotonic() - self.started,
                  "sampler": {"epoch": n, "seed": self.seed},
                  "python_rng": _py_rng_state(),

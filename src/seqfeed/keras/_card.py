@@ -54,8 +54,9 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
               f"- batches: {args.batching}, {args.batch} sequences ({tr.get('batch_why', '')}); Adam lr "
               f"{args.lr}; seed {args.seed}",
               (f"- final fit: **training + validation data** ({tr.get('n_train_and_val')} sequences), "
-               f"{metrics.get('epochs_run')} epochs ({tr.get('epochs_why', '')}), weights averaged over the "
-               f"last {metrics.get('averaged_epochs')} -- {tr.get('refit_why', '')}" if tr.get("refit") else
+               f"{metrics.get('epochs_run')} epochs ({tr.get('epochs_why', '')}{_extended_text(metrics, tr)}), "
+               f"weights averaged over the last {metrics.get('averaged_epochs')} -- {tr.get('refit_why', '')}"
+               if tr.get("refit") else
                f"- early stopping on validation loss (patience {args.patience}; {tr.get('refit_why', '')}): "
                f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
               *([f"- ensemble: {metrics['ensemble']['members']} models trained the same way from seeds "
@@ -152,3 +153,16 @@ def input_columns(sm, args) -> list[str]:
     elif target:
         lines.append(f"- target column `{target}`: needed by `evaluate`; `predict` ignores it if present")
     return lines
+
+
+def _extended_text(metrics: dict, training: dict) -> str:
+    """The underfitting rule's part of the final-fit line: what it decided, or what it would have."""
+    e, ext = metrics.get("extended"), training.get("extend")
+    if e:
+        return (f"; extended from {e['from']}: the training accuracy over epochs {e['at_epoch'] - e['window'] + 1}.."
+                f"{e['at_epoch']} was {e['train_accuracy']:.3f}, below {e['below']:g}, so the model was still "
+                f"underfitting")
+    if ext:
+        return (f"; not extended: the training accuracy before averaging reached {ext['below']:g} (the run "
+                f"would have gone on to {ext['to']} epochs below it)")
+    return ""

@@ -351,6 +351,7 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
 
 
 MIN_STEPS = 1000  # optimiser steps a small data set gets at least (epochs * batches per epoch)
+UNDERFIT_ACCURACY = 0.95  # training accuracy below which a small-data classifier's refit is still underfitting
 
 
 def choose_training(plan, args) -> dict:
@@ -393,6 +394,11 @@ def choose_training(plan, args) -> dict:
         out["epochs"], out["epochs_why"] = args.epochs, "forced by " + option_label(args, "epochs")
     out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
     out["epochs_forced"] = args.epochs is not None
+    # An underfitting refit goes on: the epochs of the rule are a floor, not a measurement. Where the
+    # training accuracy is still low when the averaging would start, the run doubles its epochs once.
+    extend = refit and getattr(plan, "task", None) == "classify" and args.epochs is None
+    out["extend"] = {"to": 2 * out["epochs"], "below": UNDERFIT_ACCURACY,
+                     "metric": "sparse_categorical_accuracy"} if extend else None
     return out
 
 
@@ -492,11 +498,20 @@ def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> d
 
 
 def apply_budget(training: dict, budget: dict | None) -> dict:
-    """``training`` with its epochs cut to ``budget["max_epochs"]`` (and the averaged epochs with them)."""
-    if not budget or training["epochs"] <= budget["max_epochs"]:
+    """``training`` with its epochs cut to ``budget["max_epochs"]`` (and the averaged epochs with them);
+    an extension for underfitting goes at most to the cap."""
+    if not budget:
         return training
-    out = dict(training)
     cap = budget["max_epochs"]
+    ext = training.get("extend")
+    if training["epochs"] <= cap:
+        if not ext or ext["to"] <= cap:
+            return training
+        out = dict(training)
+        out["extend"] = {**ext, "to": cap} if cap > training["epochs"] else None
+        return out
+    out = dict(training)
+    out["extend"] = None
     out["epochs_why"] = (f"{training['epochs']} by the rule ({training['epochs_why']}), cut to {cap} by the time "
                          f"budget: {budget['time_budget']:g} s, {budget['elapsed_before_fit']:g} s used before the fit, "
                          f"~{budget['seconds_per_epoch']:g} s per epoch (from {budget['basis']})")

@@ -226,6 +226,7 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
                     "best_epoch": None if refit else ckpt.best_epoch + 1,
                     "averaged_epochs": ckpt.n_averaged if refit else None,
+                    "extended": ckpt.extended,
                     "stopped_early": ckpt.stopped_early, **({"ensemble": ensemble} if ensemble else {}),
                     "fit_seconds": round(fit_seconds + more_seconds, 2),
                     "total_seconds": round(time.time() - t_start, 2)})
@@ -375,14 +376,23 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
         from ..core import SequenceSet
 
         train_set, val_set = SequenceSet.concat([train_set, val_set]), None
+    extend = training.get("extend") if refit else None
     if refit and not member:
         say(f"training on all {len(train_set)} training sequences (train + validation) for "
-            f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}")
+            f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}"
+            + (f" ({extend['to']} epochs if the training accuracy before averaging is below "
+               f"{extend['below']:g})" if extend else ""))
     resume = o.resume and latest_checkpoint(work) is not None
     if o.resume and not resume and not member:
         say("the interrupted run saved no checkpoint yet: starting at epoch 1")
+    def extended(e):
+        say(f"{'ensemble member ' + str(member + 1) + ': ' if member else ''}training accuracy "
+            f"{e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} is below "
+            f"{e['below']:g}: still underfitting, so training goes on to {e['to']} epochs")
+
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
-                        average_from=training["average_from"] if refit else None, resume=resume, seed=seed)
+                        average_from=training["average_from"] if refit else None, resume=resume, seed=seed,
+                        epochs=o.epochs, extend=extend, on_extend=extended)
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
     if hasattr(plan, "created") and not member:  # the run's wall time so far includes interrupted parts
         plan.created -= ckpt.run_seconds
@@ -395,10 +405,11 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
             f"(best so far {ckpt.best:.4f})")
     steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
                           max_tokens=o.max_tokens))
-    callbacks = [ckpt] + ([ProgressBar(o.epochs, steps)] if o.verbose else [])
+    fit_epochs = max(ckpt.epochs, extend["to"] if extend and ckpt.extended is None else 0)
+    callbacks = [ckpt] + ([ProgressBar(o.epochs, steps, total=lambda: ckpt.epochs)] if o.verbose else [])
     t_fit = time.time()
-    if initial_epoch < o.epochs and not ckpt.stopped_early:
-        sm.fit(train_set, validation=val_set, epochs=o.epochs, batch_size=o.batch, batching=o.batching,
+    if initial_epoch < ckpt.epochs and not ckpt.stopped_early:
+        sm.fit(train_set, validation=val_set, epochs=fit_epochs, batch_size=o.batch, batching=o.batching,
                max_tokens=o.max_tokens, seed=seed, callbacks=callbacks, verbose=0,
                initial_epoch=initial_epoch, crop=setup["model"]["crop"])
     ckpt.restore_best()

@@ -246,25 +246,54 @@ def test_an_underfitting_refit_doubles_its_epochs_once_before_averaging(tmp_path
     if extended:
         assert stopped_at == 24 and ckpt.epochs == 24 and ckpt.average_from == 24 - 8
         assert ckpt.n_averaged == 8  # the last third of the extended run
-        assert ckpt.extended == {"from": 12, "to": 24, "at_epoch": 8, "train_accuracy": round(accuracy, 4),
-                                 "window": 2, "below": 0.95}
-        assert said == [ckpt.extended]
+        assert {k: v for k, v in ckpt.extension.items() if k != "seconds_per_epoch"} == {
+            "from": 12, "to": 24, "at_epoch": 8, "train_accuracy": round(accuracy, 4), "window": 2, "below": 0.95,
+            "wanted": 24}
+        assert said == [ckpt.extension]
     else:
         assert stopped_at == 12 and ckpt.epochs == 12 and ckpt.n_averaged == 4
-        assert ckpt.extended is None and said == []
+        assert ckpt.extension is None and said == []
 
 
 def test_an_extension_survives_a_resume_and_is_decided_once(tmp_path):
     ext = {"to": 24, "below": 0.95, "metric": "sparse_categorical_accuracy"}
     first, _, _ = _acc_checkpointer(tmp_path, [0.5] * 10, epochs=12, average_from=8, extend=ext)
-    assert first.epochs_done == 10 and first.extended is not None  # "killed" after epoch 10
+    assert first.epochs_done == 10 and first.extension is not None  # "killed" after epoch 10
     # the resumed run is built from the original plan, and the checkpoint puts the extension back
     again, said, stopped_at = _acc_checkpointer(tmp_path, [0.5] * 30, resume=True, epochs=12, average_from=8,
                                                 extend=ext)
-    assert again.epochs == 24 and again.average_from == 16 and again.extended == first.extended
+    assert again.epochs == 24 and again.average_from == 16 and again.extension == first.extension
     assert stopped_at == 24 and again.n_averaged == 8 and said == []
 
 
 def test_without_extend_the_checkpointer_ends_at_the_planned_epochs(tmp_path):
     ckpt, said, stopped_at = _acc_checkpointer(tmp_path, [0.1] * 30, epochs=5, average_from=3)
-    assert stopped_at == 5 and ckpt.n_averaged == 2 and ckpt.extended is None and said == []
+    assert stopped_at == 5 and ckpt.n_averaged == 2 and ckpt.extension is None and said == []
+
+
+@pytest.mark.parametrize("room_epochs, to", [(100, 24), (5, 17), (0, 12)])
+def test_an_extension_takes_only_the_epochs_that_fit_before_the_deadline(tmp_path, monkeypatch, room_epochs, to):
+    """Epochs of 2 s on a fake clock: the deadline leaves room for ``room_epochs`` more after the
+    decision, so the run goes to ``min(24, 12 + room)`` epochs; with no room it keeps 12 and records why."""
+    import seqfeed.keras._callbacks as cb
+
+    clock = {"t": 0.0}
+    monkeypatch.setattr(cb.time, "monotonic", lambda: clock["t"])
+    ext = {"to": 24, "below": 0.95, "metric": "sparse_categorical_accuracy", "deadline": 16.0 + 2.0 * room_epochs + 1}
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    ckpt = cb.Checkpointer(tmp_path, patience=None, monitor="loss", epochs=12, average_from=8, extend=ext)
+    ckpt.set_model(model)
+    model.stop_training = False
+    epoch = 0
+    while not model.stop_training:
+        ckpt.on_epoch_begin(epoch)
+        clock["t"] += 2.0
+        ckpt.on_epoch_end(epoch, {"loss": 0.5, "sparse_categorical_accuracy": 0.5})
+        epoch += 1
+    assert epoch == to == ckpt.epochs
+    assert ckpt.extension["to"] == to and ckpt.extension["wanted"] == 24 and ckpt.extension["seconds_per_epoch"] == 2.0
+    assert ckpt.n_averaged == (to // 3 if to > 12 else 4)

@@ -474,9 +474,10 @@ def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says
     same = SequenceSet.from_sequences([steps] * 20, targets=np.arange(20) % 2)
     run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0)
     tr, m = run.choices["training"], run.metrics
-    assert m["extended"] == {"from": 9, "to": 18, "at_epoch": 6, "train_accuracy": m["extended"]["train_accuracy"],
-                             "window": 1, "below": 0.95}
-    assert m["extended"]["train_accuracy"] <= 0.6 and m["epochs_run"] == 18 and m["averaged_epochs"] == 6
+    e = m["extension"]
+    assert {k: e[k] for k in ("from", "to", "wanted", "at_epoch", "window", "below")} == {
+        "from": 9, "to": 18, "wanted": 18, "at_epoch": 6, "window": 1, "below": 0.95}
+    assert e["train_accuracy"] <= 0.6 and m["epochs_run"] == 18 and m["averaged_epochs"] == 6
     assert "extended from 9" in run.card and "still underfitting" in run.card
 
     rng = np.random.default_rng(0)
@@ -485,5 +486,5 @@ def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says
     x[:, :, 0] += np.where(y == 1, 3.0, -3.0)[:, None]  # separable at once
     easy = SequenceSet.from_sequences(list(x), targets=y)
     run = train(easy, task="classify", test=easy, units=4, normalize="global", frame="none", seed=0, lr=0.05)
-    assert run.metrics["extended"] is None and run.metrics["epochs_run"] == 9 and run.metrics["averaged_epochs"] == 3
+    assert run.metrics["extension"] is None and run.metrics["epochs_run"] == 9 and run.metrics["averaged_epochs"] == 3
     assert "not extended" in run.card

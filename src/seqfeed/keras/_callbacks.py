@@ -113,11 +113,12 @@ class Checkpointer(keras.callbacks.Callback):
     there is too little validation data to pick an epoch from).
 
     ``epochs=E`` ends the run after epoch ``E`` (fit may be asked for more). With
-    ``extend={"to": E2, "below": a, "metric": name}`` the run checks the training
-    accuracy ``name`` (its mean over the last ``E // 6`` epochs) at the end of the
-    last epoch before averaging starts; below ``a`` the model is still underfitting,
-    so the run goes on to ``E2`` epochs and averages the last third of those
-    (``extended`` records the decision). Fit must then be asked for ``E2`` epochs.
+    ``extend={"to": E2, "below": a, "metric": name, "deadline": t}`` the run checks the
+    training accuracy ``name`` (its mean over the last ``E // 6`` epochs) at the end of
+    the last epoch before averaging starts; below ``a`` the model is still underfitting,
+    so the run goes on to ``E2`` epochs (at most as many as end before the monotonic
+    time ``t``) and averages the last third of those (``extension`` records the
+    decision). Fit must then be asked for ``E2`` epochs.
 
     After every epoch it writes ``ckpt-N/`` in ``work_dir`` as one atomic unit (see
     above). ``resume=True`` reads the newest complete checkpoint; :meth:`restore`
@@ -134,7 +135,9 @@ class Checkpointer(keras.callbacks.Callback):
         self.patience, self.monitor = patience, monitor
         self.average_from = average_from
         self.epochs, self.extend, self.on_extend = epochs, extend, on_extend
-        self.extended: dict | None = None
+        self.extension: dict | None = None
+        self._epoch_seconds: list[float] = []
+        self._epoch_t0 = None
         self.seed = seed
         self.best, self.best_epoch, self.wait = math.inf, -1, 0
         self.history: dict = {}
@@ -169,7 +172,7 @@ class Checkpointer(keras.callbacks.Callback):
             self.stopped_early = state["stopped_early"]
             if "plan" in state:  # the epochs and averaging as decided so far (an extension is kept)
                 self.epochs, self.average_from = state["plan"]["epochs"], state["plan"]["average_from"]
-                self.extended = state["plan"]["extended"]
+                self.extension = state["plan"]["extension"]
             self.run_seconds = float(state.get("run_seconds", 0.0))
             cnt = state["counts"]
             take = lambda p: [arrays[f"{p}{i}"] for i in range(cnt[p])]  # noqa: E731
@@ -220,6 +223,8 @@ class Checkpointer(keras.callbacks.Callback):
         fault_point("train:batch", epoch=self.epochs_done + 1, batch=batch + 1)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._epoch_t0 is not None:
+            self._epoch_seconds.append(time.monotonic() - self._epoch_t0)
         logs = {k: float(v) for k, v in (logs or {}).items() if np.isscalar(v)}
         for k, v in logs.items():
             self.history.setdefault(k, []).append(v)
@@ -246,11 +251,16 @@ class Checkpointer(keras.callbacks.Callback):
         if stop_after is not None and epoch + 1 >= int(stop_after):
             raise KeyboardInterrupt
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_t0 = time.monotonic()
+
     def _maybe_extend(self, epoch: int) -> None:
-        """At the last epoch before averaging: go on to ``extend["to"]`` epochs when the mean training
-        accuracy of the last ``epochs // 6`` epochs is below ``extend["below"]``."""
+        """At the last epoch before averaging: when the mean training accuracy of the last
+        ``epochs // 6`` epochs is below ``extend["below"]``, go on to ``extend["to"]`` epochs, or
+        as many of them as fit before ``extend["deadline"]`` (``time.monotonic()``) at the seconds
+        per epoch measured so far. ``extension`` records the decision (``to == from``: no time)."""
         ext = self.extend
-        if not ext or self.extended is not None or self.epochs is None or ext["to"] <= self.epochs:
+        if not ext or self.extension is not None or self.epochs is None or ext["to"] <= self.epochs:
             return
         values = self.history.get(ext["metric"])
         if not values:
@@ -259,13 +269,19 @@ class Checkpointer(keras.callbacks.Callback):
         acc = float(np.mean(values[-window:]))
         if acc >= ext["below"]:
             return
-        planned = self.epochs
-        self.epochs = int(ext["to"])
-        self.average_from = self.epochs - max(1, self.epochs // 3)
-        self.extended = {"from": planned, "to": self.epochs, "at_epoch": epoch + 1,
-                         "train_accuracy": round(acc, 4), "window": window, "below": ext["below"]}
+        planned, to = self.epochs, int(ext["to"])
+        per_epoch = float(np.mean(self._epoch_seconds)) if self._epoch_seconds else None
+        if ext.get("deadline") is not None and per_epoch:
+            room = int((ext["deadline"] - time.monotonic()) // per_epoch)
+            to = max(planned, min(to, planned + room))
+        self.extension = {"from": planned, "to": to, "at_epoch": epoch + 1, "train_accuracy": round(acc, 4),
+                          "window": window, "below": ext["below"], "wanted": int(ext["to"]),
+                          "seconds_per_epoch": None if per_epoch is None else round(per_epoch, 3)}
+        if to > planned:
+            self.epochs = to
+            self.average_from = to - max(1, to // 3)
         if self.on_extend is not None:
-            self.on_extend(self.extended)
+            self.on_extend(self.extension)
 
     def save(self) -> Path:
         """Write ``ckpt-N`` (N = epochs done) atomically, then remove the older checkpoints."""
@@ -290,7 +306,7 @@ class Checkpointer(keras.callbacks.Callback):
         fault_point("ckpt:after_arrays", epoch=n)
         state = {"epochs_done": n, "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
                  "stopped_early": self.stopped_early, "n_averaged": self.n_averaged, "history": self.history,
-                 "plan": {"epochs": self.epochs, "average_from": self.average_from, "extended": self.extended},
+                 "plan": {"epochs": self.epochs, "average_from": self.average_from, "extension": self.extension},
                  "run_seconds": time.monotonic() - self.started,
                  "sampler": {"epoch": n, "seed": self.seed},
                  "python_rng": _py_rng_state(),

@@ -157,11 +157,16 @@ def input_columns(sm, args) -> list[str]:
 
 def _extended_text(metrics: dict, training: dict) -> str:
     """The underfitting rule's part of the final-fit line: what it decided, or what it would have."""
-    e, ext = metrics.get("extended"), training.get("extend")
+    e, ext = metrics.get("extension"), training.get("extend")
     if e:
-        return (f"; extended from {e['from']}: the training accuracy over epochs {e['at_epoch'] - e['window'] + 1}.."
-                f"{e['at_epoch']} was {e['train_accuracy']:.3f}, below {e['below']:g}, so the model was still "
-                f"underfitting")
+        low = (f"the training accuracy over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} was "
+               f"{e['train_accuracy']:.3f}, below {e['below']:g}, so the model was still underfitting")
+        if e["to"] > e["from"]:
+            return f"; extended from {e['from']}: {low}" + (
+                f" (to {e['to']} of {e['wanted']} epochs: what fitted in the run's time)" if e["to"] < e["wanted"]
+                else "")
+        return (f"; not extended although {low}: {e['wanted'] - e['from']} more epochs at "
+                f"{e['seconds_per_epoch']} s each did not fit in the run's time (--time-budget, default 5 minutes)")
     if ext:
         return (f"; not extended: the training accuracy before averaging reached {ext['below']:g} (the run "
                 f"would have gone on to {ext['to']} epochs below it)")

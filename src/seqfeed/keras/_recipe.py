@@ -226,7 +226,7 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
                     "best_epoch": None if refit else ckpt.best_epoch + 1,
                     "averaged_epochs": ckpt.n_averaged if refit else None,
-                    "extended": ckpt.extended,
+                    "extension": ckpt.extension,
                     "stopped_early": ckpt.stopped_early, **({"ensemble": ensemble} if ensemble else {}),
                     "fit_seconds": round(fit_seconds + more_seconds, 2),
                     "total_seconds": round(time.time() - t_start, 2)})
@@ -365,6 +365,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
     """The final fit (of ensemble member ``member``), checkpointed every epoch in ``work``; returns
     ``(checkpointer, fit_seconds)``."""
     from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
+    from ._choose import FIT_END_SHARE, RUN_SECONDS
 
     seed = o.seed if seed is None else seed
     work.mkdir(exist_ok=True)
@@ -388,7 +389,9 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
     def extended(e):
         say(f"{'ensemble member ' + str(member + 1) + ': ' if member else ''}training accuracy "
             f"{e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} is below "
-            f"{e['below']:g}: still underfitting, so training goes on to {e['to']} epochs")
+            f"{e['below']:g}: still underfitting, "
+            + (f"so training goes on to {e['to']} epochs" if e["to"] > e["from"] else
+               f"but {e['wanted'] - e['from']} more epochs do not fit in the run's {run_limit:g} s"))
 
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
                         average_from=training["average_from"] if refit else None, resume=resume, seed=seed,
@@ -397,6 +400,9 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
     if hasattr(plan, "created") and not member:  # the run's wall time so far includes interrupted parts
         plan.created -= ckpt.run_seconds
         ckpt.started = plan.created
+    run_limit = float(o.time_budget or RUN_SECONDS)
+    if extend and hasattr(plan, "created"):  # an extension ends in time for evaluation and the baseline
+        ckpt.extend = {**extend, "deadline": plan.created + FIT_END_SHARE * run_limit}
     initial_epoch = 0
     if ckpt.resumed:
         ckpt.restore()
@@ -405,7 +411,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
             f"(best so far {ckpt.best:.4f})")
     steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
                           max_tokens=o.max_tokens))
-    fit_epochs = max(ckpt.epochs, extend["to"] if extend and ckpt.extended is None else 0)
+    fit_epochs = max(ckpt.epochs, extend["to"] if extend and ckpt.extension is None else 0)
     callbacks = [ckpt] + ([ProgressBar(o.epochs, steps, total=lambda: ckpt.epochs)] if o.verbose else [])
     t_fit = time.time()
     if initial_epoch < ckpt.epochs and not ckpt.stopped_early:

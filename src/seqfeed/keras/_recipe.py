@@ -386,21 +386,15 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
     resume = o.resume and latest_checkpoint(work) is not None
     if o.resume and not resume and not member:
         say("the interrupted run saved no checkpoint yet: starting at epoch 1")
-    def extended(e):
-        say(f"{'ensemble member ' + str(member + 1) + ': ' if member else ''}training accuracy "
-            f"{e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} is below "
-            f"{e['below']:g}: still underfitting, "
-            + (f"so training goes on to {e['to']} epochs" if e["to"] > e["from"] else
-               f"but {e['wanted'] - e['from']} more epochs do not fit in the run's {run_limit:g} s"))
-
+    run_limit = float(o.time_budget or RUN_SECONDS)
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
                         average_from=training["average_from"] if refit else None, resume=resume, seed=seed,
-                        epochs=o.epochs, extend=extend, on_extend=extended)
+                        epochs=o.epochs, extend=extend,
+                        on_extend=lambda e: say(_extension_message(e, member, run_limit)))
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
     if hasattr(plan, "created") and not member:  # the run's wall time so far includes interrupted parts
         plan.created -= ckpt.run_seconds
         ckpt.started = plan.created
-    run_limit = float(o.time_budget or RUN_SECONDS)
     if extend and hasattr(plan, "created"):  # an extension ends in time for evaluation and the baseline
         ckpt.extend = {**extend, "deadline": plan.created + FIT_END_SHARE * run_limit}
     initial_epoch = 0
@@ -420,6 +414,15 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
                initial_epoch=initial_epoch, crop=setup["model"]["crop"])
     ckpt.restore_best()
     return ckpt, time.time() - t_fit
+
+
+def _extension_message(e: dict, member: int, run_limit: float) -> str:
+    """What the underfitting rule decided, as the run prints it."""
+    return (f"{'ensemble member ' + str(member + 1) + ': ' if member else ''}training accuracy "
+            f"{e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} is below "
+            f"{e['below']:g}: still underfitting, "
+            + (f"so training goes on to {e['to']} epochs" if e["to"] > e["from"] else
+               f"but {e['wanted'] - e['from']} more epochs do not fit in the run's {run_limit:g} s"))
 
 
 def _write_out(o, sm, plan, metrics, setup, history, out, work) -> str:

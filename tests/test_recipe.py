@@ -472,7 +472,7 @@ def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says
     monkeypatch.setattr(_choose, "choose_training", short)
     steps = np.arange(4, dtype=np.float32)[:, None]
     same = SequenceSet.from_sequences([steps] * 20, targets=np.arange(20) % 2)
-    run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0)
+    run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0, crop=0.8)
     tr, m = run.choices["training"], run.metrics
     e = m["extension"]
     assert {k: e[k] for k in ("from", "to", "wanted", "at_epoch", "window", "below")} == {
@@ -485,6 +485,23 @@ def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says
     y = np.arange(20) % 2
     x[:, :, 0] += np.where(y == 1, 3.0, -3.0)[:, None]  # separable at once
     easy = SequenceSet.from_sequences(list(x), targets=y)
-    run = train(easy, task="classify", test=easy, units=4, normalize="global", frame="none", seed=0, lr=0.05)
+    run = train(easy, task="classify", test=easy, units=4, normalize="global", frame="none", seed=0, lr=0.05,
+                crop=0.8)
     assert run.metrics["extension"] is None and run.metrics["epochs_run"] == 9 and run.metrics["averaged_epochs"] == 3
     assert "not extended" in run.card
+
+    # without training crops the rule is off: the unlearnable set keeps its 9 epochs
+    run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0)
+    assert run.choices["training"]["extend"] is None and run.metrics["extension"] is None
+    assert run.metrics["epochs_run"] == 9 and "extended" not in run.card
+
+
+def test_the_extension_is_kept_only_with_training_crops():
+    from seqfeed.keras._choose import extension_with_crops
+
+    ext = {"to": 300, "below": 0.95, "metric": "sparse_categorical_accuracy"}
+    training = dict(TRAINING, extend=ext)
+    assert extension_with_crops(training, 0.8) is training
+    off = extension_with_crops(training, None)
+    assert off["extend"] is None and training["extend"] is ext  # a new dict; the input is not changed
+    assert extension_with_crops(dict(TRAINING, extend=None), 0.8)["extend"] is None

@@ -254,7 +254,7 @@ def _seed_everything(seed: int) -> None:
 
 def _prepare(o, loaded, test_loaded, work, say):
     """The split, the training size and the input setup (chosen, or reused on resume)."""
-    from ._choose import apply_budget, apply_regress_epochs, choose_training
+    from ._choose import apply_budget, apply_regress_epochs, choose_training, extension_with_crops
     from ._tasks import plan_forecast, plan_sequences
 
     _seed_everything(o.seed)
@@ -264,6 +264,7 @@ def _prepare(o, loaded, test_loaded, work, say):
     o.batch, o.epochs = training["batch"], training["epochs"]
     setup = _choose_or_reuse_setup(plan, o, work, say, training)
     training = apply_regress_epochs(training, setup["report"].get("regress_epochs"))
+    training = extension_with_crops(training, setup["model"].get("crop"))
     training = apply_budget(training, setup["report"].get("budget"))
     o.epochs = training["epochs"]
     setup["report"]["training"] = training

@@ -136,8 +136,9 @@ def _train_model_options(m) -> None:
 def _train_training_options(t) -> None:
     t.add_argument("--epochs", type=int, default=None,
                    help="training epochs (default: 60, more for small data sets so that training takes at "
-                        "least ~1,000 optimiser steps, at most 150; a small-data classifier whose training "
-                        "accuracy is still below 0.95 when weight averaging would start trains twice as many)")
+                        "least ~1,000 optimiser steps, at most 150; a small-data classifier trained on crops whose "
+                        "training accuracy is still below 0.95 when weight averaging would start trains up to "
+                        "twice as many)")
     t.add_argument("--batch", type=int, default=None,
                    help="batch size in sequences (default: 16 below 1,000 training sequences, else 32)")
     t.add_argument("--refit", choices=["auto", "yes", "no"], default="auto",

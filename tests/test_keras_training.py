@@ -271,10 +271,12 @@ def test_without_extend_the_checkpointer_ends_at_the_planned_epochs(tmp_path):
     assert stopped_at == 5 and ckpt.n_averaged == 2 and ckpt.extension is None and said == []
 
 
-@pytest.mark.parametrize("room_epochs, to", [(100, 24), (5, 17), (0, 12)])
+@pytest.mark.parametrize("room_epochs, to", [(100, 24), (9, 17), (4, 12), (0, 12)])
 def test_an_extension_takes_only_the_epochs_that_fit_before_the_deadline(tmp_path, monkeypatch, room_epochs, to):
-    """Epochs of 2 s on a fake clock: the deadline leaves room for ``room_epochs`` more after the
-    decision, so the run goes to ``min(24, 12 + room)`` epochs; with no room it keeps 12 and records why."""
+    """Epochs of 2 s on a fake clock; the decision comes after epoch 8 of 12, and the deadline leaves
+    room for ``room_epochs`` more epochs from there, the 4 planned ones included: the run goes to
+    ``min(24, 8 + room)`` epochs and ends by the deadline; without room for more than the plan it
+    keeps 12 and records why."""
     import seqfeed.keras._callbacks as cb
 
     clock = {"t": 0.0}
@@ -295,5 +297,7 @@ def test_an_extension_takes_only_the_epochs_that_fit_before_the_deadline(tmp_pat
         ckpt.on_epoch_end(epoch, {"loss": 0.5, "sparse_categorical_accuracy": 0.5})
         epoch += 1
     assert epoch == to == ckpt.epochs
+    if to > 12:
+        assert clock["t"] <= ext["deadline"]  # the extended fit ends in time
     assert ckpt.extension["to"] == to and ckpt.extension["wanted"] == 24 and ckpt.extension["seconds_per_epoch"] == 2.0
     assert ckpt.n_averaged == (to // 3 if to > 12 else 4)

@@ -490,6 +490,22 @@ def test_a_refit_that_cannot_fit_its_training_data_is_extended_and_the_card_says
     assert run.metrics["extension"] is None and run.metrics["epochs_run"] == 9 and run.metrics["averaged_epochs"] == 3
     assert "not extended" in run.card
 
+    # an ensemble's other members train for the first model's epochs, extended or not, and decide nothing
+    from seqfeed.keras import _recipe
+
+    fits, real_fit = [], _recipe._fit
+
+    def spy(*a, **k):
+        ck, seconds = real_fit(*a, **k)
+        fits.append((k.get("member", 0), ck.epochs, ck.n_averaged, ck.extension is not None))
+        return ck, seconds
+
+    monkeypatch.setattr(_recipe, "_fit", spy)
+    run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0, crop=0.8,
+                ensemble=2)
+    assert fits == [(0, 18, 6, True), (1, 18, 6, False)]
+    assert run.metrics["extension"]["to"] == 18
+
     # without training crops the rule is off: the unlearnable set keeps its 9 epochs
     run = train(same, task="classify", test=same, units=4, normalize="global", frame="none", seed=0)
     assert run.choices["training"]["extend"] is None and run.metrics["extension"] is None

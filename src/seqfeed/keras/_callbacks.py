@@ -270,10 +270,13 @@ class Checkpointer(keras.callbacks.Callback):
         if acc >= ext["below"]:
             return
         planned, to = self.epochs, int(ext["to"])
-        per_epoch = float(np.mean(self._epoch_seconds)) if self._epoch_seconds else None
+        # the first epoch after a (re)start includes tracing: left out when there are others
+        timed = self._epoch_seconds[1:] or self._epoch_seconds
+        per_epoch = float(np.mean(timed)) if timed else None
         if ext.get("deadline") is not None and per_epoch:
+            # epochs that end by the deadline from now: the planned ones still to run come first
             room = int((ext["deadline"] - time.monotonic()) // per_epoch)
-            to = max(planned, min(to, planned + room))
+            to = max(planned, min(to, epoch + 1 + room))
         self.extension = {"from": planned, "to": to, "at_epoch": epoch + 1, "train_accuracy": round(acc, 4),
                           "window": window, "below": ext["below"], "wanted": int(ext["to"]),
                           "seconds_per_epoch": None if per_epoch is None else round(per_epoch, 3)}

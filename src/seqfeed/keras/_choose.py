@@ -353,7 +353,7 @@ def _trial(plan, args, scaler, model, r, n, epochs, scores, say):
 MIN_STEPS = 1000  # optimiser steps a small data set gets at least (epochs * batches per epoch)
 UNDERFIT_ACCURACY = 0.95  # training accuracy below which a small-data classifier's refit is still underfitting
 RUN_SECONDS = 300.0  # the whole run a default `seqfeed train` aims to stay within (without --time-budget)
-FIT_END_SHARE = 0.75  # an extended fit ends by this share of the run's seconds (evaluation, baseline, writing follow)
+FIT_END_SHARE = 0.85  # an extended fit ends by this share of the run's seconds (evaluation, baseline, writing follow)
 
 
 def choose_training(plan, args) -> dict:

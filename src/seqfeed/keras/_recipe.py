@@ -321,7 +321,7 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
     t0, members = time.time(), [sm]
     for i, seed in enumerate(seeds[1:], start=1):
         m = _build_model(o, loaded, plan, setup, seed=seed, name=f"member_{i}")
-        _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i)
+        _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i, epochs=ckpt.epochs)
         members.append(m)
     return _averaged(sm, members), {"members": k, "seeds": seeds}, time.time() - t0
 
@@ -362,9 +362,10 @@ def _build_model(o, loaded, plan, setup, seed=None, name=None):
     return sm
 
 
-def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
+def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
     """The final fit (of ensemble member ``member``), checkpointed every epoch in ``work``; returns
-    ``(checkpointer, fit_seconds)``."""
+    ``(checkpointer, fit_seconds)``. ``epochs`` (the members of an ensemble: the first model's epochs,
+    extended or not) fixes the epochs: no extension is decided."""
     from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
     from ._choose import FIT_END_SHARE, RUN_SECONDS
 
@@ -378,7 +379,11 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
         from ..core import SequenceSet
 
         train_set, val_set = SequenceSet.concat([train_set, val_set]), None
-    extend = training.get("extend") if refit else None
+    extend = training.get("extend") if refit and epochs is None else None
+    epochs = o.epochs if epochs is None else int(epochs)
+    average_from = None
+    if refit:
+        average_from = training["average_from"] if epochs == o.epochs else epochs - max(1, epochs // 3)
     if refit and not member:
         say(f"training on all {len(train_set)} training sequences (train + validation) for "
             f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}"
@@ -389,9 +394,8 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
         say("the interrupted run saved no checkpoint yet: starting at epoch 1")
     run_limit = float(o.time_budget or RUN_SECONDS)
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
-                        average_from=training["average_from"] if refit else None, resume=resume, seed=seed,
-                        epochs=o.epochs, extend=extend,
-                        on_extend=lambda e: say(_extension_message(e, member, run_limit)))
+                        average_from=average_from, resume=resume, seed=seed, epochs=epochs, extend=extend,
+                        on_extend=lambda e: say(_extension_message(e, run_limit)))
     ckpt.set_model(sm.model)  # also when a resumed run has no epoch left to train
     if hasattr(plan, "created") and not member:  # the run's wall time so far includes interrupted parts
         plan.created -= ckpt.run_seconds
@@ -406,8 +410,9 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
             f"(best so far {ckpt.best:.4f})")
     steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
                           max_tokens=o.max_tokens))
-    fit_epochs = max(ckpt.epochs, extend["to"] if extend and ckpt.extension is None else 0)
-    callbacks = [ckpt] + ([ProgressBar(o.epochs, steps, total=lambda: ckpt.epochs)] if o.verbose else [])
+    # the same on a fresh run and on a resume (the compilation choice reads it)
+    fit_epochs = max(epochs, extend["to"]) if extend else epochs
+    callbacks = [ckpt] + ([ProgressBar(epochs, steps, total=lambda: ckpt.epochs)] if o.verbose else [])
     t_fit = time.time()
     if initial_epoch < ckpt.epochs and not ckpt.stopped_early:
         sm.fit(train_set, validation=val_set, epochs=fit_epochs, batch_size=o.batch, batching=o.batching,
@@ -417,12 +422,12 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0):
     return ckpt, time.time() - t_fit
 
 
-def _extension_message(e: dict, member: int, run_limit: float) -> str:
+def _extension_message(e: dict, run_limit: float) -> str:
     """What the underfitting rule decided, as the run prints it."""
-    return (f"{'ensemble member ' + str(member + 1) + ': ' if member else ''}training accuracy "
-            f"{e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}..{e['at_epoch']} is below "
-            f"{e['below']:g}: still underfitting, "
-            + (f"so training goes on to {e['to']} epochs" if e["to"] > e["from"] else
+    cut = f" ({e['wanted']} wanted; the rest do not fit in the run's {run_limit:g} s)" if e["to"] < e["wanted"] else ""
+    return (f"training accuracy {e['train_accuracy']:.3f} over epochs {e['at_epoch'] - e['window'] + 1}.."
+            f"{e['at_epoch']} is below {e['below']:g}: still underfitting, "
+            + (f"so training goes on to {e['to']} epochs{cut}" if e["to"] > e["from"] else
                f"but {e['wanted'] - e['from']} more epochs do not fit in the run's {run_limit:g} s"))
 
 

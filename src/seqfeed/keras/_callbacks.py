@@ -15,6 +15,7 @@ import numpy as np
 
 from .._errors import ConfigError
 from .._fs import fault_point, replace_dir
+from ._choose import averaging_start
 from ._lazy import keras
 
 
@@ -282,7 +283,7 @@ class Checkpointer(keras.callbacks.Callback):
                           "seconds_per_epoch": None if per_epoch is None else round(per_epoch, 3)}
         if to > planned:
             self.epochs = to
-            self.average_from = to - max(1, to // 3)
+            self.average_from = averaging_start(to)
         if self.on_extend is not None:
             self.on_extend(self.extension)
 

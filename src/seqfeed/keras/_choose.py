@@ -356,6 +356,11 @@ RUN_SECONDS = 300.0  # the whole run a default `seqfeed train` aims to stay with
 FIT_END_SHARE = 0.85  # an extended fit ends by this share of the run's seconds (evaluation, baseline, writing follow)
 
 
+def averaging_start(epochs: int) -> int:
+    """The 0-based epoch from which a refit averages its weights: the last third of ``epochs``."""
+    return epochs - max(1, epochs // 3)
+
+
 def choose_training(plan, args) -> dict:
     """Batch size, epochs and refitting, resolved from the flags and the size of the training data."""
     n_train = len(plan.train) if plan.kind == "sequences" else len(plan.train_X)
@@ -394,12 +399,12 @@ def choose_training(plan, args) -> dict:
                              f"between 60 and 150 epochs" if small else "default")
     else:
         out["epochs"], out["epochs_why"] = args.epochs, "forced by " + option_label(args, "epochs")
-    out["average_from"] = out["epochs"] - max(1, out["epochs"] // 3) if refit else None
+    out["average_from"] = averaging_start(out["epochs"]) if refit else None
     out["epochs_forced"] = args.epochs is not None
     # An underfitting refit goes on: the epochs of the rule are a floor, not a measurement. Where the
     # training accuracy is still low when the averaging would start, the run doubles its epochs once
     # (only with training crops: see :func:`extension_with_crops`).
-    extend = refit and getattr(plan, "task", None) == "classify" and args.epochs is None
+    extend = refit and plan.task == "classify" and args.epochs is None
     out["extend"] = {"to": 2 * out["epochs"], "below": UNDERFIT_ACCURACY,
                      "metric": "sparse_categorical_accuracy"} if extend else None
     return out
@@ -461,7 +466,7 @@ def apply_regress_epochs(training: dict, probe: dict | None) -> dict:
         return training
     out = dict(training)
     e = max(1, int(probe["best_epoch"]))
-    out["epochs"], out["average_from"] = e, e - max(1, e // 3)
+    out["epochs"], out["average_from"] = e, averaging_start(e)
     out["epochs_why"] = (f"regression: the best validation loss of a fit on the training split alone came at epoch "
                          f"{probe['best_epoch']} of {probe['epochs_run']} (early stopping, patience "
                          f"{probe['patience']}, at most {probe['max_epochs']}); a regression's validation error is "
@@ -532,7 +537,7 @@ def apply_budget(training: dict, budget: dict | None) -> dict:
                          f"budget: {budget['time_budget']:g} s, {budget['elapsed_before_fit']:g} s used before the fit, "
                          f"~{budget['seconds_per_epoch']:g} s per epoch (from {budget['basis']})")
     out["epochs"] = cap
-    out["average_from"] = cap - max(1, cap // 3) if training["refit"] else None
+    out["average_from"] = averaging_start(cap) if training["refit"] else None
     return out
 
 

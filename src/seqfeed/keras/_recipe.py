@@ -367,7 +367,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
     ``(checkpointer, fit_seconds)``. ``epochs`` (the members of an ensemble: the first model's epochs,
     extended or not) fixes the epochs: no extension is decided."""
     from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
-    from ._choose import FIT_END_SHARE, RUN_SECONDS
+    from ._choose import FIT_END_SHARE, RUN_SECONDS, averaging_start
 
     seed = o.seed if seed is None else seed
     work.mkdir(exist_ok=True)
@@ -381,9 +381,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
         train_set, val_set = SequenceSet.concat([train_set, val_set]), None
     extend = training.get("extend") if refit and epochs is None else None
     epochs = o.epochs if epochs is None else int(epochs)
-    average_from = None
-    if refit:
-        average_from = training["average_from"] if epochs == o.epochs else epochs - max(1, epochs // 3)
+    average_from = averaging_start(epochs) if refit else None
     if refit and not member:
         say(f"training on all {len(train_set)} training sequences (train + validation) for "
             f"{o.epochs} epochs; weights averaged over epochs {training['average_from'] + 1}..{o.epochs}"
@@ -411,7 +409,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
     steps = len(sm.loader(sm.prepare(train_set), batching=o.batching, batch_size=o.batch,
                           max_tokens=o.max_tokens))
     # the same on a fresh run and on a resume (the compilation choice reads it)
-    fit_epochs = max(epochs, extend["to"]) if extend else epochs
+    fit_epochs = extend["to"] if extend else epochs
     callbacks = [ckpt] + ([ProgressBar(epochs, steps, total=lambda: ckpt.epochs)] if o.verbose else [])
     t_fit = time.time()
     if initial_epoch < ckpt.epochs and not ckpt.stopped_early:

@@ -84,3 +84,59 @@ def test_a_small_data_classifier_may_double_its_epochs_when_it_still_underfits()
     assert choose_training(_plan(80, 20), _args(refit="no"))["extend"] is None
     assert choose_training(_plan(80, 20, task="regress"), _args())["extend"] is None
     assert choose_training(_plan(SMALL, 100), _args())["extend"] is None
+
+
+# ------------------------------------------------------------------ the automatic ensemble and directions
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from seqfeed.keras._choose import ENSEMBLE, LONG, RESTRUCTURE_FROM, _model_recipe, ensemble_for  # noqa: E402
+
+
+def _plan_of(n_train, n_val, length, task="classify"):
+    mk = lambda n: SequenceSet.from_sequences([np.zeros((length, 1))] * n, targets=np.arange(n) % 2)  # noqa: E731
+    return SequencePlan(task, mk(n_train), mk(n_val), mk(2), test_source="test")
+
+
+@settings(max_examples=60, deadline=None)
+@given(task=st.sampled_from(["classify", "regress", "tag", "forecast"]), n=st.integers(5, 1400),
+       length=st.integers(1, 260), epochs=st.sampled_from([None, 7]), refit=st.sampled_from(["auto", "no"]),
+       forced=st.sampled_from([None, 1, 4]))
+def test_the_automatic_ensemble_is_for_short_small_whole_sequence_tasks(task, n, length, epochs, refit, forced):
+    """Three members exactly when: classification or regression, fewer than SMALL sequences with a
+    refit, median length below RESTRUCTURE_FROM and the rule's own epochs; ensemble= always wins."""
+    plan = _plan_of(n - n // 5, n // 5, length, task="classify" if task == "forecast" else task)
+    args = _args(task=task, epochs=epochs, refit=refit, ensemble=forced)
+    training = choose_training(plan, args)
+    k, why = ensemble_for(plan, args, training)
+    if forced is not None:
+        assert (k, why) == (forced, f"forced by ensemble={forced}")
+        return
+    want = (task in ("classify", "regress") and n < SMALL and refit == "auto" and length < RESTRUCTURE_FROM
+            and epochs is None)
+    assert k == (ENSEMBLE if want else 1)
+    assert ("are averaged" in why) == want and why
+
+
+def test_the_ensemble_reason_names_what_kept_one_model():
+    args = _args(task="classify", ensemble=None)
+    assert "median length 150 >= 100" in ensemble_for(_plan_of(80, 20, 150), args, choose_training(
+        _plan_of(80, 20, 150), args))[1]
+    forced = _args(task="classify", ensemble=None, epochs=5, command="seqfeed train d.csv")
+    assert ensemble_for(_plan_of(80, 20, 10), forced, choose_training(_plan_of(80, 20, 10), forced))[1] == (
+        "epochs forced by --epochs: one model")
+    assert "task 'tag'" in ensemble_for(_plan_of(80, 20, 10, "tag"), _args(task="tag", ensemble=None),
+                                        choose_training(_plan_of(80, 20, 10, "tag"), _args()))[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(task=st.sampled_from(["classify", "regress", "tag", "forecast"]), median=st.floats(1, 2000),
+       bidirectional=st.sampled_from([None, True, False]))
+def test_both_directions_for_short_whole_sequence_targets_and_long_sequences(task, median, bidirectional):
+    args = argparse.Namespace(task=task, crop=None, bidirectional=bidirectional, pooling="auto", dropout=None,
+                              command=None)
+    model, rec = _model_recipe(args, median, lengths=[int(median)] * 3, n_sequences=3)
+    auto = (median > LONG and task != "forecast") or (median < RESTRUCTURE_FROM and task in ("classify", "regress"))
+    assert model["bidirectional"] is (auto if bidirectional is None else bidirectional)
+    assert model["pooling"] == ("mean+max" if median > LONG and task != "forecast" else "last")
+    assert rec["why"].endswith("(flags override each)") == (bidirectional is not None)

@@ -299,13 +299,13 @@ def test_an_ensemble_averages_members_trained_from_other_seeds(tmp_path):
     data, test = _waves(rng, 12), _waves(rng, 5)
     flags = {"epochs": 2, "units": 4, "normalize": "global", "frame": "none"}
     run = train(data, task="classify", test=test, out=tmp_path / "e", ensemble=2, seed=3, **flags)
-    assert run.metrics["ensemble"] == {"members": 2, "seeds": [3, 1003]}
+    assert run.metrics["ensemble"] == {"members": 2, "seeds": [3, 1003], "chosen": 2, "why": "forced by ensemble=2"}
     assert "- ensemble: 2 models trained the same way from seeds 3, 1003" in run.card
     members = [layer for layer in run.model.model.layers if isinstance(layer, type(run.model.model))]
     assert [m.name for m in members] == ["seqfeed_classify", "member_1"]
     assert run.model.model.input["x"].shape[-1] == 2  # the features stay known to the saved model
-    one = train(data, task="classify", test=test, seed=3, **flags)
-    assert "ensemble" not in one.metrics
+    one = train(data, task="classify", test=test, seed=3, **flags)  # forced epochs: no automatic ensemble
+    assert "ensemble" not in one.metrics and one.choices["training"]["ensemble"] == 1
     x = {"x": rng.normal(size=(3, 6, 2)).astype("float32"), "mask": np.arange(6)[None, :] < np.c_[[6, 4, 1]]}
     outs = [np.asarray(m(x)) for m in members]
     np.testing.assert_allclose(outs[0], np.asarray(one.model.model(x)), atol=1e-6)  # member 1 = the one-model run
@@ -521,3 +521,37 @@ def test_the_extension_is_kept_only_with_training_crops():
     off = extension_with_crops(training, None)
     assert off["extend"] is None and training["extend"] is ext  # a new dict; the input is not changed
     assert extension_with_crops(dict(TRAINING, extend=None), 0.8)["extend"] is None
+
+
+@pytest.mark.tf
+def test_short_small_data_gets_three_members_unless_they_would_end_past_the_runs_time(monkeypatch):
+    """The automatic ensemble (short sequences, small data, the rule's epochs; cut to 6 here to keep
+    the test short): three members, both directions, and the model averages them. With the run's time
+    (RUN_SECONDS) nearly gone after the first fit, the other two are left out and the card says so."""
+    from seqfeed import SequenceSet
+    from seqfeed.keras import _choose, train
+
+    rule = _choose.choose_training
+    monkeypatch.setattr(_choose, "choose_training", lambda plan, args: {**rule(plan, args), "epochs": 6,
+                                                                        "average_from": 4})
+    rng = np.random.default_rng(2)
+    y = np.arange(16) % 2
+    x = rng.normal(size=(16, 5, 1)).astype(np.float32) + np.where(y == 1, 1.0, -1.0)[:, None, None]
+    data = SequenceSet.from_sequences(list(x), targets=y)
+    run = train(data, task="classify", test=data, units=3, normalize="global", seed=5)
+    e = run.metrics["ensemble"]
+    assert (e["members"], e["seeds"], e["chosen"]) == (3, [5, 1005, 2005], 3) and "left_out" not in e
+    assert "are averaged" in e["why"] and run.choices["model"]["bidirectional"] is True
+    members = [layer for layer in run.model.model.layers if isinstance(layer, type(run.model.model))]
+    assert len(members) == 3 and "- ensemble: 3 models trained the same way from seeds 5, 1005, 2005" in run.card
+
+    monkeypatch.setattr(_choose, "RUN_SECONDS", 1e-3)
+    cut = train(data, task="classify", test=data, units=3, normalize="global", seed=5)
+    e = cut.metrics["ensemble"]
+    assert (e["members"], e["seeds"], e["chosen"], e["left_out"]) == (1, [5], 3, 2)
+    assert not [layer for layer in cut.model.model.layers if isinstance(layer, type(cut.model.model))]
+    assert "3 models chosen" in cut.card and "2 left out for time, so the model is the first one alone" in cut.card
+    # what is left is the first member alone: the one-model run of the same seed
+    one = train(data, task="classify", test=data, units=3, normalize="global", seed=5, ensemble=1)
+    assert "ensemble" not in one.metrics
+    np.testing.assert_allclose(cut.model.predict_raw(data), one.model.predict_raw(data), atol=1e-6)

@@ -161,8 +161,10 @@ def _train_training_options(t) -> None:
                    help="seconds for the run from the split on: the restructuring search gets 40%%, the final fit "
                         "as many epochs as the rest allows, estimated from the search (default: no limit; the "
                         "search then gets a budget scaled to the data)")
-    t.add_argument("--ensemble", type=int, default=1,
-                   help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default 1; "
+    t.add_argument("--ensemble", type=int, default=None,
+                   help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default auto: "
+                        "3 for classification and regression of fewer than 1,000 sequences with a median length "
+                        "below 100 when --epochs is not given, as many as end by 85%% of the run's time; else 1; "
                         "the model card lists the members)")
 
 def _add_model_parsers(sub) -> None:

@@ -59,9 +59,7 @@ def model_card(sm, plan, metrics, setup, plots, args) -> str:
                if tr.get("refit") else
                f"- early stopping on validation loss (patience {args.patience}; {tr.get('refit_why', '')}): "
                f"epochs run {metrics.get('epochs_run')} of {args.epochs} (best {metrics.get('best_epoch')})"),
-              *([f"- ensemble: {metrics['ensemble']['members']} models trained the same way from seeds "
-                 f"{', '.join(map(str, metrics['ensemble']['seeds']))}; the model averages their outputs (the "
-                 f"epochs and weight averaging above are the first model's)"] if metrics.get("ensemble") else []),
+              *([_ensemble_text(metrics["ensemble"])] if metrics.get("ensemble") else []),
               _compilation_line(sm),
               f"- training {metrics.get('fit_seconds')} s, whole command {metrics.get('total_seconds')} s", ""]
     lines += ["## Input structure and scaling (chosen on the validation split)", "",
@@ -171,3 +169,14 @@ def _extended_text(metrics: dict, training: dict) -> str:
         return (f"; not extended: the training accuracy before averaging reached {ext['below']:g} (the run "
                 f"would have gone on to {ext['to']} epochs below it)")
     return ""
+
+
+def _ensemble_text(e: dict) -> str:
+    """The card's line on the ensemble: its members, why that many, and any left out for time."""
+    why = f" ({e['why']})" if e.get("why") else ""
+    if e["members"] == 1:
+        return (f"- ensemble: {e['chosen']} models chosen{why}; {e['left_out']} left out for time, so the model is "
+                f"the first one alone")
+    return (f"- ensemble: {e['members']} models trained the same way from seeds {', '.join(map(str, e['seeds']))}; "
+            f"the model averages their outputs (the epochs and weight averaging above are the first model's)"
+            + why + (f"; {e['left_out']} more left out for time" if e.get("left_out") else ""))

@@ -28,7 +28,7 @@ DEFAULTS = {
     # training
     "epochs": None, "batch": None, "refit": "auto", "batching": "bucket", "max_tokens": None, "lr": 3e-3,
     "patience": 10, "seed": 0, "workers": 1, "resume": False, "force": False, "time_budget": None,
-    "ensemble": 1,
+    "ensemble": None,
     # forecasting
     "window": None, "horizon": 1, "test_size": None, "forecast_change": "auto",
     # reporting (not part of what defines a run)
@@ -125,7 +125,7 @@ def _check_kinds(o) -> None:
 def _check_numbers(o) -> None:
     for name, (lo, hi) in INT_BOUNDS.items():
         v = getattr(o, name)
-        if v is None and name not in ("seed", "units", "layers", "patience", "horizon", "workers", "ensemble"):
+        if v is None and name not in ("seed", "units", "layers", "patience", "horizon", "workers"):
             continue
         if isinstance(v, bool) or not isinstance(v, numbers.Integral):
             raise _bad(name, v, "a whole number", f"pass {name}= with a whole number in {lo}..{hi}")

@@ -254,7 +254,7 @@ def _seed_everything(seed: int) -> None:
 
 def _prepare(o, loaded, test_loaded, work, say):
     """The split, the training size and the input setup (chosen, or reused on resume)."""
-    from ._choose import apply_budget, apply_regress_epochs, choose_training, extension_with_crops
+    from ._choose import apply_budget, apply_regress_epochs, choose_training, ensemble_for, extension_with_crops
     from ._tasks import plan_forecast, plan_sequences
 
     _seed_everything(o.seed)
@@ -267,6 +267,7 @@ def _prepare(o, loaded, test_loaded, work, say):
     training = extension_with_crops(training, setup["model"].get("crop"))
     training = apply_budget(training, setup["report"].get("budget"))
     o.epochs = training["epochs"]
+    training["ensemble"], training["ensemble_why"] = ensemble_for(plan, o, training)
     setup["report"]["training"] = training
     return plan, setup
 
@@ -310,20 +311,42 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
 
 
 def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
-    """With ``ensemble=N > 1``: N - 1 more models from seeds ``seed + 1000 * i``, trained like the first
-    (each checkpointed in its own part of ``work``, so a killed run resumes them too). Returns
-    ``(model, record, seconds)``; ``model`` averages the members' outputs."""
-    k = o.ensemble
+    """With an ensemble of N > 1 (``ensemble=N``, or :func:`ensemble_for`'s rule): N - 1 more models
+    from seeds ``seed + 1000 * i``, trained like the first (each checkpointed in its own part of
+    ``work``, so a killed run resumes them too). Returns ``(model, record, seconds)``; ``model``
+    averages the members' outputs. The rule's members are left out from the first that would end
+    after ``FIT_END_SHARE`` of the run's time (``time_budget``, else ``RUN_SECONDS``), at the slowest
+    fit so far; a member a killed run had started is finished."""
+    from ._callbacks import latest_checkpoint
+    from ._choose import FIT_END_SHARE, RUN_SECONDS
+
+    training = setup["report"]["training"]
+    k = int(training.get("ensemble") or 1)
     if k == 1:
         return sm, None, 0.0
+    auto = o.ensemble is None
     seeds = [o.seed + 1000 * i for i in range(k)]
-    say(f"ensemble: {k} models (seeds {', '.join(map(str, seeds))}), outputs averaged")
-    t0, members = time.time(), [sm]
+    say(f"ensemble: {k} models (seeds {', '.join(map(str, seeds))}), outputs averaged"
+        + ("" if not auto else f" ({training['ensemble_why']})"))
+    deadline = plan.created + FIT_END_SHARE * float(o.time_budget or RUN_SECONDS) if hasattr(plan, "created") else None
+    t0, members, slowest, left_out = time.time(), [sm], fit_seconds, 0
     for i, seed in enumerate(seeds[1:], start=1):
+        member_work = work / f"member-{i}"
+        started = latest_checkpoint(member_work) is not None if member_work.is_dir() else False
+        if auto and deadline is not None and not started and time.monotonic() + slowest > deadline:
+            left_out = k - i
+            say(f"ensemble: {left_out} of {k} models left out: at {slowest:.0f} s a fit, they would end after "
+                f"{FIT_END_SHARE:.0%} of the run's {float(o.time_budget or RUN_SECONDS):g} s")
+            break
         m = _build_model(o, loaded, plan, setup, seed=seed, name=f"member_{i}")
-        _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i, epochs=ckpt.epochs)
+        _, seconds = _fit(o, m, plan, setup, member_work, say, seed=seed, member=i, epochs=ckpt.epochs)
+        slowest = max(slowest, seconds)
         members.append(m)
-    return _averaged(sm, members), {"members": k, "seeds": seeds}, time.time() - t0
+    record = {"members": len(members), "seeds": seeds[:len(members)], "chosen": k, "why": training["ensemble_why"],
+              **({"left_out": left_out} if left_out else {})}
+    if len(members) == 1:
+        return sm, record, time.time() - t0
+    return _averaged(sm, members), record, time.time() - t0
 
 
 def _averaged(sm, members):

@@ -43,7 +43,7 @@ def check_shards_options(o, test) -> None:
         if value:
             raise ConfigError(f"{OP}: `{name}` is not available for shards (the shards carry their own "
                               f"splits).", argument=name, fix=f"leave out {name}=")
-    if o.ensemble > 1:
+    if (o.ensemble or 1) > 1:
         raise ConfigError(f"{OP}: ensemble={o.ensemble} is not available for shards: streamed training trains "
                           f"one model.", argument="ensemble", received=o.ensemble,
                           fix="leave out ensemble=, or train the ensemble's seeds as separate runs")

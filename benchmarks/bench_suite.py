@@ -90,19 +90,22 @@ QUICK = ["ItalyPowerDemand", "GunPoint", "Covid3Month", "Airline"]
 CHOSE = {
     "ACSF1": ("long-sequence recipe, frame sizes, small-data refit and epochs; more epochs when the refit "
               "still underfits"),
-    "JapaneseVowels": "small-data refit, epochs and batch size; global scaling of multi-feature steps",
+    "JapaneseVowels": ("small-data refit, epochs and batch size; global scaling of multi-feature steps; both "
+                       "directions and an ensemble of three for short sequences"),
     "GunPoint": "restructuring from a median length of 100; scaling scored only for one feature; training crops",
     "Tecator": ("restructuring from a median length of 100 (inclusive); the front-end's pooled features; "
-                "crops for classification only; the patience of the regression epochs' validation fit"),
+                "crops for classification only; the patience of the regression epochs' validation fit; one "
+                "direction from a median length of 100 to 200"),
     "Airline": "forecasting the change from the last value as a candidate",
     "BasicMotions": "global scaling of multi-feature steps",
-    "CardanoSentiment": "global scaling of multi-feature steps; regression epochs from the validation curve",
+    "CardanoSentiment": ("global scaling of multi-feature steps; regression epochs from the validation curve; "
+                         "both directions for short sequences"),
     "ArrowHead": ("the front-end's full-rate block and pooled features; the search's one-standard-error rule; "
                   "training crops"),
     "Coffee": "training crops",
     "ItalyPowerDemand": "no training crops below a median length of 100",
     "PickupGestureWiimoteZ": ("the search's trials on whole sequences (without crops); the one-standard-error "
-                              "rule for the scaling"),
+                              "rule for the scaling; one direction from a median length of 100 to 200"),
     "OSULeaf": "the front-end's full-rate block and pooled features",
     "PigCVP": "no full-rate block above stride 8",
 }
@@ -221,7 +224,7 @@ def _setup_summary(meta: dict) -> dict:
             out[key] = v["chosen"]
     tr = choice.get("training")
     if isinstance(tr, dict):
-        for k in ("batch", "epochs", "refit"):
+        for k in ("batch", "epochs", "refit", "ensemble"):
             if k in tr:
                 out[k] = tr[k]
     model = choice.get("model")
@@ -306,6 +309,11 @@ def _train_cells(rec):
                                                                    "epochs", "batch", "refit"))
     if setup.get("model_crop"):
         s += f", crops >= {setup['model_crop']}"
+    if setup.get("model_bidirectional"):
+        s += ", both directions"
+    members = ((t.get("choice") or {}).get("training") or {}).get("ensemble", setup.get("ensemble"))
+    if members and members > 1:
+        s += f", ensemble of {members}"
     nd = 4 if rec["info"]["task"] == "regress" else 3
     return [_fmt(headline(rec["info"]["task"], t), nd), _fmt(t.get("wall_seconds"), 0), _fmt(t.get("peak_rss_mb"), 0),
             s or "—"]

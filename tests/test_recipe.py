@@ -550,7 +550,7 @@ def test_short_small_data_gets_three_members_unless_they_would_end_past_the_runs
     e = cut.metrics["ensemble"]
     assert (e["members"], e["seeds"], e["chosen"], e["left_out"]) == (1, [5], 3, 2)
     assert not [layer for layer in cut.model.model.layers if isinstance(layer, type(cut.model.model))]
-    assert "3 models chosen" in cut.card and "2 left out for time, so the model is the first one alone" in cut.card
+    assert "- ensemble: 3 models chosen, 2 left out for time: the model is the first one alone; why: " in cut.card
     # what is left is the first member alone: the one-model run of the same seed
     one = train(data, task="classify", test=data, units=3, normalize="global", seed=5, ensemble=1)
     assert "ensemble" not in one.metrics

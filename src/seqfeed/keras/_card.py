@@ -172,11 +172,11 @@ def _extended_text(metrics: dict, training: dict) -> str:
 
 
 def _ensemble_text(e: dict) -> str:
-    """The card's line on the ensemble: its members, why that many, and any left out for time."""
-    why = f" ({e['why']})" if e.get("why") else ""
+    """The card's line on the ensemble: its members, any left out for time, and why that many."""
+    why = f"; why: {e['why']}" if e.get("why") else ""
     if e["members"] == 1:
-        return (f"- ensemble: {e['chosen']} models chosen{why}; {e['left_out']} left out for time, so the model is "
-                f"the first one alone")
+        return (f"- ensemble: {e['chosen']} models chosen, {e['left_out']} left out for time: the model is the first "
+                f"one alone{why}")
     return (f"- ensemble: {e['members']} models trained the same way from seeds {', '.join(map(str, e['seeds']))}; "
             f"the model averages their outputs (the epochs and weight averaging above are the first model's)"
-            + why + (f"; {e['left_out']} more left out for time" if e.get("left_out") else ""))
+            + (f"; {e['left_out']} more left out for time" if e.get("left_out") else "") + why)

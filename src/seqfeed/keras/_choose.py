@@ -456,8 +456,8 @@ def ensemble_for(plan, args, training: dict) -> tuple[int, str]:
         return 1, f"epochs forced by {_label(args, 'epochs')}: one model"
     return ENSEMBLE, (f"{n_all} < {SMALL} training sequences of median length {median:g} < {RESTRUCTURE_FROM}: a "
                       f"model trains in seconds and its score moves with the seed, so {ENSEMBLE} models from "
-                      f"different seeds are averaged (members that would end after {FIT_END_SHARE:.0%} of the run's "
-                      f"time are left out)")
+                      f"different seeds are averaged; members that would end after {FIT_END_SHARE:.0%} of the run's "
+                      f"time are left out")
 
 
 def extension_with_crops(training: dict, crop: float | None) -> dict:

@@ -139,4 +139,4 @@ def test_both_directions_for_short_whole_sequence_targets_and_long_sequences(tas
     auto = (median > LONG and task != "forecast") or (median < RESTRUCTURE_FROM and task in ("classify", "regress"))
     assert model["bidirectional"] is (auto if bidirectional is None else bidirectional)
     assert model["pooling"] == ("mean+max" if median > LONG and task != "forecast" else "last")
-    assert rec["why"].endswith("(flags override each)") == (bidirectional is not None)
+    assert ("; overridden by bidirectional=" in rec["why"]) == (bidirectional is not None)

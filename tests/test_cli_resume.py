@@ -115,6 +115,20 @@ def test_interrupted_run_needs_resume_or_force(tmp_path):
         claim(out, resume=True)
 
 
+def test_a_run_an_older_seqfeed_started_resumes_with_its_one_model_named(tmp_path):
+    """Runs started before the automatic ensemble recorded ensemble=1 (then the default); resuming one
+    with the same command names the option to add, not a vague difference."""
+    out = tmp_path / "out"
+    _, work = claim(out, ensemble=1)
+    (work / "ckpt-1").mkdir()
+    with pytest.raises(ConfigError, match="started by an older seqfeed") as e:
+        claim(out, resume=True, ensemble=None)
+    assert e.value.argument == "ensemble" and "ensemble=1" in e.value.fix
+    assert claim(out, resume=True, ensemble=1)[1] == work
+    with pytest.raises(ConfigError, match="differences: ensemble"):  # another number: the usual message
+        claim(out, resume=True, ensemble=2)
+
+
 def test_work_directory_seqfeed_did_not_write_is_left_alone(tmp_path):
     (tmp_path / "out.partial").mkdir()
     (tmp_path / "out.partial" / "data.csv").write_text("x")

@@ -229,6 +229,23 @@ def test_no_budget_or_a_generous_one_changes_nothing():
     assert b["basis"] == "the step-time model" and apply_budget(TRAINING, b) is TRAINING
 
 
+def test_the_step_time_model_counts_both_directions_as_two_layers():
+    """Without timed candidates the budget estimates an epoch from the step-time model; a model that
+    reads both directions runs two recurrent layers per layer, and gets half the epochs."""
+    from types import SimpleNamespace
+
+    from seqfeed.batching._shapes import sorted_epoch_seconds
+    from seqfeed.keras._choose import budget_epochs
+
+    plan = _small_plan([40] * 40)
+    one = budget_epochs(plan, _budget_args(30), TRAINING, [], elapsed=0.0)
+    both = budget_epochs(plan, _budget_args(30), TRAINING, [], elapsed=0.0, directions=2)
+    two_layers = budget_epochs(plan, SimpleNamespace(time_budget=30, units=64, layers=2), TRAINING, [], elapsed=0.0)
+    assert both["seconds_per_epoch"] == two_layers["seconds_per_epoch"] > one["seconds_per_epoch"]
+    assert one["seconds_per_epoch"] == pytest.approx(sorted_epoch_seconds([40] * 40, 16) * 50 / 40, abs=1e-3)
+    assert both["max_epochs"] < one["max_epochs"]
+
+
 @settings(max_examples=30, deadline=None)
 @given(budget=st.floats(0.1, 1e5), elapsed=st.floats(0, 1e5), epochs=st.integers(1, 500))
 def test_budget_always_leaves_at_least_one_epoch_and_never_adds_any(budget, elapsed, epochs):
@@ -555,3 +572,42 @@ def test_short_small_data_gets_three_members_unless_they_would_end_past_the_runs
     one = train(data, task="classify", test=data, units=3, normalize="global", seed=5, ensemble=1)
     assert "ensemble" not in one.metrics
     np.testing.assert_allclose(cut.model.predict_raw(data), one.model.predict_raw(data), atol=1e-6)
+
+
+@pytest.mark.tf
+def test_a_resumed_run_keeps_the_ensemble_size_the_interrupted_run_chose(monkeypatch, tmp_path):
+    """The number of members is decided once, after the first model, and saved with the checkpoints: a
+    run interrupted after that decision (here: left with one model, the run's time nearly gone) resumes
+    with the same members even though its clock now has room for three."""
+    from seqfeed import SequenceSet
+    from seqfeed.keras import _choose, _recipe, train
+
+    rule = _choose.choose_training
+    monkeypatch.setattr(_choose, "choose_training", lambda plan, args: {**rule(plan, args), "epochs": 4,
+                                                                        "average_from": 3})
+    rng = np.random.default_rng(3)
+    y = np.arange(12) % 2
+    data = SequenceSet.from_sequences(list(rng.normal(size=(12, 5, 1)).astype(np.float32) + y[:, None, None]),
+                                      targets=y)
+    real_write = _recipe._write_out
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_choose, "RUN_SECONDS", 1e-3)
+    monkeypatch.setattr(_recipe, "_write_out", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train(data, task="classify", test=data, out=tmp_path / "m", units=3, normalize="global", seed=1)
+    saved = json.loads((tmp_path / "m.partial" / "ensemble.json").read_text())
+    assert (saved["members"], saved["chosen"]) == (1, 3)
+
+    monkeypatch.setattr(_choose, "RUN_SECONDS", 300.0)
+    monkeypatch.setattr(_recipe, "_write_out", real_write)
+    run = train(data, task="classify", test=data, out=tmp_path / "m", units=3, normalize="global", seed=1,
+                resume=True)
+    e = run.metrics["ensemble"]
+    assert (e["members"], e["left_out"]) == (1, 2) and not (tmp_path / "m.partial").exists()
+    assert json.loads((tmp_path / "m" / "seqfeed.json").read_text())["info"]["choice"]["training"][
+        "ensemble_trained"] == 1
+    fresh = train(data, task="classify", test=data, units=3, normalize="global", seed=1)  # room for three
+    assert fresh.metrics["ensemble"]["members"] == 3

@@ -112,8 +112,9 @@ def _train_model_options(m) -> None:
     m.add_argument("--units", type=int, default=64)
     m.add_argument("--layers", type=int, default=1)
     m.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
-                   help="bidirectional recurrent layers (default: for long sequences, median above 200 steps, "
-                        "and for classification and regression of short ones, median below 100)")
+                   help="bidirectional recurrent layers (default: for classification, regression and tagging of "
+                        "long sequences, median above 200 steps, and for classification and regression of short "
+                        "ones, median below 100; never for forecasting)")
     m.add_argument("--pooling", choices=["auto", "last", "mean", "max", "mean+max"], default="auto",
                    help="sequence summary: state at the last real step, or mean/max over real steps "
                         "(default auto: last for short sequences, mean+max for long ones)")
@@ -165,7 +166,8 @@ def _train_training_options(t) -> None:
     t.add_argument("--ensemble", type=int, default=None,
                    help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default auto: "
                         "3 for classification and regression of fewer than 1,000 sequences with a median length "
-                        "below 100 when --epochs is not given, as many as end by 85%% of the run's time; else 1; "
+                        "below 100, refitted, when --epochs is not given, as many as end by 85%% of the run's time; "
+                        "else 1; "
                         "the model card lists the members)")
 
 def _add_model_parsers(sub) -> None:

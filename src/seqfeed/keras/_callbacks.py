@@ -147,6 +147,7 @@ class Checkpointer(keras.callbacks.Callback):
         self.stopped_early = False
         self.started = time.monotonic()  # the run's start, for ``run_seconds`` (moved back on resume)
         self.run_seconds = 0.0  # wall time of the run up to the checkpoint, interrupted parts included
+        self._fit_seconds_before = 0.0  # seconds of the epochs an interrupted run trained (restored on resume)
         self._avg = None
         self._best_weights = None
         self._resume_arrays = None
@@ -175,6 +176,7 @@ class Checkpointer(keras.callbacks.Callback):
                 self.epochs, self.average_from = state["plan"]["epochs"], state["plan"]["average_from"]
                 self.extension = state["plan"]["extension"]
             self.run_seconds = float(state.get("run_seconds", 0.0))
+            self._fit_seconds_before = float(state.get("fit_seconds", 0.0))
             cnt = state["counts"]
             take = lambda p: [arrays[f"{p}{i}"] for i in range(cnt[p])]  # noqa: E731
             self._avg = take("a") or None
@@ -183,6 +185,11 @@ class Checkpointer(keras.callbacks.Callback):
             self._resume_rng = (state["python_rng"], state["numpy_rng"], arrays["numpy_rng_keys"])
 
     # ------------------------------------------------------------------ resume
+    @property
+    def fit_seconds(self) -> float:
+        """Seconds of all the epochs trained so far, an interrupted run's included."""
+        return self._fit_seconds_before + float(sum(self._epoch_seconds))
+
     @property
     def resumed(self) -> bool:
         return self._resume_arrays is not None
@@ -312,6 +319,7 @@ class Checkpointer(keras.callbacks.Callback):
                  "stopped_early": self.stopped_early, "n_averaged": self.n_averaged, "history": self.history,
                  "plan": {"epochs": self.epochs, "average_from": self.average_from, "extension": self.extension},
                  "run_seconds": time.monotonic() - self.started,
+                 "fit_seconds": self.fit_seconds,
                  "sampler": {"epoch": n, "seed": self.seed},
                  "python_rng": _py_rng_state(),
                  "numpy_rng": {"kind": kind, "pos": int(pos), "has_gauss": int(has_gauss),

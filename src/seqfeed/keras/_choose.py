@@ -138,8 +138,11 @@ def _model_recipe(args, median: float, *, lengths, n_sequences: int) -> tuple[di
            f"median length {median:g} < {RESTRUCTURE_FROM}, task {args.task!r}: the target belongs to the whole short "
            f"sequence, so both directions, the state at the last real step and input dropout 0.1" if short_whole else
            "defaults for short sequences: one direction, the state at the last real step, input dropout 0.1")
-    why += " (flags override each)" if any(v is not None for v in (args.bidirectional, args.dropout)) or \
-        args.pooling != "auto" else ""
+    given = [option_label(args, name, value) for name, value in (("bidirectional", args.bidirectional),
+                                                                 ("dropout", args.dropout))
+             if value is not None] + ([option_label(args, "pooling", args.pooling)] if args.pooling != "auto" else [])
+    if given:
+        why = f"{why}; overridden by {', '.join(given)}"
     return model, {**model, "why": why, "crop_why": crop_why}
 
 
@@ -447,8 +450,10 @@ def ensemble_for(plan, args, training: dict) -> tuple[int, str]:
     if args.task not in ("classify", "regress"):
         return 1, f"task {args.task!r}: one model (the automatic ensemble is for classification and regression)"
     n_all, median = training["n_train_and_val"], float(np.median(plan.train.lengths))
-    if n_all >= SMALL or not training["refit"]:
-        return 1, f"{n_all} training sequences, early stopping on the validation split: one model"
+    if n_all >= SMALL:
+        return 1, f"{n_all} >= {SMALL} training sequences: one model"
+    if not training["refit"]:
+        return 1, f"no refit ({training['refit_why']}): one model"
     if median >= RESTRUCTURE_FROM:
         return 1, (f"median length {median:g} >= {RESTRUCTURE_FROM}: one model (the run's time goes to the "
                    f"restructuring search and one longer fit)")
@@ -540,7 +545,8 @@ def _training_lengths(plan) -> np.ndarray:
             else np.full(len(X), plan.window, dtype=np.int64))
 
 
-def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> dict | None:
+def budget_epochs(plan, args, training: dict, scores: list, elapsed: float, *,
+                  directions: int = 1) -> dict | None:
     """With ``time_budget``: the most epochs the final fit can run in what the budget leaves after
     ``elapsed`` seconds (``None`` without a budget).
 
@@ -548,7 +554,9 @@ def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> d
     scaled by the final fit's training size over the search's) or, when no candidate ran, from
     the step-time model of :func:`seqfeed.batching._shapes.sorted_epoch_seconds` (graph mode, Keras'
     loop: an overestimate with the fused kernel). ``FIT_SHARE_OF_REST`` of what is left goes to
-    the fit; the rest covers evaluation, the baseline and writing."""
+    the fit; the rest covers evaluation, the baseline and writing. A model reading both
+    ``directions`` runs two recurrent layers where one would run, so the model counts twice the
+    layers."""
     if not args.time_budget:
         return None
     from ..batching._shapes import sorted_epoch_seconds
@@ -560,7 +568,7 @@ def budget_epochs(plan, args, training: dict, scores: list, elapsed: float) -> d
         per_epoch, basis = float(np.median(timed)) * scale, "the search's candidates"
     else:
         per_epoch = sorted_epoch_seconds(_training_lengths(plan), int(training["batch"]), units=args.units,
-                                         layers=args.layers) * scale
+                                         layers=args.layers * directions) * scale
         basis = "the step-time model"
     left = max(0.0, float(args.time_budget) - elapsed)
     cap = max(1, int(FIT_SHARE_OF_REST * left // max(per_epoch, 1e-6)))

@@ -98,6 +98,11 @@ def _prepare_work(out: Path, given: str, *, force: bool, resume: bool, record: d
         saved = json.loads((work / "args.json").read_text())
         if saved != record:
             differ = sorted(k for k in set(saved) | set(record) if saved.get(k) != record.get(k))
+            if differ == ["ensemble"] and saved.get("ensemble") == 1 and record.get("ensemble") is None:
+                raise ConfigError(f"{OP}: the interrupted run was started by an older seqfeed, whose default was "
+                                  "one model (ensemble=1); the default is now chosen from the data.",
+                                  argument="ensemble", received=None,
+                                  fix="repeat the interrupted command with ensemble=1 added, and resume=True")
             raise ConfigError(f"{OP}: resume=True needs the same command as the interrupted run; the "
                               "arguments differ.", argument="resume",
                               fix="repeat the interrupted command exactly, adding resume=True (differences: "

@@ -293,15 +293,16 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
                 "model": saved["model"]}
     setup = choose_setup(plan, o, say=say)
     cap = None
+    directions = 2 if setup["model"]["bidirectional"] else 1
     if o.time_budget:  # the probe and the final fit share what the search left of the budget
         left = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],
-                             _time.monotonic() - plan.created)
+                             _time.monotonic() - plan.created, directions=directions)
         cap = max(1, left["max_epochs"] // 2)
     probe = regress_epochs(plan, o, setup, training, say, max_epochs=cap)
     if probe is not None:
         setup["report"]["regress_epochs"] = probe
     budget = budget_epochs(plan, o, training, setup["report"].get("candidates") or [],
-                           _time.monotonic() - plan.created)
+                           _time.monotonic() - plan.created, directions=directions)
     if budget is not None:
         setup["report"]["budget"] = budget
     with atomic_file(f) as tmp, open(tmp, "w") as fh:
@@ -314,37 +315,46 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
     """With an ensemble of N > 1 (``ensemble=N``, or :func:`ensemble_for`'s rule): N - 1 more models
     from seeds ``seed + 1000 * i``, trained like the first (each checkpointed in its own part of
     ``work``, so a killed run resumes them too). Returns ``(model, record, seconds)``; ``model``
-    averages the members' outputs. The rule's members are left out from the first that would end
-    after ``FIT_END_SHARE`` of the run's time (``time_budget``, else ``RUN_SECONDS``), at the slowest
-    fit so far; a member a killed run had started is finished."""
-    from ._callbacks import latest_checkpoint
+    averages the members' outputs.
+
+    The rule's members are counted once, when the first model has trained: as many as end by
+    ``FIT_END_SHARE`` of the run's time (``time_budget``, else ``RUN_SECONDS``), each taking as long
+    as the first model's epochs took. The count is saved in ``work`` (``ensemble.json``), so a
+    resumed run trains the same members."""
     from ._choose import FIT_END_SHARE, RUN_SECONDS
 
     training = setup["report"]["training"]
     k = int(training.get("ensemble") or 1)
     if k == 1:
         return sm, None, 0.0
-    auto = o.ensemble is None
-    seeds = [o.seed + 1000 * i for i in range(k)]
-    say(f"ensemble: {k} models (seeds {', '.join(map(str, seeds))}), outputs averaged"
-        + ("" if not auto else f" ({training['ensemble_why']})"))
-    deadline = plan.created + FIT_END_SHARE * float(o.time_budget or RUN_SECONDS) if hasattr(plan, "created") else None
-    t0, members, slowest, left_out = time.time(), [sm], fit_seconds, 0
+    n, left_out, f = k, 0, work / "ensemble.json"
+    if o.ensemble is None:  # the rule's members: as many as fit in the run's time
+        if f.is_file():
+            n = int(json.loads(f.read_text())["members"])
+        else:
+            limit = float(o.time_budget or RUN_SECONDS)
+            deadline = plan.created + FIT_END_SHARE * limit
+            per_model = max(ckpt.fit_seconds, 1e-3)
+            n = 1 + max(0, min(k - 1, int((deadline - time.monotonic()) // per_model)))
+            with atomic_file(f) as tmp:
+                Path(tmp).write_text(json.dumps({"members": n, "chosen": k, "seconds_per_model": per_model}))
+            if n < k:
+                say(f"ensemble: {k - n} of {k} models left out: at {per_model:.0f} s a model they would end after "
+                    f"{FIT_END_SHARE:.0%} of the run's {limit:g} s")
+        left_out = k - n
+    training["ensemble_trained"] = n  # saved with the model (seqfeed.json)
+    seeds = [o.seed + 1000 * i for i in range(n)]
+    if n > 1:
+        say(f"ensemble: {n} models (seeds {', '.join(map(str, seeds))}), outputs averaged"
+            + ("" if o.ensemble is not None else f" ({training['ensemble_why']})"))
+    t0, members = time.time(), [sm]
     for i, seed in enumerate(seeds[1:], start=1):
-        member_work = work / f"member-{i}"
-        started = latest_checkpoint(member_work) is not None if member_work.is_dir() else False
-        if auto and deadline is not None and not started and time.monotonic() + slowest > deadline:
-            left_out = k - i
-            say(f"ensemble: {left_out} of {k} models left out: at {slowest:.0f} s a fit, they would end after "
-                f"{FIT_END_SHARE:.0%} of the run's {float(o.time_budget or RUN_SECONDS):g} s")
-            break
         m = _build_model(o, loaded, plan, setup, seed=seed, name=f"member_{i}")
-        _, seconds = _fit(o, m, plan, setup, member_work, say, seed=seed, member=i, epochs=ckpt.epochs)
-        slowest = max(slowest, seconds)
+        _fit(o, m, plan, setup, work / f"member-{i}", say, seed=seed, member=i, epochs=ckpt.epochs)
         members.append(m)
-    record = {"members": len(members), "seeds": seeds[:len(members)], "chosen": k, "why": training["ensemble_why"],
+    record = {"members": n, "seeds": seeds, "chosen": k, "why": training["ensemble_why"],
               **({"left_out": left_out} if left_out else {})}
-    if len(members) == 1:
+    if n == 1:
         return sm, record, time.time() - t0
     return _averaged(sm, members), record, time.time() - t0
 

@@ -131,12 +131,30 @@ def test_the_ensemble_reason_names_what_kept_one_model():
 
 @settings(max_examples=60, deadline=None)
 @given(task=st.sampled_from(["classify", "regress", "tag", "forecast"]), median=st.floats(1, 2000),
-       bidirectional=st.sampled_from([None, True, False]))
-def test_both_directions_for_short_whole_sequence_targets_and_long_sequences(task, median, bidirectional):
+       bidirectional=st.sampled_from([None, True, False]), n=st.integers(2, 3 * SMALL))
+def test_both_directions_for_short_whole_sequence_targets_and_long_sequences(task, median, bidirectional, n):
+    """Long sequences, and fewer than SMALL short ones with a whole-sequence target; a flag wins."""
     args = argparse.Namespace(task=task, crop=None, bidirectional=bidirectional, pooling="auto", dropout=None,
                               command=None)
-    model, rec = _model_recipe(args, median, lengths=[int(median)] * 3, n_sequences=3)
-    auto = (median > LONG and task != "forecast") or (median < RESTRUCTURE_FROM and task in ("classify", "regress"))
+    model, rec = _model_recipe(args, median, lengths=[int(median)] * 3, n_sequences=n)
+    auto = (median > LONG and task != "forecast") or (
+        median < RESTRUCTURE_FROM and task in ("classify", "regress") and n < SMALL)
     assert model["bidirectional"] is (auto if bidirectional is None else bidirectional)
     assert model["pooling"] == ("mean+max" if median > LONG and task != "forecast" else "last")
     assert ("; overridden by bidirectional=" in rec["why"]) == (bidirectional is not None)
+
+
+def test_the_demo_summary_quotes_the_baseline_its_run_printed():
+    """`seqfeed demo` reports the JapaneseVowels run's own baseline (the figure in its printed results
+    and card), and whether the LSTM beats the naive sunspots forecast."""
+    from seqfeed.cli._demo import summary_lines
+
+    jv = {"accuracy": 0.9865, "macro_f1": 0.9842, "baseline_1nn_summary_accuracy": 0.9486,
+          "baseline": {"name": "1-NN on summary features", "accuracy": 0.9541}}
+    text = summary_lines(jv, {"mae": 12.6, "naive_mae": 24.4})
+    assert "accuracy 0.987 (macro-F1 0.984)" in text
+    assert "the run's baseline here, 1-NN on summary features, 0.954" in text
+    assert "0.949" not in text.split("reference points")[1].split("ROCKET")[1]
+    assert "the LSTM beats the naive forecast (0.52x its error)" in text
+    worse = summary_lines({**jv, "baseline": None}, {"mae": 30.0, "naive_mae": 24.4})
+    assert "baseline here" not in worse and "does NOT beat" in worse and "(1.23x its error)" in worse

@@ -113,8 +113,8 @@ def _train_model_options(m) -> None:
     m.add_argument("--layers", type=int, default=1)
     m.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None,
                    help="bidirectional recurrent layers (default: for classification, regression and tagging of "
-                        "long sequences, median above 200 steps, and for classification and regression of short "
-                        "ones, median below 100; never for forecasting)")
+                        "long sequences, median above 200 steps, and for classification and regression of fewer than "
+                        "1,000 short ones, median below 100; never for forecasting)")
     m.add_argument("--pooling", choices=["auto", "last", "mean", "max", "mean+max"], default="auto",
                    help="sequence summary: state at the last real step, or mean/max over real steps "
                         "(default auto: last for short sequences, mean+max for long ones)")

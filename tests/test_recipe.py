@@ -611,3 +611,23 @@ def test_a_resumed_run_keeps_the_ensemble_size_the_interrupted_run_chose(monkeyp
         "ensemble_trained"] == 1
     fresh = train(data, task="classify", test=data, units=3, normalize="global", seed=1)  # room for three
     assert fresh.metrics["ensemble"]["members"] == 3
+
+
+@pytest.mark.tf
+def test_a_forced_ensemble_keeps_only_the_members_that_end_within_the_time_budget():
+    """ensemble=3 with a time budget that the first model already used up: the other two are left out
+    (the budget is honoured), and the record says the number was forced. Without a budget a forced
+    number is trained whole (the test above)."""
+    from seqfeed import SequenceSet
+    from seqfeed.keras import train
+
+    rng = np.random.default_rng(4)
+    y = np.arange(12) % 2
+    data = SequenceSet.from_sequences(list(rng.normal(size=(12, 5, 1)).astype(np.float32) + y[:, None, None]),
+                                      targets=y)
+    run = train(data, task="classify", test=data, units=3, normalize="global", seed=2, epochs=2, ensemble=3,
+                time_budget=1e-3)
+    e = run.metrics["ensemble"]
+    assert (e["members"], e["chosen"], e["left_out"], e["why"]) == (1, 3, 2, "forced by ensemble=3")
+    assert "- ensemble: 3 models chosen, 2 left out for time: the model is the first one alone" in run.card
+

@@ -167,7 +167,7 @@ def _train_training_options(t) -> None:
                    help="train N models from seeds SEED, SEED+1000, ... and average their outputs (default auto: "
                         "3 for classification and regression of fewer than 1,000 sequences with a median length "
                         "below 100, refitted, when --epochs is not given, as many as end by 85%% of the run's time; "
-                        "else 1; "
+                        "else 1; with --time-budget, also a forced N keeps only the members that end within it; "
                         "the model card lists the members)")
 
 def _add_model_parsers(sub) -> None:

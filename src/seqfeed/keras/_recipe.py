@@ -317,7 +317,8 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
     ``work``, so a killed run resumes them too). Returns ``(model, record, seconds)``; ``model``
     averages the members' outputs.
 
-    The rule's members are counted once, when the first model has trained: as many as end by
+    The rule's members (and with ``time_budget``, forced ones too) are counted once, when the first
+    model has trained: as many as end by
     ``FIT_END_SHARE`` of the run's time (``time_budget``, else ``RUN_SECONDS``), each taking as long
     as the first model's epochs took. The count is saved in ``work`` (``ensemble.json``), so a
     resumed run trains the same members."""
@@ -328,7 +329,7 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
     if k == 1:
         return sm, None, 0.0
     n, left_out, f = k, 0, work / "ensemble.json"
-    if o.ensemble is None:  # the rule's members: as many as fit in the run's time
+    if o.ensemble is None or o.time_budget:  # the rule's members, or any within a time budget: as many as fit
         if f.is_file():
             n = int(json.loads(f.read_text())["members"])
         else:

@@ -119,8 +119,9 @@ def _model_recipe(args, median: float, *, lengths, n_sequences: int) -> tuple[di
     :func:`ensemble_for`), CardanoSentiment RMSE 0.320/0.296 -> 0.299/0.292 (seeds 0/1). Between
     ``RESTRUCTURE_FROM`` and ``LONG``, where the search restructures the sequence, one direction
     stayed, as both did not win there: Tecator RMSE 0.654/0.753 -> 0.771/0.777 at seeds 0/1,
-    PickupGestureWiimoteZ 0.80/0.68 -> 0.74/0.78. Forecasting windows and per-step tags keep one direction. ``docs/defaults.md`` lists the
-    held-out sets, where the rule is within the seed-to-seed spread, slightly below on average."""
+    PickupGestureWiimoteZ 0.80/0.68 -> 0.74/0.78. Forecasting windows and per-step tags keep one
+    direction. ``docs/defaults.md`` lists the held-out sets, where the rule is within the
+    seed-to-seed spread, slightly below on average."""
     long = median > LONG and args.task != "forecast"
     short_whole = median < RESTRUCTURE_FROM and args.task in ("classify", "regress") and n_sequences < SMALL
     if args.crop is not None:
@@ -377,6 +378,18 @@ RUN_SECONDS = 300.0  # the whole run a default `seqfeed train` aims to stay with
 FIT_END_SHARE = 0.85  # an extended fit ends by this share of the run's seconds (evaluation, baseline, writing follow)
 
 
+def run_seconds(time_budget: float | None) -> float:
+    """The seconds a run aims to stay within: ``time_budget``, else ``RUN_SECONDS``."""
+    return float(time_budget or RUN_SECONDS)
+
+
+def fit_deadline(started: float, time_budget: float | None) -> float:
+    """The ``time.monotonic()`` by which training that the run adds on its own (the extension for
+    underfitting, the automatic ensemble's members) ends: ``FIT_END_SHARE`` of :func:`run_seconds`
+    after ``started``, leaving time for evaluation, the baseline and writing."""
+    return started + FIT_END_SHARE * run_seconds(time_budget)
+
+
 def averaging_start(epochs: int) -> int:
     """The 0-based epoch from which a refit averages its weights: the last third of ``epochs``."""
     return epochs - max(1, epochs // 3)
@@ -446,10 +459,8 @@ def ensemble_for(plan, args, training: dict) -> tuple[int, str]:
     one longer fit (an ensemble of up to five there lost accuracy on three of six suite sets). The
     members that would end after ``FIT_END_SHARE`` of the run's time are left out (see ``_ensemble``).
     """
-    from ._options import option_label as _label
-
     if args.ensemble is not None:
-        return args.ensemble, "forced by " + _label(args, "ensemble", args.ensemble)
+        return args.ensemble, "forced by " + option_label(args, "ensemble", args.ensemble)
     if args.task not in ("classify", "regress"):
         return 1, f"task {args.task!r}: one model (the automatic ensemble is for classification and regression)"
     n_all, median = training["n_train_and_val"], float(np.median(plan.train.lengths))
@@ -461,7 +472,7 @@ def ensemble_for(plan, args, training: dict) -> tuple[int, str]:
         return 1, (f"median length {median:g} >= {RESTRUCTURE_FROM}: one model (the run's time goes to the "
                    f"restructuring search and one longer fit)")
     if training.get("epochs_forced"):
-        return 1, f"epochs forced by {_label(args, 'epochs')}: one model"
+        return 1, f"epochs forced by {option_label(args, 'epochs')}: one model"
     return ENSEMBLE, (f"{n_all} < {SMALL} training sequences of median length {median:g} < {RESTRUCTURE_FROM}: a "
                       f"model trains in seconds and its score moves with the seed, so {ENSEMBLE} models from "
                       f"different seeds are averaged; members that would end after {FIT_END_SHARE:.0%} of the run's "

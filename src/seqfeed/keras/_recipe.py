@@ -220,7 +220,7 @@ def _fit_and_write(o, loaded, test_loaded, out, work, t_start, say) -> TrainRun:
     plan, setup = _prepare(o, loaded, test_loaded, work, say)
     sm = _build_model(o, loaded, plan, setup)
     ckpt, fit_seconds = _fit(o, sm, plan, setup, work, say)
-    sm, ensemble, more_seconds = _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say)
+    sm, ensemble, more_seconds = _ensemble(o, sm, ckpt, loaded, plan, setup, work, say)
     refit = setup["report"]["training"]["refit"]
     metrics = evaluate_plan(sm, plan, setup["scaler"], label=lambda name, value=None: option_label(o, name, value))
     metrics.update({"epochs_run": len(ckpt.history.get("loss", [])),
@@ -311,7 +311,7 @@ def _choose_or_reuse_setup(plan, o, work, say, training):
     return setup
 
 
-def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
+def _ensemble(o, sm, ckpt, loaded, plan, setup, work, say):
     """With an ensemble of N > 1 (``ensemble=N``, or :func:`ensemble_for`'s rule): N - 1 more models
     from seeds ``seed + 1000 * i``, trained like the first (each checkpointed in its own part of
     ``work``, so a killed run resumes them too). Returns ``(model, record, seconds)``; ``model``
@@ -322,7 +322,7 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
     ``FIT_END_SHARE`` of the run's time (``time_budget``, else ``RUN_SECONDS``), each taking as long
     as the first model's epochs took. The count is saved in ``work`` (``ensemble.json``), so a
     resumed run trains the same members."""
-    from ._choose import FIT_END_SHARE, RUN_SECONDS
+    from ._choose import FIT_END_SHARE, fit_deadline, run_seconds
 
     training = setup["report"]["training"]
     k = int(training.get("ensemble") or 1)
@@ -333,15 +333,14 @@ def _ensemble(o, sm, ckpt, fit_seconds, loaded, plan, setup, work, say):
         if f.is_file():
             n = int(json.loads(f.read_text())["members"])
         else:
-            limit = float(o.time_budget or RUN_SECONDS)
-            deadline = plan.created + FIT_END_SHARE * limit
             per_model = max(ckpt.fit_seconds, 1e-3)
-            n = 1 + max(0, min(k - 1, int((deadline - time.monotonic()) // per_model)))
+            room = fit_deadline(plan.created, o.time_budget) - time.monotonic()
+            n = 1 + max(0, min(k - 1, int(room // per_model)))
             with atomic_file(f) as tmp:
                 Path(tmp).write_text(json.dumps({"members": n, "chosen": k, "seconds_per_model": per_model}))
             if n < k:
                 say(f"ensemble: {k - n} of {k} models left out: at {per_model:.0f} s a model they would end after "
-                    f"{FIT_END_SHARE:.0%} of the run's {limit:g} s")
+                    f"{FIT_END_SHARE:.0%} of the run's {run_seconds(o.time_budget):g} s")
         left_out = k - n
     training["ensemble_trained"] = n  # saved with the model (seqfeed.json)
     seeds = [o.seed + 1000 * i for i in range(n)]
@@ -401,7 +400,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
     ``(checkpointer, fit_seconds)``. ``epochs`` (the members of an ensemble: the first model's epochs,
     extended or not) fixes the epochs: no extension is decided."""
     from ._callbacks import Checkpointer, ProgressBar, latest_checkpoint
-    from ._choose import FIT_END_SHARE, RUN_SECONDS, averaging_start
+    from ._choose import averaging_start, fit_deadline, run_seconds
 
     seed = o.seed if seed is None else seed
     work.mkdir(exist_ok=True)
@@ -424,7 +423,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
     resume = o.resume and latest_checkpoint(work) is not None
     if o.resume and not resume and not member:
         say("the interrupted run saved no checkpoint yet: starting at epoch 1")
-    run_limit = float(o.time_budget or RUN_SECONDS)
+    run_limit = run_seconds(o.time_budget)
     ckpt = Checkpointer(work, patience=None if refit else o.patience, monitor="loss" if refit else "val_loss",
                         average_from=average_from, resume=resume, seed=seed, epochs=epochs, extend=extend,
                         on_extend=lambda e: say(_extension_message(e, run_limit)))
@@ -433,7 +432,7 @@ def _fit(o, sm, plan, setup, work, say, seed=None, member=0, epochs=None):
         plan.created -= ckpt.run_seconds
         ckpt.started = plan.created
     if extend and hasattr(plan, "created"):  # an extension ends in time for evaluation and the baseline
-        ckpt.extend = {**extend, "deadline": plan.created + FIT_END_SHARE * run_limit}
+        ckpt.extend = {**extend, "deadline": fit_deadline(plan.created, o.time_budget)}
     initial_epoch = 0
     if ckpt.resumed:
         ckpt.restore()
